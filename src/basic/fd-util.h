@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <sys/types.h>
+
+#include "macro.h"
+
+int safe_close(int fd);
+static inline void closep(int *fd) {
+        safe_close(*fd);
+}
+#define _cleanup_close_ _cleanup_(closep)
+
+static inline void close_pairp(int (*p)[2]) {
+        safe_close((*p)[0]);
+        safe_close((*p)[1]);
+}
+#define _cleanup_close_pair_ _cleanup_(close_pairp)
+
+int fd_set_cloexec(int fd, bool cloexec);
+int fd_set_nonblock(int fd, bool nonblock);
+
+/* Closes every fd except those listed (which need not be sorted). */
+int close_all_fds_except(const int except[], size_t n_except);
+
+/* Moves fd to the number "to" (dup3 without O_CLOEXEC unless asked), closing
+ * the original; a no-op when it already is there. */
+int fd_move_to(int fd, int to, bool cloexec);
+
+/* SCM_RIGHTS: send or receive data plus up to n_fds fds over a socket. On
+ * receipt, fds come with O_CLOEXEC set; missing fds are -EBADF. */
+ssize_t send_with_fds(int sock, const void *data, size_t size, const int *fds, size_t n_fds);
+ssize_t receive_with_fds(int sock, void *data, size_t size, int *ret_fds, size_t n_fds);
+
+/* Reads exactly size bytes, or returns -EPIPE on an early end of file. */
+int loop_read_exact(int fd, void *buf, size_t size);
+/* Writes all of buf, retrying short writes. */
+int loop_write(int fd, const void *buf, size_t size);

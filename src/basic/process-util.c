@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+
+#include "fileio.h"
+#include "parse-util.h"
+#include "process-util.h"
+
+pid_t clone3_fork(struct clone_args *args) {
+        return (pid_t) syscall(SYS_clone3, args, sizeof(struct clone_args));
+}
+
+int wait_for_terminate(pid_t pid, siginfo_t *ret) {
+        siginfo_t si = {};
+
+        for (;;) {
+                if (waitid(P_PID, (id_t) pid, &si, WEXITED) >= 0)
+                        break;
+                if (errno != EINTR)
+                        return -errno;
+        }
+        if (ret)
+                *ret = si;
+        return 0;
+}
+
+int exit_status_from_siginfo(const siginfo_t *si) {
+        if (si->si_code == CLD_EXITED)
+                return si->si_status;
+        return 128 + si->si_status;
+}
+
+int sigprocmask_many(int how, sigset_t *old, ...) {
+        sigset_t ss;
+        va_list ap;
+        int sig;
+
+        sigemptyset(&ss);
+        va_start(ap, old);
+        while ((sig = va_arg(ap, int)) > 0)
+                sigaddset(&ss, sig);
+        va_end(ap);
+        return RET_NERRNO(sigprocmask(how, &ss, old));
+}
+
+int reset_all_signals(void) {
+        struct sigaction sa = { .sa_handler = SIG_DFL, .sa_flags = SA_RESTART };
+        sigset_t ss;
+
+        for (int sig = 1; sig < _NSIG; sig++) {
+                if (sig == SIGKILL || sig == SIGSTOP)
+                        continue;
+                (void) sigaction(sig, &sa, NULL); /* fails for the few reserved ones */
+        }
+        sigemptyset(&ss);
+        return RET_NERRNO(sigprocmask(SIG_SETMASK, &ss, NULL));
+}
+
+bool pid_is_alive(pid_t pid) {
+        char path[64], state;
+        _cleanup_free_ char *stat = NULL;
+        const char *p;
+
+        if (pid <= 0)
+                return false;
+        snprintf(path, sizeof path, "/proc/%i/stat", pid);
+        if (read_full_file(path, &stat, NULL) < 0)
+                return false;
+        p = strrchr(stat, ')');
+        if (!p || sscanf(p + 1, " %c", &state) != 1)
+                return false;
+        return state != 'Z' && state != 'X';
+}
+
+int pid_get_starttime(pid_t pid, uint64_t *ret) {
+        _cleanup_free_ char *stat = NULL;
+        char path[64];
+        const char *p;
+        unsigned long long v;
+        int r;
+
+        snprintf(path, sizeof path, "/proc/%i/stat", pid);
+        r = read_full_file(path, &stat, NULL);
+        if (r < 0)
+                return r;
+        /* Fields after the command name: state is field 3, starttime is field 22. */
+        p = strrchr(stat, ')');
+        if (!p)
+                return -EIO;
+        p++;
+        for (int field = 3; field < 22; field++) {
+                p = strchr(p + 1, ' ');
+                if (!p)
+                        return -EIO;
+        }
+        if (sscanf(p, " %llu", &v) != 1)
+                return -EIO;
+        *ret = v;
+        return 0;
+}
+
+int die_with_parent(pid_t expected_parent) {
+        if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+                return -errno;
+        /* The parent may have died before we asked: then we were reparented. */
+        if (expected_parent > 0 && getppid() != expected_parent)
+                return -ESRCH;
+        return 0;
+}

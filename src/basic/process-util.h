@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <signal.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include "macro.h"
+
+struct clone_args;
+
+/* clone3() without a new stack: returns like fork(), 0 in the child. */
+pid_t clone3_fork(struct clone_args *args);
+
+/* Waits for a child, retrying on EINTR. */
+int wait_for_terminate(pid_t pid, siginfo_t *ret);
+
+/* The conventional exit status of a waited-for child: its code, or 128+signal. */
+int exit_status_from_siginfo(const siginfo_t *si) _pure_;
+
+/* Blocks or restores a set of signals for the whole process. */
+int sigprocmask_many(int how, sigset_t *old, ...);
+
+/* Resets all signal handlers to SIG_DFL and unblocks everything: for children
+ * about to exec. */
+int reset_all_signals(void);
+
+/* The process is alive (exists and is not a zombie we could see). */
+bool pid_is_alive(pid_t pid);
+
+/* Start time of a process in clock ticks since boot (field 22 of
+ * /proc/PID/stat), to tell a PID from a later reuse of it. */
+int pid_get_starttime(pid_t pid, uint64_t *ret);
+
+/* Makes the calling child die with SIGKILL when its parent dies, and checks
+ * that the parent (expected_parent, or any when 0) has not died already. */
+int die_with_parent(pid_t expected_parent);

@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "string-util.h"
+
+char *startswith(const char *s, const char *prefix) {
+        size_t l = strlen(prefix);
+
+        if (strncmp(s, prefix, l) != 0)
+                return NULL;
+        return (char *) s + l;
+}
+
+char *endswith(const char *s, const char *suffix) {
+        size_t sl = strlen(s), xl = strlen(suffix);
+
+        if (xl > sl || memcmp(s + sl - xl, suffix, xl) != 0)
+                return NULL;
+        return (char *) s + sl - xl;
+}
+
+char *strjoin_real(const char *x, ...) {
+        va_list ap;
+        size_t l = 0;
+        char *r, *p;
+
+        va_start(ap, x);
+        for (const char *t = x; t; t = va_arg(ap, const char *))
+                l += strlen(t);
+        va_end(ap);
+
+        r = malloc(l + 1);
+        if (!r)
+                return NULL;
+
+        p = r;
+        va_start(ap, x);
+        for (const char *t = x; t; t = va_arg(ap, const char *))
+                p = stpcpy(p, t);
+        va_end(ap);
+        return r;
+}
+
+char *strdup_printf(const char *format, ...) {
+        va_list ap;
+        char *r;
+        int n;
+
+        va_start(ap, format);
+        n = vasprintf(&r, format, ap);
+        va_end(ap);
+        return n < 0 ? NULL : r;
+}
+
+char *strstrip_trailing(char *s) {
+        size_t l = strlen(s);
+
+        while (l > 0 && isspace((unsigned char) s[l - 1]))
+                s[--l] = '\0';
+        return s;
+}
+
+int extract_field(const char **p, char sep, char **ret) {
+        const char *s = *p;
+        char *r, *o;
+
+        if (!s) {
+                *ret = NULL;
+                return 0;
+        }
+
+        r = malloc(strlen(s) + 1);
+        if (!r)
+                return -ENOMEM;
+
+        for (o = r; *s && *s != sep; s++) {
+                if (*s == '\\' && (s[1] == sep || s[1] == '\\'))
+                        s++;
+                *o++ = *s;
+        }
+        *o = '\0';
+
+        *p = *s == sep ? s + 1 : NULL;
+        *ret = r;
+        return 1;
+}
+
+int free_and_strdup(char **s, const char *v) {
+        char *n = NULL;
+
+        if (v) {
+                n = strdup(v);
+                if (!n)
+                        return -ENOMEM;
+        }
+        free(*s);
+        *s = n;
+        return 0;
+}
+
+bool string_is_safe(const char *s) {
+        for (; *s; s++)
+                if (*s < ' ' || *s >= 127 || strchr("\"'\\", *s))
+                        return false;
+        return true;
+}
+
+int unhexchar(char c) {
+        if (c >= '0' && c <= '9')
+                return c - '0';
+        if (c >= 'a' && c <= 'f')
+                return c - 'a' + 10;
+        if (c >= 'A' && c <= 'F')
+                return c - 'A' + 10;
+        return -EINVAL;
+}
+
+char hexchar(int x) {
+        return "0123456789abcdef"[x & 15];
+}

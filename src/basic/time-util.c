@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+#include <stdio.h>
+
+#include "time-util.h"
+
+usec_t now(clockid_t clock) {
+        struct timespec ts;
+
+        (void) clock_gettime(clock, &ts);
+        return (usec_t) ts.tv_sec * USEC_PER_SEC + (usec_t) ts.tv_nsec / NSEC_PER_USEC;
+}
+
+char *format_timespan(char *buf, size_t size, usec_t t) {
+        if (t == USEC_INFINITY)
+                snprintf(buf, size, "infinity");
+        else if (t < USEC_PER_SEC)
+                snprintf(buf, size, "%llums", (unsigned long long) (t / USEC_PER_MSEC));
+        else if (t < 60 * USEC_PER_SEC)
+                snprintf(buf, size, "%llu.%03llus", (unsigned long long) (t / USEC_PER_SEC),
+                         (unsigned long long) (t % USEC_PER_SEC / USEC_PER_MSEC));
+        else
+                snprintf(buf, size, "%llumin %llus", (unsigned long long) (t / (60 * USEC_PER_SEC)),
+                         (unsigned long long) (t / USEC_PER_SEC % 60));
+        return buf;
+}
+
+char *format_timestamp(char *buf, size_t size, usec_t t) {
+        time_t sec = (time_t) (t / USEC_PER_SEC);
+        struct tm tm;
+
+        if (!localtime_r(&sec, &tm) || strftime(buf, size, "%a %Y-%m-%d %H:%M:%S %Z", &tm) == 0)
+                snprintf(buf, size, "n/a");
+        return buf;
+}

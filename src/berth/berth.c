@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "log.h"
+#include "string-util.h"
+#include "verbs.h"
+
+static const Verb verbs[] = {
+        { "boot", verb_boot, "Boot a machine and supervise it until it stops" },
+        { "run", verb_run, "Run a command in a new machine" },
+        { "list", verb_list, "List running machines" },
+        { "poweroff", verb_poweroff, "Power off running machines" },
+        { "terminate", verb_terminate, "Kill running machines now" },
+};
+
+static void help(void) {
+        printf("berth [--help] [--version] VERB [OPTIONS…] [ARGS…]\n\n"
+               "Boot and manage Linux system containers (machines).\n\n"
+               "Verbs:\n");
+        for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
+                printf("  %-12s %s\n", verbs[i].name, verbs[i].summary);
+        printf("\nSee 'berth VERB --help' for a verb's options, and berth(1).\n");
+}
+
+int verb_bad_option(const char *verb, int opt, const char *arg) {
+        if (opt == ':')
+                return log_usage("Option '%s' of 'berth %s' needs a value.", arg, verb);
+        return log_usage("Unknown option '%s' for 'berth %s'; see 'berth %s --help'.", arg, verb, verb);
+}
+
+static int run(int argc, char *argv[]) {
+        const char *verb;
+
+        if (argc < 2)
+                return log_usage("Missing verb; see 'berth --help'.");
+        verb = argv[1];
+
+        if (streq(verb, "--help") || streq(verb, "-h")) {
+                help();
+                return 0;
+        }
+        if (streq(verb, "--version")) {
+                printf("berth %s\n", PROJECT_VERSION);
+                return 0;
+        }
+        for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
+                if (streq(verbs[i].name, verb))
+                        return verbs[i].fn(argc - 1, argv + 1);
+
+        if (verb[0] == '-')
+                return log_usage("Unknown option '%s'; see 'berth --help'.", verb);
+        return log_usage("Unknown verb '%s'; see 'berth --help'.", verb);
+}
+
+int main(int argc, char *argv[]) {
+        int r;
+
+        log_setup();
+        r = run(argc, argv);
+        fflush(stdout);
+        if (r >= 0)
+                return r;
+        return ERRNO_VALUE(r) == EUSAGE ? 2 : 1;
+}

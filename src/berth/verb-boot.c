@@ -1,0 +1,295 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "boot-config.h"
+#include "boot.h"
+#include "log.h"
+#include "machine-name.h"
+#include "path-util.h"
+#include "string-util.h"
+#include "strv.h"
+#include "verbs.h"
+
+static void help(BootMode mode) {
+        bool run = mode == BOOT_MODE_RUN;
+
+        printf("%s\n\n%s\n\n",
+               run ? "berth run [OPTIONS…] [--] [COMMAND [ARGS…]]" : "berth boot [OPTIONS…] [-- INIT-ARGS…]",
+               run ? "Run COMMAND in a new machine made from an OS tree, as PID 1 (or PID 2 with -a).\n"
+                     "Exits with COMMAND's exit status."
+                   : "Boot an OS tree as a machine: its /sbin/init is PID 1. Stays in the foreground\n"
+                     "until the machine stops; exits 0 after a poweroff, 133 when it asked to reboot.");
+        printf("Image:\n"
+               "  -D --directory=PATH       Root directory of the machine\n"
+               "  -M --machine=NAME         Name of the machine (default: the directory's name);\n"
+               "                            alone, the image NAME in " BERTH_IMAGE_DIR "\n"
+               "  -x --ephemeral            Run on a throw-away overlay of the tree\n"
+               "\nUsers:\n"
+               "  -U                        Same as --private-users=pick\n"
+               "     --private-users=pick|identity|no|UID[:COUNT]\n"
+               "                            User namespace (default: pick a free 64K range)\n"
+               "     --private-users-ownership=auto|map|chown|off\n"
+               "                            How the tree's files get the range's owners\n"
+               "                            (default: auto, idmapped mount where possible)\n");
+        if (run)
+                printf("  -u --user=USER            Run COMMAND as USER (from the machine's /etc/passwd)\n"
+                       "  -a --as-pid2              Run COMMAND as PID 2 under a minimal init\n");
+        printf("\nExecution:\n"
+               "  -E --setenv=NAME=VALUE    Set an environment variable for %s\n"
+               "     --chdir=PATH           Working directory inside the machine\n"
+               "     --hostname=NAME        Hostname of the machine (default: its name)\n"
+               "     --uuid=UUID            UUID of the machine\n"
+               "     --private-network      A network namespace of its own (only loopback)\n"
+               "     --timeout=SEC          Kill the machine if it still runs after SEC\n"
+               "  -Z --selinux-context=CTX  SELinux context of %s\n"
+               "  -L --selinux-apifs-context=CTX\n"
+               "                            SELinux context of the API filesystems\n"
+               "\nMounts:\n"
+               "     --bind=SRC[:DST[:OPTS]]     Bind-mount a host path (OPTS: rbind, norbind, idmap)\n"
+               "     --bind-ro=SRC[:DST[:OPTS]]  Same, read-only\n"
+               "     --tmpfs=PATH[:OPTS]         Mount a tmpfs (OPTS: tmpfs options)\n"
+               "\nConsole and supervision:\n"
+               "     --console=interactive|read-only|passive|pipe|autopipe\n"
+               "                            The machine's console (default: interactive on a\n"
+               "                            terminal, %s otherwise)\n"
+               "  -P --pipe                 Same as --console=pipe\n"
+               "     --notify-ready=yes|no  Report ready to our own service manager when the\n"
+               "                            machine's init does (default: when it starts)\n"
+               "  -q --quiet                Fewer messages\n"
+               "  -h --help                 Show this help\n"
+               "\nSee berth(1).\n",
+               run ? "COMMAND" : "init", run ? "COMMAND" : "init", run ? "pipe" : "read-only");
+}
+
+enum {
+        ARG_PRIVATE_USERS = 0x100,
+        ARG_PRIVATE_USERS_OWNERSHIP,
+        ARG_CONSOLE,
+        ARG_NOTIFY_READY,
+        ARG_TIMEOUT,
+        ARG_HOSTNAME,
+        ARG_UUID,
+        ARG_BIND,
+        ARG_BIND_RO,
+        ARG_TMPFS,
+        ARG_CHDIR,
+        ARG_PRIVATE_NETWORK,
+};
+
+static const struct option options[] = {
+        { "help", no_argument, NULL, 'h' },
+        { "directory", required_argument, NULL, 'D' },
+        { "machine", required_argument, NULL, 'M' },
+        { "ephemeral", no_argument, NULL, 'x' },
+        { "private-users", required_argument, NULL, ARG_PRIVATE_USERS },
+        { "private-users-ownership", required_argument, NULL, ARG_PRIVATE_USERS_OWNERSHIP },
+        { "user", required_argument, NULL, 'u' },
+        { "as-pid2", no_argument, NULL, 'a' },
+        { "setenv", required_argument, NULL, 'E' },
+        { "chdir", required_argument, NULL, ARG_CHDIR },
+        { "hostname", required_argument, NULL, ARG_HOSTNAME },
+        { "uuid", required_argument, NULL, ARG_UUID },
+        { "private-network", no_argument, NULL, ARG_PRIVATE_NETWORK },
+        { "timeout", required_argument, NULL, ARG_TIMEOUT },
+        { "selinux-context", required_argument, NULL, 'Z' },
+        { "selinux-apifs-context", required_argument, NULL, 'L' },
+        { "bind", required_argument, NULL, ARG_BIND },
+        { "bind-ro", required_argument, NULL, ARG_BIND_RO },
+        { "tmpfs", required_argument, NULL, ARG_TMPFS },
+        { "console", required_argument, NULL, ARG_CONSOLE },
+        { "pipe", no_argument, NULL, 'P' },
+        { "notify-ready", required_argument, NULL, ARG_NOTIFY_READY },
+        { "quiet", no_argument, NULL, 'q' },
+        {}
+};
+
+static int bad_value(const char *option, const char *value, const char *expected) {
+        return log_usage("Invalid value '%s' for --%s: %s.", value, option, expected);
+}
+
+static int set_string(char **s, const char *v) {
+        return free_and_strdup(s, v) < 0 ? log_oom() : 0;
+}
+
+/* One option: returns 0, or < 0 after logging. */
+static int parse_option(BootConfig *c, int opt, const char *arg) {
+        int r;
+
+        switch (opt) {
+        case 'D':
+                c->set_by |= SETTING_DIRECTORY;
+                return set_string(&c->directory, arg);
+        case 'M':
+                if (!machine_name_is_valid(arg))
+                        return log_usage("Invalid machine name '%s': 1–64 characters of a-z A-Z 0-9 - _ ., "
+                                         "not starting with '.' or '-', no '..'.",
+                                         arg);
+                c->set_by |= SETTING_MACHINE;
+                return set_string(&c->machine, arg);
+        case 'x':
+                c->ephemeral = true;
+                c->set_by |= SETTING_EPHEMERAL;
+                return 0;
+        case 'U':
+                c->private_users = PRIVATE_USERS_PICK;
+                c->set_by |= SETTING_PRIVATE_USERS;
+                return 0;
+        case ARG_PRIVATE_USERS:
+                r = boot_config_set_private_users(c, arg);
+                if (r == -ENOMEM)
+                        return log_oom();
+                if (r < 0)
+                        return bad_value("private-users", arg, "expected pick, identity, no, UID or UID:COUNT");
+                c->set_by |= SETTING_PRIVATE_USERS;
+                return 0;
+        case ARG_PRIVATE_USERS_OWNERSHIP:
+                c->ownership = ownership_from_string(arg);
+                if (c->ownership < 0)
+                        return bad_value("private-users-ownership", arg, "expected auto, map, chown or off");
+                c->set_by |= SETTING_OWNERSHIP;
+                return 0;
+        case 'u':
+                c->set_by |= SETTING_USER;
+                return set_string(&c->user, arg);
+        case 'a':
+                c->as_pid2 = true;
+                c->set_by |= SETTING_AS_PID2;
+                return 0;
+        case 'E':
+                r = boot_config_add_environment(c, arg);
+                if (r == -ENOMEM)
+                        return log_oom();
+                if (r < 0)
+                        return bad_value("setenv", arg, "expected NAME=VALUE");
+                return 0;
+        case ARG_CHDIR:
+                if (!path_is_absolute(arg))
+                        return bad_value("chdir", arg, "expected an absolute path");
+                c->set_by |= SETTING_WORKING_DIRECTORY;
+                return set_string(&c->working_directory, arg);
+        case ARG_HOSTNAME:
+                if (!hostname_is_valid(arg))
+                        return bad_value("hostname", arg, "expected a valid hostname");
+                c->set_by |= SETTING_HOSTNAME;
+                return set_string(&c->hostname, arg);
+        case ARG_UUID:
+                if (id128_from_string(arg, &c->uuid) < 0 || id128_is_null(c->uuid))
+                        return bad_value("uuid", arg, "expected a UUID");
+                c->set_by |= SETTING_UUID;
+                return 0;
+        case ARG_PRIVATE_NETWORK:
+                c->private_network = true;
+                c->set_by |= SETTING_NETWORK;
+                return 0;
+        case ARG_TIMEOUT:
+                if (parse_sec(arg, &c->timeout) < 0 || c->timeout == 0)
+                        return bad_value("timeout", arg, "expected a time span such as 30, 90s or 5min");
+                c->set_by |= SETTING_TIMEOUT;
+                return 0;
+        case 'Z':
+                c->set_by |= SETTING_SELINUX;
+                return set_string(&c->selinux_context, arg);
+        case 'L':
+                c->set_by |= SETTING_SELINUX;
+                return set_string(&c->selinux_apifs_context, arg);
+        case ARG_BIND:
+        case ARG_BIND_RO:
+                r = boot_config_add_bind(c, arg, opt == ARG_BIND_RO);
+                if (r == -ENOMEM)
+                        return log_oom();
+                if (r < 0)
+                        return bad_value(opt == ARG_BIND ? "bind" : "bind-ro", arg,
+                                         "expected SRC[:DST[:OPTS]] with absolute paths");
+                return 0;
+        case ARG_TMPFS:
+                r = boot_config_add_tmpfs(c, arg);
+                if (r == -ENOMEM)
+                        return log_oom();
+                if (r < 0)
+                        return bad_value("tmpfs", arg, "expected an absolute PATH[:OPTS]");
+                return 0;
+        case ARG_CONSOLE:
+                c->console = console_mode_from_string(arg);
+                if (c->console < 0)
+                        return bad_value("console", arg, "expected interactive, read-only, passive, pipe or autopipe");
+                c->set_by |= SETTING_CONSOLE;
+                return 0;
+        case 'P':
+                c->console = CONSOLE_PIPE;
+                c->set_by |= SETTING_CONSOLE;
+                return 0;
+        case ARG_NOTIFY_READY:
+                r = parse_boolean(arg);
+                if (r < 0)
+                        return bad_value("notify-ready", arg, "expected yes or no");
+                c->notify_ready = r;
+                c->set_by |= SETTING_NOTIFY_READY;
+                return 0;
+        case 'q':
+                c->quiet = true;
+                return 0;
+        default:
+                assert_not_reached();
+        }
+}
+
+static int parse_argv(int argc, char *argv[], BootConfig *c, bool *ret_help) {
+        const char *verb = boot_mode_to_string(c->mode);
+        int opt, r;
+
+        *ret_help = false;
+        optind = 0;
+        opterr = 0;
+        /* "+": options end at the first argument, which starts the command
+         * or init's arguments. */
+        while ((opt = getopt_long(argc, argv, "+:hD:M:xUu:aE:Z:L:Pq", options, NULL)) >= 0) {
+                if (opt == 'h') {
+                        *ret_help = true;
+                        return 0;
+                }
+                if (opt == '?' || opt == ':')
+                        return verb_bad_option(verb, opt, argv[optind - 1]);
+                if (c->mode == BOOT_MODE_BOOT && (opt == 'u' || opt == 'a'))
+                        return log_usage("Option '%s' is for 'berth run' only.", argv[optind - 1]);
+                r = parse_option(c, opt, optarg);
+                if (r < 0)
+                        return r;
+        }
+
+        if (optind < argc) {
+                c->parameters = strv_copy(argv + optind);
+                if (!c->parameters)
+                        return log_oom();
+                c->set_by |= SETTING_PARAMETERS;
+        }
+        if (c->as_pid2 && strv_length(c->parameters) == 0)
+                return log_usage("--as-pid2 needs a COMMAND.");
+        return 0;
+}
+
+static int verb_boot_or_run(int argc, char *argv[], BootMode mode) {
+        _cleanup_(boot_config_done) BootConfig c;
+        bool show_help;
+        int r;
+
+        boot_config_init(&c, mode);
+        r = parse_argv(argc, argv, &c, &show_help);
+        if (r < 0)
+                return r;
+        if (show_help) {
+                help(mode);
+                return 0;
+        }
+        return boot_machine(&c);
+}
+
+int verb_boot(int argc, char *argv[]) {
+        return verb_boot_or_run(argc, argv, BOOT_MODE_BOOT);
+}
+
+int verb_run(int argc, char *argv[]) {
+        return verb_boot_or_run(argc, argv, BOOT_MODE_RUN);
+}

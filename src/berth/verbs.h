@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include "macro.h"
+
+/* The CLI: one table of verbs. A verb gets its own argv (argv[0] is the
+ * verb's name) and parses its own options. It returns an exit status >= 0,
+ * or a negative errno after logging: -EUSAGE means bad usage (exit 2),
+ * anything else exit 1. */
+
+typedef int (*verb_fn_t)(int argc, char *argv[]);
+
+typedef struct Verb {
+        const char *name;
+        verb_fn_t fn;
+        const char *summary; /* for `berth --help` */
+} Verb;
+
+int verb_boot(int argc, char *argv[]);
+int verb_run(int argc, char *argv[]);
+int verb_list(int argc, char *argv[]);
+int verb_poweroff(int argc, char *argv[]);
+int verb_terminate(int argc, char *argv[]);
+
+/* Shared option handling: reports an unknown option or a missing argument
+ * (getopt's '?' and ':') as one line, and returns -EUSAGE. */
+int verb_bad_option(const char *verb, int optopt_value, const char *arg);

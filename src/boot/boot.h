@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <systemd/sd-event.h>
+
+#include "boot-config.h"
+#include "cgroup.h"
+#include "lock-util.h"
+#include "ptyfwd.h"
+#include "registry.h"
+
+/* The supervisor: `berth boot` and `berth run`.
+ *
+ * Three processes take part in starting a machine:
+ *
+ *   supervisor  (host namespaces) prepares what lives on the host: locks,
+ *               the UID range and its user namespace, the cgroup, the
+ *               console pty. Stays for the machine's whole life.
+ *   outer child (a private mount namespace, host privileges) mounts the
+ *               root and the API filesystems the machine must not undo,
+ *               then joins the machine's user namespace and clones:
+ *   inner child (all the machine's namespaces; PID 1) mounts what only a
+ *               process inside can mount, switches root and execs init.
+ *
+ * The inner child is cloned with CLONE_PARENT: it is the supervisor's child,
+ * so the supervisor reaps it and gets its exit status. */
+
+#define DEFAULT_INIT_PATH "/sbin/init"
+
+typedef struct Machine {
+        const BootConfig *config;
+
+        char *name;
+        char *root;       /* absolute path of the tree */
+        int root_fd;      /* O_PATH of the tree, on the host */
+        Id128 uuid;
+        bool bind_machine_id;
+        ConsoleMode console;
+        char *hostname;
+        char *host_os_release;
+        pid_t supervisor_pid;
+        int supervisor_pidfd; /* lets the children notice that we died */
+
+        /* The user namespace. uid_count == 0: none (--private-users=no). */
+        uid_t uid_base, uid_count;
+        Ownership ownership; /* what is done: map, chown or off */
+        LockFile uid_lock;
+        int userns_fd;
+        int root_tree_fd; /* the tree, idmapped and detached (ownership map) */
+
+        LockFile name_lock;
+        LockFile image_lock;
+
+        CGroupLayout cgroup_layout;
+        char *unified_mount;
+        char *cgroup;        /* the scope, relative to unified_mount */
+        char *cgroup_origin; /* where the supervisor was before */
+
+        int pty_master;
+        int pty_slave; /* kept open, so that the master never sees a hangup */
+        char *pty_slave_path;
+
+        int sync_fd; /* the supervisor's end of the socket to the children */
+        int notify_fd;
+        pid_t outer_pid;
+        pid_t leader;
+        int leader_pidfd;
+
+        MachineRecord record;
+
+        /* Supervision */
+        sd_event *event;
+        PTYForward *forward;
+        unsigned n_terminate_requests;
+        bool timed_out;
+        int exit_status;
+} Machine;
+
+/* Boots or runs a machine and supervises it until it stops. Returns the exit
+ * status berth should end with (>= 0), or a negative errno after logging. */
+int boot_machine(const BootConfig *config);
+
+/* host-setup.c: the supervisor's preparation on the host. */
+int machine_lock(Machine *m);
+int machine_setup_userns(Machine *m);
+int machine_setup_cgroup(Machine *m);
+int machine_setup_console(Machine *m);
+void machine_undo_host(Machine *m);
+int machine_write_record(Machine *m, MachineState state);
+
+/* outer-child.c, inner-child.c: never return. */
+_noreturn_ void outer_child(Machine *m, int sync_fd);
+_noreturn_ void inner_child(Machine *m, int sync_fd);
+
+/* stub-init.c: PID 1 for `run --as-pid2`. Returns the exit status. */
+int stub_init(pid_t main_child);
+
+/* supervise.c */
+int machine_supervise(Machine *m);

@@ -1,0 +1,243 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+#include <string.h>
+
+#include "boot-config.h"
+#include "parse-util.h"
+#include "path-util.h"
+#include "string-util.h"
+#include "strv.h"
+
+static const char *const boot_mode_table[_BOOT_MODE_MAX] = {
+        [BOOT_MODE_BOOT] = "boot",
+        [BOOT_MODE_RUN] = "run",
+};
+DEFINE_STRING_TABLE_LOOKUP(boot_mode, BootMode);
+
+static const char *const private_users_table[_PRIVATE_USERS_MAX] = {
+        [PRIVATE_USERS_NO] = "no",
+        [PRIVATE_USERS_PICK] = "pick",
+        [PRIVATE_USERS_IDENTITY] = "identity",
+        [PRIVATE_USERS_FIXED] = "fixed",
+};
+DEFINE_STRING_TABLE_LOOKUP(private_users, PrivateUsers);
+
+static const char *const ownership_table[_OWNERSHIP_MAX] = {
+        [OWNERSHIP_AUTO] = "auto",
+        [OWNERSHIP_MAP] = "map",
+        [OWNERSHIP_CHOWN] = "chown",
+        [OWNERSHIP_OFF] = "off",
+};
+DEFINE_STRING_TABLE_LOOKUP(ownership, Ownership);
+
+static const char *const console_mode_table[_CONSOLE_MODE_MAX] = {
+        [CONSOLE_INTERACTIVE] = "interactive",
+        [CONSOLE_READ_ONLY] = "read-only",
+        [CONSOLE_PASSIVE] = "passive",
+        [CONSOLE_PIPE] = "pipe",
+        [CONSOLE_AUTOPIPE] = "autopipe",
+};
+DEFINE_STRING_TABLE_LOOKUP(console_mode, ConsoleMode);
+
+static const char *const custom_mount_type_table[_CUSTOM_MOUNT_TYPE_MAX] = {
+        [CUSTOM_MOUNT_BIND] = "bind",
+        [CUSTOM_MOUNT_BIND_RO] = "bind-ro",
+        [CUSTOM_MOUNT_TMPFS] = "tmpfs",
+};
+DEFINE_STRING_TABLE_LOOKUP(custom_mount_type, CustomMountType);
+
+void boot_config_init(BootConfig *c, BootMode mode) {
+        *c = (BootConfig) {
+                .mode = mode,
+                .private_users = PRIVATE_USERS_PICK,
+                .ownership = OWNERSHIP_AUTO,
+                .console = _CONSOLE_MODE_INVALID, /* decided from the terminal */
+                .timeout = USEC_INFINITY,
+        };
+}
+
+static void custom_mount_done(CustomMount *m) {
+        free(m->source);
+        free(m->destination);
+        free(m->options);
+}
+
+void boot_config_done(BootConfig *c) {
+        free(c->machine);
+        free(c->directory);
+        strv_free(c->environment);
+        free(c->hostname);
+        for (size_t i = 0; i < c->n_mounts; i++)
+                custom_mount_done(&c->mounts[i]);
+        free(c->mounts);
+        free(c->working_directory);
+        free(c->user);
+        strv_free(c->parameters);
+        free(c->selinux_context);
+        free(c->selinux_apifs_context);
+        *c = (BootConfig) {};
+}
+
+int boot_config_set_private_users(BootConfig *c, const char *s) {
+        const char *colon;
+        uint32_t base, count = 0x10000;
+        int r;
+
+        if (streq(s, "pick")) {
+                c->private_users = PRIVATE_USERS_PICK;
+                return 0;
+        }
+        if (streq(s, "identity")) {
+                c->private_users = PRIVATE_USERS_IDENTITY;
+                return 0;
+        }
+        r = parse_boolean(s);
+        if (r >= 0) {
+                /* "yes" means what -U means: a picked range. */
+                c->private_users = r ? PRIVATE_USERS_PICK : PRIVATE_USERS_NO;
+                return 0;
+        }
+
+        colon = strchr(s, ':');
+        if (colon) {
+                _cleanup_free_ char *b = strndup(s, (size_t) (colon - s));
+                if (!b)
+                        return -ENOMEM;
+                r = safe_atou32(b, 10, &base);
+                if (r >= 0)
+                        r = safe_atou32(colon + 1, 10, &count);
+        } else
+                r = safe_atou32(s, 10, &base);
+        if (r < 0)
+                return -EINVAL;
+        if (count == 0 || (uint64_t) base + count > UINT32_MAX)
+                return -ERANGE;
+
+        c->private_users = PRIVATE_USERS_FIXED;
+        c->uid_base = base;
+        c->uid_count = count;
+        return 0;
+}
+
+static int add_mount(BootConfig *c, CustomMount m) {
+        CustomMount *t = reallocarray(c->mounts, c->n_mounts + 1, sizeof(CustomMount));
+
+        if (!t) {
+                custom_mount_done(&m);
+                return -ENOMEM;
+        }
+        c->mounts = t;
+        c->mounts[c->n_mounts++] = m;
+        return 0;
+}
+
+/* An absolute path without "..", simplified. */
+static int take_container_path(char **p) {
+        if (!path_is_absolute(*p) || !path_has_no_dotdot(*p))
+                return -EINVAL;
+        path_simplify(*p);
+        return 0;
+}
+
+int boot_config_add_bind(BootConfig *c, const char *spec, bool read_only) {
+        _cleanup_free_ char *source = NULL, *destination = NULL, *options = NULL;
+        bool recursive = true, idmap = false;
+        const char *p = spec;
+        int r;
+
+        r = extract_field(&p, ':', &source);
+        if (r < 0)
+                return r;
+        if (p) {
+                r = extract_field(&p, ':', &destination);
+                if (r < 0)
+                        return r;
+        }
+        if (p) {
+                options = strdup(p);
+                if (!options)
+                        return -ENOMEM;
+        }
+
+        if (isempty(source) || !path_is_absolute(source))
+                return -EINVAL;
+        path_simplify(source);
+        if (isempty(destination)) {
+                r = free_and_strdup(&destination, source);
+                if (r < 0)
+                        return r;
+        }
+        if (take_container_path(&destination) < 0)
+                return -EINVAL;
+
+        for (const char *o = options; o;) {
+                _cleanup_free_ char *word = NULL;
+
+                r = extract_field(&o, ',', &word);
+                if (r < 0)
+                        return r;
+                if (streq(word, "rbind"))
+                        recursive = true;
+                else if (streq(word, "norbind"))
+                        recursive = false;
+                else if (streq(word, "idmap"))
+                        idmap = true;
+                else if (streq(word, "noidmap"))
+                        idmap = false;
+                else if (!isempty(word))
+                        return -EINVAL;
+        }
+
+        c->set_by |= SETTING_CUSTOM_MOUNTS;
+        return add_mount(c, (CustomMount) {
+                .type = read_only ? CUSTOM_MOUNT_BIND_RO : CUSTOM_MOUNT_BIND,
+                .source = TAKE_PTR(source),
+                .destination = TAKE_PTR(destination),
+                .recursive = recursive,
+                .idmap = idmap,
+        });
+}
+
+int boot_config_add_tmpfs(BootConfig *c, const char *spec) {
+        _cleanup_free_ char *path = NULL, *options = NULL;
+        const char *p = spec;
+        int r;
+
+        r = extract_field(&p, ':', &path);
+        if (r < 0)
+                return r;
+        if (isempty(path) || take_container_path(&path) < 0)
+                return -EINVAL;
+        options = strdup(p ?: "mode=0755");
+        if (!options)
+                return -ENOMEM;
+
+        c->set_by |= SETTING_CUSTOM_MOUNTS;
+        return add_mount(c, (CustomMount) {
+                .type = CUSTOM_MOUNT_TMPFS,
+                .destination = TAKE_PTR(path),
+                .options = TAKE_PTR(options),
+        });
+}
+
+int boot_config_add_environment(BootConfig *c, const char *assignment) {
+        if (!env_assignment_is_valid(assignment))
+                return -EINVAL;
+        c->set_by |= SETTING_ENVIRONMENT;
+        return strv_env_set(&c->environment, assignment);
+}
+
+ConsoleMode console_mode_resolve(ConsoleMode m, BootMode mode, bool stdin_tty, bool stdout_tty) {
+        bool tty = stdin_tty && stdout_tty;
+
+        if (m == CONSOLE_AUTOPIPE)
+                return tty ? CONSOLE_INTERACTIVE : CONSOLE_PIPE;
+        if (m >= 0)
+                return m;
+        /* Defaults: a machine that boots shows its console; a command run in
+         * a machine gets our stdio when it is not a terminal, so that pipes
+         * and exit codes work as they would for the command itself. */
+        if (tty)
+                return CONSOLE_INTERACTIVE;
+        return mode == BOOT_MODE_BOOT ? CONSOLE_READ_ONLY : CONSOLE_PIPE;
+}

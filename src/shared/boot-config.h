@@ -1,0 +1,149 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "id128.h"
+#include "macro.h"
+#include "parse-util.h"
+#include "string-table.h"
+
+/* Everything `berth boot` and `berth run` are told, from the command line
+ * (and later from settings files), in one struct. Each setting that was given
+ * explicitly sets its bit in set_by, so that a source with lower precedence
+ * does not override it. */
+
+typedef enum BootMode {
+        BOOT_MODE_BOOT, /* the tree's init is PID 1 */
+        BOOT_MODE_RUN,  /* a command is PID 1 (or PID 2 under a stub init) */
+        _BOOT_MODE_MAX,
+        _BOOT_MODE_INVALID = -EINVAL,
+} BootMode;
+
+typedef enum PrivateUsers {
+        PRIVATE_USERS_NO,       /* no user namespace: a privileged machine */
+        PRIVATE_USERS_PICK,     /* a free 64K range, chosen and locked */
+        PRIVATE_USERS_IDENTITY, /* 0…65535 mapped to itself */
+        PRIVATE_USERS_FIXED,    /* the range given as UID[:COUNT] */
+        _PRIVATE_USERS_MAX,
+        _PRIVATE_USERS_INVALID = -EINVAL,
+} PrivateUsers;
+
+typedef enum Ownership {
+        OWNERSHIP_AUTO,  /* idmapped mount where possible, else chown once */
+        OWNERSHIP_MAP,   /* idmapped mount or fail */
+        OWNERSHIP_CHOWN, /* chown the tree into the range, once */
+        OWNERSHIP_OFF,   /* leave the tree as it is */
+        _OWNERSHIP_MAX,
+        _OWNERSHIP_INVALID = -EINVAL,
+} Ownership;
+
+typedef enum ConsoleMode {
+        CONSOLE_INTERACTIVE, /* a pty forwarded to our terminal, raw */
+        CONSOLE_READ_ONLY,   /* a pty whose output we show */
+        CONSOLE_PASSIVE,     /* a pty nobody reads (kept drained) */
+        CONSOLE_PIPE,        /* our stdio passed straight through, no pty */
+        CONSOLE_AUTOPIPE,    /* interactive on a TTY, pipe otherwise */
+        _CONSOLE_MODE_MAX,
+        _CONSOLE_MODE_INVALID = -EINVAL,
+} ConsoleMode;
+
+typedef enum CustomMountType {
+        CUSTOM_MOUNT_BIND,
+        CUSTOM_MOUNT_BIND_RO,
+        CUSTOM_MOUNT_TMPFS,
+        _CUSTOM_MOUNT_TYPE_MAX,
+        _CUSTOM_MOUNT_TYPE_INVALID = -EINVAL,
+} CustomMountType;
+
+typedef struct CustomMount {
+        CustomMountType type;
+        char *source;      /* bind: absolute host path */
+        char *destination; /* absolute path inside the machine */
+        char *options;     /* tmpfs: mount options */
+        bool recursive;    /* bind: rbind (default) or norbind */
+        bool idmap;        /* bind: map the source's owner 0 to the machine's root */
+} CustomMount;
+
+typedef enum BootSetting {
+        SETTING_MACHINE = 1ULL << 0,
+        SETTING_DIRECTORY = 1ULL << 1,
+        SETTING_PRIVATE_USERS = 1ULL << 2,
+        SETTING_OWNERSHIP = 1ULL << 3,
+        SETTING_CONSOLE = 1ULL << 4,
+        SETTING_NOTIFY_READY = 1ULL << 5,
+        SETTING_TIMEOUT = 1ULL << 6,
+        SETTING_ENVIRONMENT = 1ULL << 7,
+        SETTING_HOSTNAME = 1ULL << 8,
+        SETTING_UUID = 1ULL << 9,
+        SETTING_CUSTOM_MOUNTS = 1ULL << 10,
+        SETTING_AS_PID2 = 1ULL << 11,
+        SETTING_WORKING_DIRECTORY = 1ULL << 12,
+        SETTING_USER = 1ULL << 13,
+        SETTING_EPHEMERAL = 1ULL << 14,
+        SETTING_NETWORK = 1ULL << 15,
+        SETTING_PARAMETERS = 1ULL << 16,
+        SETTING_SELINUX = 1ULL << 17,
+} BootSetting;
+
+typedef struct BootConfig {
+        uint64_t set_by;
+
+        BootMode mode;
+        char *machine;
+        char *directory;
+
+        PrivateUsers private_users;
+        uid_t uid_base;  /* PRIVATE_USERS_FIXED */
+        uid_t uid_count; /* PRIVATE_USERS_FIXED */
+        Ownership ownership;
+
+        ConsoleMode console;
+        bool notify_ready;
+        usec_t timeout; /* USEC_INFINITY: none */
+        bool quiet;
+
+        char **environment; /* NAME=VALUE, from -E */
+        char *hostname;
+        Id128 uuid;
+        CustomMount *mounts;
+        size_t n_mounts;
+        bool as_pid2;
+        char *working_directory;
+        char *user;
+        bool ephemeral;
+        bool private_network;
+
+        char **parameters; /* boot: init's arguments; run: the command */
+
+        char *selinux_context;
+        char *selinux_apifs_context;
+} BootConfig;
+
+void boot_config_init(BootConfig *c, BootMode mode);
+void boot_config_done(BootConfig *c);
+
+DECLARE_STRING_TABLE_LOOKUP(boot_mode, BootMode);
+DECLARE_STRING_TABLE_LOOKUP(private_users, PrivateUsers);
+DECLARE_STRING_TABLE_LOOKUP(ownership, Ownership);
+DECLARE_STRING_TABLE_LOOKUP(console_mode, ConsoleMode);
+DECLARE_STRING_TABLE_LOOKUP(custom_mount_type, CustomMountType);
+
+/* Value parsers for options. Each returns -EINVAL (or -ERANGE) for a value
+ * that can never be right, so that the caller can report bad usage, and
+ * leaves the config untouched on failure. */
+
+/* "pick", "identity", "no" (or any boolean), "UID" or "UID:COUNT". */
+int boot_config_set_private_users(BootConfig *c, const char *s);
+/* "SRC[:DST[:OPTS]]", OPTS a comma list of rbind, norbind, idmap, noidmap.
+ * ':' and '\' may be escaped with '\'. */
+int boot_config_add_bind(BootConfig *c, const char *spec, bool read_only);
+/* "PATH[:OPTS]", OPTS passed on to tmpfs (default mode=0755). */
+int boot_config_add_tmpfs(BootConfig *c, const char *spec);
+/* "NAME=VALUE" */
+int boot_config_add_environment(BootConfig *c, const char *assignment);
+
+/* Resolves the console mode to use from the configured one and whether our
+ * stdin and stdout are terminals. */
+ConsoleMode console_mode_resolve(ConsoleMode m, BootMode mode, bool stdin_tty, bool stdout_tty) _pure_;

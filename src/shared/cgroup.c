@@ -1,0 +1,310 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <linux/magic.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <time.h>
+
+#include "cgroup.h"
+#include "fd-util.h"
+#include "fileio.h"
+#include "path-util.h"
+#include "string-util.h"
+#include "strv.h"
+
+static int is_cgroup2(const char *path) {
+        struct statfs sfs;
+
+        if (statfs(path, &sfs) < 0)
+                return errno == ENOENT ? 0 : -errno;
+        return sfs.f_type == CGROUP2_SUPER_MAGIC;
+}
+
+int cgroup_detect(const char *sys_fs_cgroup, CGroupLayout *ret_layout, char **ret_unified_mount) {
+        _cleanup_free_ char *unified = NULL;
+        CGroupLayout layout;
+        int r;
+
+        r = is_cgroup2(sys_fs_cgroup);
+        if (r < 0)
+                return r;
+        if (r > 0) {
+                layout = CGROUP_LAYOUT_UNIFIED;
+                unified = strdup(sys_fs_cgroup);
+        } else {
+                unified = path_join(sys_fs_cgroup, "unified");
+                if (!unified)
+                        return -ENOMEM;
+                r = is_cgroup2(unified);
+                if (r < 0)
+                        return r;
+                if (r == 0)
+                        return -ENOMEDIUM;
+                layout = CGROUP_LAYOUT_HYBRID;
+        }
+        if (!unified)
+                return -ENOMEM;
+
+        *ret_layout = layout;
+        *ret_unified_mount = TAKE_PTR(unified);
+        return 0;
+}
+
+int cgroup_pid_get_path(pid_t pid, char **ret) {
+        _cleanup_free_ char *text = NULL;
+        char path[64];
+        int r;
+
+        if (pid == 0)
+                snprintf(path, sizeof path, "/proc/self/cgroup");
+        else
+                snprintf(path, sizeof path, "/proc/%i/cgroup", pid);
+        r = read_full_file(path, &text, NULL);
+        if (r < 0)
+                return r;
+
+        for (char *line = text, *next; line && *line; line = next) {
+                next = strchr(line, '\n');
+                if (next)
+                        *next++ = '\0';
+                const char *p = startswith(line, "0::");
+                if (p) {
+                        *ret = strdup(p);
+                        return *ret ? 0 : -ENOMEM;
+                }
+        }
+        return -ENOMEDIUM;
+}
+
+static char *cgroup_join(const char *unified_mount, const char *path, const char *file) {
+        _cleanup_free_ char *dir = path_join(unified_mount, path);
+
+        if (!dir)
+                return NULL;
+        return file ? path_join(dir, file) : TAKE_PTR(dir);
+}
+
+static int cgroup_write(const char *unified_mount, const char *path, const char *file, const char *value) {
+        _cleanup_free_ char *p = cgroup_join(unified_mount, path, file);
+
+        if (!p)
+                return -ENOMEM;
+        return write_string_file(p, value, WRITE_FILE_NO_NEWLINE);
+}
+
+int cgroup_attach(const char *unified_mount, const char *path, pid_t pid) {
+        char buf[DECIMAL_STR_MAX(pid_t)];
+
+        snprintf(buf, sizeof buf, "%i", pid);
+        return cgroup_write(unified_mount, path, "cgroup.procs", buf);
+}
+
+int cgroup_delegate_files(char ***ret) {
+        _cleanup_free_ char *text = NULL;
+        _cleanup_strv_free_ char **l = NULL;
+        int r;
+
+        r = read_full_file("/sys/kernel/cgroup/delegate", &text, NULL);
+        if (r < 0) {
+                /* Kernels before 4.15: the files every delegation needs. */
+                static const char *const fallback[] = { "cgroup.procs", "cgroup.threads", "cgroup.subtree_control" };
+                for (size_t i = 0; i < ELEMENTSOF(fallback); i++)
+                        if (strv_extend(&l, fallback[i]) < 0)
+                                return -ENOMEM;
+        } else
+                for (char *s = strtok(text, "\n"); s; s = strtok(NULL, "\n"))
+                        if (strv_extend(&l, s) < 0)
+                                return -ENOMEM;
+
+        *ret = TAKE_PTR(l);
+        return 0;
+}
+
+/* Enables in path's subtree_control every controller path has. */
+static int enable_controllers(const char *unified_mount, const char *path) {
+        _cleanup_free_ char *p = cgroup_join(unified_mount, path, "cgroup.controllers"), *text = NULL;
+        int r;
+
+        if (!p)
+                return -ENOMEM;
+        r = read_full_file(p, &text, NULL);
+        if (r < 0)
+                return r;
+        for (char *c = strtok(text, " \n"); c; c = strtok(NULL, " \n")) {
+                char buf[64];
+
+                snprintf(buf, sizeof buf, "+%s", c);
+                /* A controller that can't be delegated here (EBUSY: processes
+                 * in the cgroup) is not fatal: the machine just won't have it. */
+                (void) cgroup_write(unified_mount, path, "cgroup.subtree_control", buf);
+        }
+        return 0;
+}
+
+static int delegate(const char *unified_mount, const char *path, uid_t uid, gid_t gid) {
+        _cleanup_free_ char *dir = cgroup_join(unified_mount, path, NULL);
+        _cleanup_strv_free_ char **files = NULL;
+        _cleanup_close_ int fd = -EBADF;
+        int r;
+
+        if (!dir)
+                return -ENOMEM;
+        fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        if (fchown(fd, uid, gid) < 0)
+                return -errno;
+
+        r = cgroup_delegate_files(&files);
+        if (r < 0)
+                return r;
+        STRV_FOREACH(f, files)
+                if (fchownat(fd, *f, uid, gid, AT_SYMLINK_NOFOLLOW) < 0 && errno != ENOENT)
+                        return -errno;
+        return 0;
+}
+
+static int cgroup_mkdir(const char *unified_mount, const char *path, bool may_exist) {
+        _cleanup_free_ char *dir = cgroup_join(unified_mount, path, NULL);
+
+        if (!dir)
+                return -ENOMEM;
+        if (mkdir(dir, 0755) < 0 && !(may_exist && errno == EEXIST))
+                return -errno;
+        return 0;
+}
+
+int cgroup_create_machine(const char *unified_mount, const char *parent, const char *scope_name, uid_t uid, gid_t gid,
+                          char **ret_path) {
+        _cleanup_free_ char *scope = path_join(parent, scope_name), *sup = NULL, *payload = NULL;
+        int r;
+
+        if (!scope)
+                return -ENOMEM;
+        sup = path_join(scope, "supervisor");
+        payload = path_join(scope, "payload");
+        if (!sup || !payload)
+                return -ENOMEM;
+
+        r = cgroup_mkdir(unified_mount, parent, true);
+        if (r < 0)
+                return r;
+        (void) enable_controllers(unified_mount, parent);
+
+        r = cgroup_mkdir(unified_mount, scope, false);
+        if (r < 0)
+                return r;
+
+        r = cgroup_mkdir(unified_mount, sup, false);
+        if (r >= 0)
+                r = cgroup_mkdir(unified_mount, payload, false);
+        if (r >= 0) {
+                (void) enable_controllers(unified_mount, scope);
+                r = delegate(unified_mount, payload, uid, gid);
+        }
+        if (r < 0) {
+                (void) cgroup_kill_and_remove(unified_mount, scope);
+                return r;
+        }
+
+        *ret_path = TAKE_PTR(scope);
+        return 0;
+}
+
+int cgroup_is_populated(const char *unified_mount, const char *path) {
+        _cleanup_free_ char *p = cgroup_join(unified_mount, path, "cgroup.events"), *text = NULL;
+        int r;
+
+        if (!p)
+                return -ENOMEM;
+        r = read_full_file(p, &text, NULL);
+        if (r < 0)
+                return r;
+        return strstr(text, "populated 1") != NULL;
+}
+
+/* Removes dir_fd/name and every cgroup below it, children first. */
+static int remove_tree(int dir_fd, const char *name) {
+        _cleanup_close_ int fd = openat(dir_fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+        DIR *d;
+        int r = 0;
+
+        if (fd < 0)
+                return errno == ENOENT ? 0 : -errno;
+        d = fdopendir(fd);
+        if (!d)
+                return -errno;
+        fd = -EBADF; /* owned by d now */
+
+        for (struct dirent *de; (de = readdir(d));) {
+                if (de->d_type != DT_DIR || streq(de->d_name, ".") || streq(de->d_name, ".."))
+                        continue;
+                int k = remove_tree(dirfd(d), de->d_name);
+                if (k < 0 && r == 0)
+                        r = k;
+        }
+        closedir(d);
+
+        if (unlinkat(dir_fd, name, AT_REMOVEDIR) < 0 && errno != ENOENT && r == 0)
+                r = -errno;
+        return r;
+}
+
+static int kill_all(const char *unified_mount, const char *path) {
+        _cleanup_free_ char *procs = NULL, *text = NULL;
+        int r;
+
+        /* cgroup.kill (Linux 5.14) kills the whole subtree at once. */
+        r = cgroup_write(unified_mount, path, "cgroup.kill", "1");
+        if (r != -ENOENT && r != -EACCES && r != -EPERM)
+                return r;
+
+        /* Older kernels: the processes one by one, top level only is enough
+         * when the container's PID 1 is among them. */
+        procs = cgroup_join(unified_mount, path, "cgroup.procs");
+        if (!procs)
+                return -ENOMEM;
+        r = read_full_file(procs, &text, NULL);
+        if (r < 0)
+                return r;
+        for (char *s = strtok(text, "\n"); s; s = strtok(NULL, "\n"))
+                (void) kill((pid_t) atoi(s), SIGKILL);
+        return 0;
+}
+
+int cgroup_kill_and_remove(const char *unified_mount, const char *path) {
+        _cleanup_free_ char *dir = NULL, *parent = NULL, *last = NULL;
+        _cleanup_close_ int parent_fd = -EBADF;
+        int r;
+
+        dir = cgroup_join(unified_mount, path, NULL);
+        if (!dir)
+                return -ENOMEM;
+        if (access(dir, F_OK) < 0)
+                return errno == ENOENT ? 0 : -errno;
+
+        r = kill_all(unified_mount, path);
+        if (r < 0 && r != -ENOENT)
+                return r;
+
+        /* Wait for the kernel to finish the kills: up to 5 s. */
+        for (int i = 0; i < 500; i++) {
+                r = cgroup_is_populated(unified_mount, path);
+                if (r <= 0)
+                        break;
+                (void) nanosleep(&(struct timespec) { .tv_nsec = 10 * 1000 * 1000 }, NULL);
+        }
+
+        r = path_split_last(dir, &parent, &last);
+        if (r < 0)
+                return r;
+        parent_fd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (parent_fd < 0)
+                return -errno;
+        return remove_tree(parent_fd, last);
+}

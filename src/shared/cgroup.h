@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <sys/types.h>
+
+#include "macro.h"
+
+/* The machine's cgroup on the unified (v2) hierarchy:
+ *
+ *     machine.slice/machine-NAME.scope/     the machine
+ *         supervisor/                       the supervisor (on the host)
+ *         payload/                          the container, delegated
+ *
+ * payload/ is the root of the container's cgroup namespace and belongs to
+ * the machine's root user, so that systemd inside manages its own tree. */
+
+typedef enum CGroupLayout {
+        CGROUP_LAYOUT_UNIFIED, /* cgroup2 at /sys/fs/cgroup */
+        CGROUP_LAYOUT_HYBRID,  /* v1 controllers, cgroup2 at /sys/fs/cgroup/unified for tracking */
+        _CGROUP_LAYOUT_MAX,
+        _CGROUP_LAYOUT_INVALID = -EINVAL,
+} CGroupLayout;
+
+/* Where the unified hierarchy is mounted, and which layout the host has.
+ * -ENOMEDIUM when there is no cgroup2 mount at all. */
+int cgroup_detect(const char *sys_fs_cgroup, CGroupLayout *ret_layout, char **ret_unified_mount);
+
+/* The cgroup of pid (0: ourselves) on the unified hierarchy ("0::/path"). */
+int cgroup_pid_get_path(pid_t pid, char **ret);
+
+/* Creates the machine's cgroup below parent (e.g. "/machine.slice") with
+ * supervisor/ and payload/ in it, enables for payload/ the controllers its
+ * parents have, and delegates payload/ to uid:gid. -EEXIST when the scope
+ * exists already. Returns the scope's path relative to the hierarchy. */
+int cgroup_create_machine(const char *unified_mount, const char *parent, const char *scope_name, uid_t uid, gid_t gid,
+                          char **ret_path);
+
+/* Moves pid into unified_mount/path. */
+int cgroup_attach(const char *unified_mount, const char *path, pid_t pid);
+
+/* Kills everything in unified_mount/path and below, waits (briefly) until
+ * it is empty and removes the cgroups, children first. Missing is fine. */
+int cgroup_kill_and_remove(const char *unified_mount, const char *path);
+
+/* Whether unified_mount/path has any process in it or below. */
+int cgroup_is_populated(const char *unified_mount, const char *path);
+
+/* The files the kernel says belong to a delegated cgroup
+ * (/sys/kernel/cgroup/delegate), with a fallback list. */
+int cgroup_delegate_files(char ***ret);

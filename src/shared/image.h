@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include "lock-util.h"
+#include "macro.h"
+
+/* OS trees: where they are, whether they look bootable, and who uses them. */
+
+/* The image NAME in the image store (a directory), or -ENOENT. */
+int image_find(const char *image_dir, const char *name, char **ret_path);
+
+/* "DIR/.#NAME.lck" beside the tree "DIR/NAME", as systemd-machined names it. */
+char *image_lock_path(const char *tree);
+
+/* Locks the tree: exclusively for a machine that writes to it, shared for
+ * ephemeral machines, which only read it. -EBUSY when taken. */
+int image_lock(const char *tree, bool shared, LockFile *ret);
+
+/* The tree's os-release text, from /etc/os-release or /usr/lib/os-release,
+ * resolved inside the tree. */
+int os_release_read(int tree_fd, char **ret);
+
+/* The executable at path inside the tree exists (symlinks resolved inside
+ * the tree). -ENOENT if missing, -EACCES if not executable. */
+int image_check_executable(int tree_fd, const char *path);

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include "macro.h"
+
+/* The undo log: every side effect a machine has on the host (a lock file, a
+ * cgroup, a mount) is written down before it is made, as "type:path". The
+ * supervisor runs the log in reverse on every exit path; when the supervisor
+ * was killed, the next berth command finds the log in the machine's record
+ * and runs it instead. Each step is idempotent, so running it for an effect
+ * that was never made, or twice, does no harm. */
+
+typedef enum UndoType {
+        UNDO_LOCK_FILE, /* remove a lock file nobody holds */
+        UNDO_CGROUP,    /* kill what is in a cgroup (absolute path) and remove it */
+        UNDO_MOUNTS,    /* detach every mount at or below a path */
+        _UNDO_TYPE_MAX,
+        _UNDO_TYPE_INVALID = -EINVAL,
+} UndoType;
+
+typedef struct UndoLog {
+        char **entries; /* in the order the effects were made */
+} UndoLog;
+
+int undo_log_push(UndoLog *u, UndoType type, const char *path);
+/* Forgets the last entry for path (an effect undone by hand). */
+void undo_log_forget(UndoLog *u, UndoType type, const char *path);
+/* Runs all entries, newest first, and empties the log. Returns the first
+ * error, having tried every entry. */
+int undo_log_run(UndoLog *u);
+void undo_log_done(UndoLog *u);
+
+/* Runs one serialized entry. */
+int undo_entry_run(const char *entry);
+bool undo_entry_is_valid(const char *entry) _pure_;
