@@ -5,12 +5,14 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "log.h"
 
 static int max_level = LOG_INFO;
 static bool journal_prefix = false;
 static const char *prefix = "berth";
+static struct timespec start;
 
 static int level_from_string(const char *s) {
         static const char *const names[] = {
@@ -43,6 +45,7 @@ static bool stderr_is_journal(void) {
 void log_setup(void) {
         const char *e = getenv("BERTH_LOG_LEVEL");
 
+        (void) clock_gettime(CLOCK_MONOTONIC, &start);
         if (e) {
                 int l = level_from_string(e);
                 if (l >= 0)
@@ -79,7 +82,13 @@ int log_internal(int level, int error, const char *file, int line, const char *f
 
         if (journal_prefix)
                 fprintf(stderr, "<%i>%s\n", level, buf);
-        else
+        else if (level == LOG_DEBUG) {
+                /* Debug lines say when, since start: where the time goes. */
+                struct timespec ts;
+                (void) clock_gettime(CLOCK_MONOTONIC, &ts);
+                fprintf(stderr, "%s[%i] +%.3fms: %s\n", prefix, (int) getpid(),
+                        (double) (ts.tv_sec - start.tv_sec) * 1e3 + (double) (ts.tv_nsec - start.tv_nsec) / 1e6, buf);
+        } else
                 fprintf(stderr, "%s: %s\n", prefix, buf);
 
         errno = saved_errno;

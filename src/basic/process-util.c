@@ -5,6 +5,8 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 
@@ -14,6 +16,27 @@
 
 pid_t clone3_fork(struct clone_args *args) {
         return (pid_t) syscall(SYS_clone3, args, sizeof(struct clone_args));
+}
+
+pid_t clone_in_our_memory(int (*fn)(void *), void *arg, int flags, void **ret_stack) {
+        void *stack = mmap(NULL, CLONE_STACK_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+        pid_t pid;
+
+        if (stack == MAP_FAILED)
+                return -errno;
+        pid = clone(fn, (char *) stack + CLONE_STACK_SIZE, flags | CLONE_VM, arg);
+        if (pid < 0) {
+                int e = errno;
+                (void) munmap(stack, CLONE_STACK_SIZE);
+                return -e;
+        }
+        *ret_stack = stack;
+        return pid;
+}
+
+void clone_stack_free(void *stack) {
+        if (stack)
+                (void) munmap(stack, CLONE_STACK_SIZE);
 }
 
 int wait_for_terminate(pid_t pid, siginfo_t *ret) {

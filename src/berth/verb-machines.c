@@ -19,6 +19,7 @@
 #include "registry.h"
 #include "string-util.h"
 #include "strv.h"
+#include "userns.h"
 #include "verbs.h"
 
 #define MACHINES_DIR BERTH_RUNTIME_DIR "/machines"
@@ -161,6 +162,7 @@ int verb_list(int argc, char *argv[]) {
                 return log_usage("'berth list' takes no arguments.");
 
         (void) registry_gc(MACHINES_DIR);
+        (void) userns_gc_range_locks(BERTH_RUNTIME_DIR "/uid-range");
         r = registry_list_names(MACHINES_DIR, &names);
         if (r < 0)
                 return log_error_errno(r, "Failed to list machines: %m");

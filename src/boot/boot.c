@@ -250,20 +250,20 @@ static int machine_wait_started(Machine *m) {
 
 static int machine_spawn(Machine *m) {
         _cleanup_close_pair_ int pair[2] = { -EBADF, -EBADF };
-        struct clone_args args = { .flags = CLONE_NEWNS, .exit_signal = SIGCHLD };
+        void *stack = NULL;
         siginfo_t si;
         int r;
 
         if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0)
                 return log_error_errno(errno, "Failed to create a socket pair: %m");
 
-        m->outer_pid = clone3_fork(&args);
+        /* We are suspended until the outer child is done (CLONE_VFORK); what
+         * the children report waits in the socket meanwhile. */
+        ChildArgs args = { .machine = m, .sync_fd = pair[1], .close_fd = pair[0] };
+        m->outer_pid = clone_in_our_memory(outer_child_main, &args, CLONE_VFORK | CLONE_NEWNS | SIGCHLD, &stack);
+        clone_stack_free(stack);
         if (m->outer_pid < 0)
-                return log_error_errno(errno, "Failed to start the machine's setup: %m");
-        if (m->outer_pid == 0) {
-                pair[0] = safe_close(pair[0]);
-                outer_child(m, pair[1]);
-        }
+                return log_error_errno(m->outer_pid, "Failed to start the machine's setup: %m");
         pair[1] = safe_close(pair[1]);
         m->sync_fd = TAKE_FD(pair[0]);
 
@@ -319,32 +319,43 @@ int boot_machine(const BootConfig *config) {
         if (sigprocmask_many(SIG_BLOCK, NULL, SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGWINCH, -1) < 0)
                 return log_error_errno(errno, "Failed to block signals: %m");
 
+        log_debug("Starting.");
         r = machine_prepare(&m);
         if (r < 0)
                 return r;
 
-        (void) registry_gc(MACHINES_DIR);
+        log_debug("Checked the tree.");
 
         r = machine_lock(&m);
-        if (r >= 0)
+        if (r >= 0) {
+                log_debug("Locked name and image.");
                 r = machine_setup_userns(&m);
-        if (r >= 0)
+        }
+        if (r >= 0) {
+                log_debug("User namespace ready (base %u, %s).", (unsigned) m.uid_base, ownership_to_string(m.ownership));
                 r = machine_setup_cgroup(&m);
-        if (r >= 0)
+        }
+        if (r >= 0) {
+                log_debug("Cgroup ready.");
                 r = machine_setup_console(&m);
+        }
         if (r >= 0) {
                 log_start(&m);
                 r = machine_spawn(&m);
         }
-        if (r >= 0)
+        if (r >= 0) {
+                log_debug("Machine started, leader %i.", m.leader);
                 r = machine_write_record(&m, config->mode == BOOT_MODE_RUN ? MACHINE_RUNNING : MACHINE_STARTING);
+        }
         if (r >= 0) {
                 if (!config->notify_ready)
                         (void) sd_notify(false, "READY=1\nSTATUS=Machine started.");
                 r = machine_supervise(&m);
         }
 
+        log_debug("Machine stopped.");
         machine_reap_leader(&m);
         machine_undo_host(&m);
+        log_debug("Cleaned up.");
         return r < 0 ? r : m.exit_status;
 }

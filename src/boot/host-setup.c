@@ -48,11 +48,8 @@ int machine_write_record(Machine *m, MachineState state) {
         return 0;
 }
 
-/* Adds an undo entry and saves it, before the effect is made. */
 static int machine_intend(Machine *m, UndoType type, const char *path) {
-        if (undo_log_push(&m->record.undo, type, path) < 0)
-                return log_oom();
-        return machine_write_record(m, MACHINE_STARTING);
+        return undo_log_push(&m->record.undo, type, path) < 0 ? log_oom() : 0;
 }
 
 static int record_init(Machine *m) {
@@ -75,8 +72,32 @@ static int record_init(Machine *m) {
         return 0;
 }
 
+/* Where the machine's cgroup will be: known before anything is made, so
+ * that the first record can name it. */
+static int machine_find_cgroup(Machine *m, char **ret_absolute) {
+        _cleanup_free_ char *scope = NULL;
+        int r;
+
+        r = cgroup_detect("/sys/fs/cgroup", &m->cgroup_layout, &m->unified_mount);
+        if (r == -ENOMEDIUM)
+                return log_error_errno(SYNTHETIC_ERRNO(ENOMEDIUM),
+                                       "No cgroup2 hierarchy on this host (neither /sys/fs/cgroup nor "
+                                       "/sys/fs/cgroup/unified is one).");
+        if (r < 0)
+                return log_error_errno(r, "Failed to find the cgroup2 hierarchy: %m");
+
+        scope = machine_scope_name(m->name);
+        if (!scope)
+                return log_oom();
+        m->cgroup = path_join("/machine.slice", scope);
+        *ret_absolute = path_join(m->unified_mount, m->cgroup);
+        if (!m->cgroup || !*ret_absolute)
+                return log_oom();
+        return 0;
+}
+
 int machine_lock(Machine *m) {
-        _cleanup_free_ char *lock_path = NULL;
+        _cleanup_free_ char *lock_path = NULL, *cgroup = NULL;
         MachineRecord stale;
         int r;
 
@@ -97,13 +118,24 @@ int machine_lock(Machine *m) {
         r = record_init(m);
         if (r < 0)
                 return r;
-
+        r = machine_find_cgroup(m, &cgroup);
+        if (r < 0)
+                return r;
         lock_path = image_lock_path(m->root);
         if (!lock_path)
                 return log_oom();
+
+        /* The first record names what we are about to make. The UID range's
+         * lock is named later: an unheld one left behind is harmless, and
+         * userns_gc_range_locks() removes it. */
         r = machine_intend(m, UNDO_LOCK_FILE, lock_path);
+        if (r >= 0)
+                r = machine_intend(m, UNDO_CGROUP, cgroup);
+        if (r >= 0)
+                r = machine_write_record(m, MACHINE_STARTING);
         if (r < 0)
                 return r;
+
         r = image_lock(m->root, m->config->ephemeral, &m->image_lock);
         if (r == -EBUSY)
                 return log_error_errno(SYNTHETIC_ERRNO(EBUSY), "Directory '%s' is in use by another machine.", m->root);
@@ -257,40 +289,27 @@ int machine_setup_userns(Machine *m) {
 }
 
 int machine_setup_cgroup(Machine *m) {
-        _cleanup_free_ char *scope = NULL, *absolute = NULL;
+        _cleanup_free_ char *scope = machine_scope_name(m->name), *sup = NULL;
         int r;
 
-        r = cgroup_detect("/sys/fs/cgroup", &m->cgroup_layout, &m->unified_mount);
-        if (r == -ENOMEDIUM)
-                return log_error_errno(SYNTHETIC_ERRNO(ENOMEDIUM),
-                                       "No cgroup2 hierarchy on this host (neither /sys/fs/cgroup nor "
-                                       "/sys/fs/cgroup/unified is one).");
-        if (r < 0)
-                return log_error_errno(r, "Failed to find the cgroup2 hierarchy: %m");
-
+        if (!scope)
+                return log_oom();
         r = cgroup_pid_get_path(0, &m->cgroup_origin);
         if (r < 0)
                 return log_error_errno(r, "Failed to find our own cgroup: %m");
 
-        scope = machine_scope_name(m->name);
-        if (!scope)
-                return log_oom();
-        absolute = strdup_printf("%s/machine.slice/%s", m->unified_mount, scope);
-        if (!absolute)
-                return log_oom();
-        r = machine_intend(m, UNDO_CGROUP, absolute);
-        if (r < 0)
-                return r;
-
+        free(m->cgroup);
+        m->cgroup = NULL;
         r = cgroup_create_machine(m->unified_mount, "/machine.slice", scope, m->uid_base, m->uid_base, &m->cgroup);
         if (r == -EEXIST)
                 return log_error_errno(SYNTHETIC_ERRNO(EEXIST),
-                                       "Cgroup '%s' exists already: another manager runs a machine named '%s'.",
-                                       absolute, m->name);
+                                       "Cgroup '%s/machine.slice/%s' exists already: another manager runs a machine "
+                                       "named '%s'.",
+                                       m->unified_mount, scope, m->name);
         if (r < 0)
-                return log_error_errno(r, "Failed to create cgroup '%s': %m", absolute);
+                return log_error_errno(r, "Failed to create cgroup '%s/machine.slice/%s': %m", m->unified_mount, scope);
 
-        _cleanup_free_ char *sup = path_join(m->cgroup, "supervisor");
+        sup = path_join(m->cgroup, "supervisor");
         if (!sup)
                 return log_oom();
         r = cgroup_attach(m->unified_mount, sup, 0);
@@ -329,7 +348,7 @@ void machine_undo_host(Machine *m) {
         int r;
 
         /* Out of the machine's cgroup first, so that it can be removed. */
-        if (m->cgroup && m->cgroup_origin)
+        if (m->cgroup_origin)
                 (void) cgroup_attach(m->unified_mount, m->cgroup_origin, 0);
 
         lock_file_release(&m->uid_lock);

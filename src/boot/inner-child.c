@@ -12,6 +12,7 @@
 #include "boot.h"
 #include "caps.h"
 #include "fd-util.h"
+#include "log.h"
 #include "mount-setup.h"
 #include "notify.h"
 #include "path-util.h"
@@ -117,14 +118,36 @@ static char **build_argv(Machine *m, const UserEntry *user, int sync_fd) {
         return TAKE_PTR(argv);
 }
 
-extern char **environ;
+/* execvp() without touching environ (we may share the supervisor's memory):
+ * COMMAND is searched in the machine's PATH. */
+static void exec_search_path(char **argv, char **env) {
+        const char *path = strv_env_get(env, "PATH");
+        int saved = ENOENT;
+
+        if (strchr(argv[0], '/') || isempty(path)) {
+                execve(argv[0], argv, env);
+                return;
+        }
+        for (const char *p = path; p && *p;) {
+                const char *colon = strchrnul(p, ':');
+                _cleanup_free_ char *full = strdup_printf("%.*s/%s", (int) (colon - p), p, argv[0]);
+
+                if (!full)
+                        return;
+                execve(full, argv, env);
+                if (errno == EACCES)
+                        saved = EACCES;
+                else if (errno != ENOENT && errno != ENOTDIR)
+                        return;
+                p = *colon ? colon + 1 : NULL;
+        }
+        errno = saved;
+}
 
 static _noreturn_ void exec_payload(char **argv, char **env, int sync_fd) {
         if (reset_all_signals() < 0)
                 sync_fail(sync_fd, errno, "reset signals");
-        /* execvp() searches the PATH of environ, which is the machine's now. */
-        environ = env;
-        execvp(argv[0], argv);
+        exec_search_path(argv, env);
         sync_fail(sync_fd, errno, "execute '%s' in the machine", argv[0]);
 }
 
@@ -141,6 +164,7 @@ _noreturn_ void inner_child(Machine *m, int sync_fd) {
          * host. The mounts of the outer child are locked. The root is still
          * the host's. */
         die_with_supervisor(m);
+        log_debug("Inner child running.");
 
         root_fd = open(m->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (root_fd < 0)
@@ -158,6 +182,7 @@ _noreturn_ void inner_child(Machine *m, int sync_fd) {
                 sync_fail(sync_fd, r, "set up %s in the machine", what);
         root_fd = safe_close(root_fd);
 
+        log_debug("Inner mounts done.");
         r = mount_switch_root(m->root, &what);
         if (r < 0)
                 sync_fail(sync_fd, r, "switch to the machine's root (%s)", what);
@@ -167,6 +192,7 @@ _noreturn_ void inner_child(Machine *m, int sync_fd) {
         if (sethostname(m->hostname, strlen(m->hostname)) < 0)
                 sync_fail(sync_fd, errno, "set hostname '%s'", m->hostname);
 
+        log_debug("Switched root.");
         setup_console(m, sync_fd);
 
         if (m->config->user) {
@@ -199,6 +225,7 @@ _noreturn_ void inner_child(Machine *m, int sync_fd) {
         if (r < 0)
                 sync_fail(sync_fd, r, "close file descriptors");
 
+        log_debug("Executing %s.", argv[0]);
         if (m->config->as_pid2) {
                 pid_t pid = fork();
 
@@ -211,4 +238,10 @@ _noreturn_ void inner_child(Machine *m, int sync_fd) {
         }
 
         exec_payload(argv, env, sync_fd);
+}
+
+int inner_child_main(void *args) {
+        ChildArgs *a = args;
+
+        inner_child(a->machine, a->sync_fd);
 }

@@ -12,6 +12,7 @@
 #include "chase.h"
 #include "custom-mount.h"
 #include "fd-util.h"
+#include "log.h"
 #include "mount-setup.h"
 #include "mount-util.h"
 #include "path-util.h"
@@ -85,7 +86,7 @@ static void join_userns(Machine *m, int sync_fd) {
                 sync_fail(sync_fd, errno, "become root in the machine's user namespace");
 }
 
-_noreturn_ void outer_child(Machine *m, int sync_fd) {
+static _noreturn_ void outer_child(Machine *m, int sync_fd) {
         _cleanup_free_ char *payload = NULL;
         _cleanup_close_ int root_fd = -EBADF, notify_fd = -EBADF;
         const char *what = NULL;
@@ -103,7 +104,9 @@ _noreturn_ void outer_child(Machine *m, int sync_fd) {
         if (mount(NULL, "/", NULL, MS_SLAVE | MS_REC, NULL) < 0)
                 sync_fail(sync_fd, errno, "make our mounts private");
 
+        log_debug("Outer child running.");
         setup_root(m, sync_fd);
+        log_debug("Root mounted.");
 
         root_fd = open(m->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (root_fd < 0)
@@ -123,6 +126,7 @@ _noreturn_ void outer_child(Machine *m, int sync_fd) {
         if (r < 0)
                 sync_fail(sync_fd, r, "set up %s in the machine", what);
 
+        log_debug("API filesystems mounted.");
         r = custom_mounts_apply(root_fd, m->config->mounts, m->config->n_mounts, m->userns_fd, m->uid_base, &what);
         if (r < 0)
                 sync_fail(sync_fd, r, "mount '%s' in the machine", what);
@@ -142,20 +146,40 @@ _noreturn_ void outer_child(Machine *m, int sync_fd) {
                 sync_fail(sync_fd, r, "join cgroup '%s'", payload);
 
         join_userns(m, sync_fd);
+        log_debug("Joined the user namespace.");
 
         /* The machine's namespaces, owned by its user namespace; our mounts
          * are copied into its mount namespace and locked there. The child
          * is the supervisor's (CLONE_PARENT), not ours. */
-        struct clone_args args = {
-                .flags = CLONE_PARENT | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWCGROUP |
-                         (m->config->private_network ? CLONE_NEWNET : 0),
-        };
-        pid = clone3_fork(&args);
-        if (pid < 0)
-                sync_fail(sync_fd, errno, "create the machine's namespaces");
-        if (pid == 0)
-                inner_child(m, sync_fd);
+        int flags = CLONE_PARENT | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWCGROUP |
+                    (m->config->private_network ? CLONE_NEWNET : 0);
+        if (m->config->as_pid2) {
+                /* PID 1 stays, as the stub init, and never execs: it needs
+                 * memory of its own. */
+                struct clone_args args = { .flags = (uint64_t) flags };
 
+                pid = clone3_fork(&args);
+                if (pid == 0)
+                        inner_child(m, sync_fd);
+        } else {
+                ChildArgs a = { .machine = m, .sync_fd = sync_fd, .close_fd = -EBADF };
+                void *stack = NULL;
+
+                /* We go on once the inner child has exec'd init (or died). */
+                pid = clone_in_our_memory(inner_child_main, &a, flags | CLONE_VFORK, &stack);
+                clone_stack_free(stack);
+        }
+        if (pid < 0)
+                sync_fail(sync_fd, pid, "create the machine's namespaces");
+
+        log_debug("Cloned the machine's namespaces.");
         (void) sync_send(sync_fd, SYNC_LEADER, pid, -EBADF);
         _exit(EXIT_SUCCESS);
+}
+
+int outer_child_main(void *args) {
+        ChildArgs *a = args;
+
+        safe_close(a->close_fd);
+        outer_child(a->machine, a->sync_fd);
 }

@@ -288,16 +288,14 @@ int cgroup_kill_and_remove(const char *unified_mount, const char *path) {
         if (access(dir, F_OK) < 0)
                 return errno == ENOENT ? 0 : -errno;
 
-        r = kill_all(unified_mount, path);
-        if (r < 0 && r != -ENOENT)
-                return r;
+        if (cgroup_is_populated(unified_mount, path) > 0) {
+                r = kill_all(unified_mount, path);
+                if (r < 0 && r != -ENOENT)
+                        return r;
 
-        /* Wait for the kernel to finish the kills: up to 5 s. */
-        for (int i = 0; i < 500; i++) {
-                r = cgroup_is_populated(unified_mount, path);
-                if (r <= 0)
-                        break;
-                (void) nanosleep(&(struct timespec) { .tv_nsec = 10 * 1000 * 1000 }, NULL);
+                /* Wait for the kernel to finish the kills: up to 5 s. */
+                for (int i = 0; i < 500 && cgroup_is_populated(unified_mount, path) > 0; i++)
+                        (void) nanosleep(&(struct timespec) { .tv_nsec = 10 * 1000 * 1000 }, NULL);
         }
 
         r = path_split_last(dir, &parent, &last);

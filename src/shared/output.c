@@ -4,8 +4,37 @@
 #include <json-c/json.h>
 #include <string.h>
 
+#include "dlopen-util.h"
 #include "output.h"
 #include "string-util.h"
+
+/* json-c, loaded when JSON is asked for. */
+static void *jsonc_dl;
+static DLSYM_PROTOTYPE(json_object_new_array);
+static DLSYM_PROTOTYPE(json_object_new_object);
+static DLSYM_PROTOTYPE(json_object_object_add);
+static DLSYM_PROTOTYPE(json_object_array_add);
+static DLSYM_PROTOTYPE(json_object_to_json_string_ext);
+static DLSYM_PROTOTYPE(json_object_put);
+static DLSYM_PROTOTYPE(json_object_new_string);
+static DLSYM_PROTOTYPE(json_object_new_uint64);
+static DLSYM_PROTOTYPE(json_object_new_int64);
+static DLSYM_PROTOTYPE(json_object_new_boolean);
+
+static int dlopen_jsonc(void) {
+        return dlopen_many_sym(&jsonc_dl, "libjson-c.so.5",
+                               DLSYM_ARG(json_object_new_array),
+                               DLSYM_ARG(json_object_new_object),
+                               DLSYM_ARG(json_object_object_add),
+                               DLSYM_ARG(json_object_array_add),
+                               DLSYM_ARG(json_object_to_json_string_ext),
+                               DLSYM_ARG(json_object_put),
+                               DLSYM_ARG(json_object_new_string),
+                               DLSYM_ARG(json_object_new_uint64),
+                               DLSYM_ARG(json_object_new_int64),
+                               DLSYM_ARG(json_object_new_boolean),
+                               NULL);
+}
 
 struct Table {
         const Column *columns;
@@ -82,13 +111,13 @@ size_t table_rows(const Table *t) {
 static json_object *cell_to_json(const Cell *c) {
         switch (c->type) {
         case CELL_STRING:
-                return json_object_new_string(c->string);
+                return sym_json_object_new_string(c->string);
         case CELL_UINT:
-                return json_object_new_uint64(c->uint);
+                return sym_json_object_new_uint64(c->uint);
         case CELL_INT:
-                return json_object_new_int64(c->integer);
+                return sym_json_object_new_int64(c->integer);
         case CELL_BOOL:
-                return json_object_new_boolean(c->boolean);
+                return sym_json_object_new_boolean(c->boolean);
         case CELL_NULL:
         default:
                 return NULL;
@@ -96,28 +125,32 @@ static json_object *cell_to_json(const Cell *c) {
 }
 
 int table_print_json(const Table *t, FILE *f) {
-        json_object *array = json_object_new_array();
-        int r = 0;
+        json_object *array;
+        int r;
 
+        r = dlopen_jsonc();
+        if (r < 0)
+                return r;
+        array = sym_json_object_new_array();
         if (!array)
                 return -ENOMEM;
         for (size_t row = 0; row < table_rows(t); row++) {
-                json_object *o = json_object_new_object();
+                json_object *o = sym_json_object_new_object();
 
                 if (!o) {
                         r = -ENOMEM;
                         break;
                 }
                 for (size_t col = 0; col < t->n_columns; col++)
-                        json_object_object_add(o, t->columns[col].json_key,
+                        sym_json_object_object_add(o, t->columns[col].json_key,
                                                cell_to_json(&t->cells[row * t->n_columns + col]));
-                json_object_array_add(array, o);
+                sym_json_object_array_add(array, o);
         }
         if (r >= 0) {
-                fputs(json_object_to_json_string_ext(array, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE), f);
+                fputs(sym_json_object_to_json_string_ext(array, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE), f);
                 fputc('\n', f);
         }
-        json_object_put(array);
+        sym_json_object_put(array);
         return r;
 }
 

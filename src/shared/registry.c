@@ -48,67 +48,68 @@ int registry_lock_name(const char *dir, const char *name, LockFile *ret) {
 
 /* Values are written bare when safe, else double-quoted; control characters
  * are refused rather than escaped. */
-static int append(char **text, const char *key, const char *value) {
-        _cleanup_free_ char *q = NULL;
-        char *n;
+static int append(FILE *f, const char *key, const char *value) {
+        bool quote;
 
         if (!value)
                 return 0;
         for (const char *p = value; *p; p++)
                 if ((unsigned char) *p < ' ')
                         return -EINVAL;
-        if (!string_is_safe(value) || strchr(value, ' ') || isempty(value)) {
-                char *o = q = malloc(strlen(value) * 2 + 3);
-                if (!q)
-                        return -ENOMEM;
-                *o++ = '"';
+        quote = isempty(value) || !string_is_safe(value) || strchr(value, ' ');
+
+        fputs(key, f);
+        fputc('=', f);
+        if (!quote)
+                fputs(value, f);
+        else {
+                fputc('"', f);
                 for (const char *p = value; *p; p++) {
                         if (strchr("\"\\$`", *p))
-                                *o++ = '\\';
-                        *o++ = *p;
+                                fputc('\\', f);
+                        fputc(*p, f);
                 }
-                *o++ = '"';
-                *o = '\0';
+                fputc('"', f);
         }
-
-        n = strjoin(*text ?: "", key, "=", q ?: value, "\n");
-        if (!n)
-                return -ENOMEM;
-        free(*text);
-        *text = n;
+        fputc('\n', f);
         return 0;
 }
 
-static int appendf(char **text, const char *key, unsigned long long v) {
-        char buf[32];
-
-        snprintf(buf, sizeof buf, "%llu", v);
-        return append(text, key, buf);
+static int appendf(FILE *f, const char *key, unsigned long long v) {
+        fprintf(f, "%s=%llu\n", key, v);
+        return 0;
 }
 
 int registry_format(const MachineRecord *m, char **ret) {
         _cleanup_free_ char *t = NULL;
         char uuid[ID128_UUID_STRING_MAX];
+        size_t size = 0;
+        FILE *f;
         int r = 0;
 
-        r = r ?: append(&t, "NAME", m->name);
-        r = r ?: append(&t, "UUID", id128_to_uuid_string(m->uuid, uuid));
-        r = r ?: append(&t, "CLASS", m->class);
-        r = r ?: append(&t, "SERVICE", m->service);
-        r = r ?: append(&t, "MODE", m->mode);
-        r = r ?: append(&t, "STATE", machine_state_to_string(m->state));
-        r = r ?: appendf(&t, "SUPERVISOR", (unsigned long long) m->supervisor);
-        r = r ?: appendf(&t, "SUPERVISOR_STARTTIME", m->supervisor_starttime);
-        r = r ?: appendf(&t, "LEADER", (unsigned long long) m->leader);
-        r = r ?: append(&t, "ROOT", m->root);
-        r = r ?: append(&t, "EPHEMERAL", yes_no(m->ephemeral));
-        r = r ?: appendf(&t, "UID_BASE", m->uid_base);
-        r = r ?: appendf(&t, "UID_COUNT", m->uid_count);
-        r = r ?: append(&t, "UNIFIED", m->unified_mount);
-        r = r ?: append(&t, "CGROUP", m->cgroup);
-        r = r ?: appendf(&t, "SINCE", m->since);
+        f = open_memstream(&t, &size);
+        if (!f)
+                return -ENOMEM;
+        r = r ?: append(f, "NAME", m->name);
+        r = r ?: append(f, "UUID", id128_to_uuid_string(m->uuid, uuid));
+        r = r ?: append(f, "CLASS", m->class);
+        r = r ?: append(f, "SERVICE", m->service);
+        r = r ?: append(f, "MODE", m->mode);
+        r = r ?: append(f, "STATE", machine_state_to_string(m->state));
+        r = r ?: appendf(f, "SUPERVISOR", (unsigned long long) m->supervisor);
+        r = r ?: appendf(f, "SUPERVISOR_STARTTIME", m->supervisor_starttime);
+        r = r ?: appendf(f, "LEADER", (unsigned long long) m->leader);
+        r = r ?: append(f, "ROOT", m->root);
+        r = r ?: append(f, "EPHEMERAL", yes_no(m->ephemeral));
+        r = r ?: appendf(f, "UID_BASE", m->uid_base);
+        r = r ?: appendf(f, "UID_COUNT", m->uid_count);
+        r = r ?: append(f, "UNIFIED", m->unified_mount);
+        r = r ?: append(f, "CGROUP", m->cgroup);
+        r = r ?: appendf(f, "SINCE", m->since);
         STRV_FOREACH(e, m->undo.entries)
-                r = r ?: append(&t, "UNDO", *e);
+                r = r ?: append(f, "UNDO", *e);
+        if (fclose(f) != 0 && r == 0)
+                r = -ENOMEM;
         if (r < 0)
                 return r;
 
@@ -123,12 +124,15 @@ int registry_write(const char *dir, const MachineRecord *m) {
         r = registry_format(m, &text);
         if (r < 0)
                 return r;
-        r = mkdir_p(dir, 0755);
-        if (r < 0)
-                return r;
         p = path_join(dir, m->name);
         if (!p)
                 return -ENOMEM;
+        r = write_string_file_at(AT_FDCWD, p, text, WRITE_FILE_ATOMIC | WRITE_FILE_NO_NEWLINE, 0644);
+        if (r != -ENOENT)
+                return r;
+        r = mkdir_p(dir, 0755); /* the first machine since boot */
+        if (r < 0)
+                return r;
         return write_string_file_at(AT_FDCWD, p, text, WRITE_FILE_ATOMIC | WRITE_FILE_NO_NEWLINE, 0644);
 }
 

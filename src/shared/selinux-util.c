@@ -2,27 +2,44 @@
 
 #include <selinux/selinux.h>
 
+#include "dlopen-util.h"
 #include "selinux-util.h"
 #include "string-util.h"
+
+/* libselinux, loaded when a context is asked for. */
+static void *libselinux_dl;
+static DLSYM_PROTOTYPE(is_selinux_enabled);
+static DLSYM_PROTOTYPE(security_check_context);
+static DLSYM_PROTOTYPE(setexeccon);
+
+static int dlopen_libselinux(void) {
+        return dlopen_many_sym(&libselinux_dl, "libselinux.so.1",
+                               DLSYM_ARG(is_selinux_enabled),
+                               DLSYM_ARG(security_check_context),
+                               DLSYM_ARG(setexeccon),
+                               NULL);
+}
 
 bool selinux_enabled(void) {
         static int cached = -1;
 
         if (cached < 0)
-                cached = is_selinux_enabled() > 0;
+                cached = dlopen_libselinux() >= 0 && sym_is_selinux_enabled() > 0;
         return cached;
 }
 
 int selinux_check_context(const char *context) {
         if (!selinux_enabled())
                 return -EOPNOTSUPP;
-        return security_check_context(context) < 0 ? -EINVAL : 0;
+        return sym_security_check_context(context) < 0 ? -EINVAL : 0;
 }
 
 int selinux_set_exec_context(const char *context) {
         if (!context)
                 return 0;
-        return RET_NERRNO(setexeccon(context));
+        if (!selinux_enabled())
+                return -EOPNOTSUPP;
+        return RET_NERRNO(sym_setexeccon(context));
 }
 
 int selinux_mount_options(const char *options, const char *context, char **ret) {

@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
+#include <dirent.h>
 #include <fcntl.h>
-#include <linux/sched.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 
 #include "fd-util.h"
 #include "fileio.h"
@@ -103,12 +105,21 @@ static int write_map(pid_t pid, const char *file, uid_t base, uid_t count) {
         return write_string_file(path, map, WRITE_FILE_NO_NEWLINE);
 }
 
+/* The holder shares our memory (CLONE_VM) and runs while we go on: it makes
+ * raw system calls only, touching neither the heap nor anything of ours. It
+ * closes its copy of the pipe's write end, then waits until we close ours. */
+static int holder_main(void *arg) {
+        const int *fds = arg;
+        char c;
+
+        (void) syscall(SYS_close, fds[1]);
+        (void) syscall(SYS_read, fds[0], &c, 1);
+        return 0;
+}
+
 int userns_new(uid_t base, uid_t count, int *ret_fd) {
         _cleanup_close_pair_ int pipe_fds[2] = { -EBADF, -EBADF };
-        struct clone_args args = {
-                .flags = CLONE_NEWUSER,
-                .exit_signal = SIGCHLD,
-        };
+        void *stack = NULL;
         char path[64];
         int fd = -EBADF, r;
         pid_t pid;
@@ -116,20 +127,11 @@ int userns_new(uid_t base, uid_t count, int *ret_fd) {
         if (pipe2(pipe_fds, O_CLOEXEC) < 0)
                 return -errno;
 
-        pid = clone3_fork(&args);
+        /* A copy the holder reads, which we leave alone while it runs. */
+        const int holder_fds[2] = { pipe_fds[0], pipe_fds[1] };
+        pid = clone_in_our_memory(holder_main, (void *) holder_fds, CLONE_NEWUSER | SIGCHLD, &stack);
         if (pid < 0)
-                return -errno;
-        if (pid == 0) {
-                char c;
-
-                /* The holder: wait until the parent closes the pipe. */
-                safe_close(pipe_fds[1]);
-                if (read(pipe_fds[0], &c, 1) < 0)
-                        _exit(EXIT_FAILURE);
-                _exit(EXIT_SUCCESS);
-        }
-
-        pipe_fds[0] = safe_close(pipe_fds[0]);
+                return pid;
 
         r = write_map(pid, "uid_map", base, count);
         if (r >= 0)
@@ -143,9 +145,35 @@ int userns_new(uid_t base, uid_t count, int *ret_fd) {
 
         pipe_fds[1] = safe_close(pipe_fds[1]);
         (void) wait_for_terminate(pid, NULL);
+        clone_stack_free(stack);
 
         if (r < 0)
                 return r;
         *ret_fd = fd;
         return 0;
+}
+
+int userns_gc_range_locks(const char *lock_dir) {
+        DIR *d = opendir(lock_dir);
+        int ret = 0;
+
+        if (!d)
+                return errno == ENOENT ? 0 : -errno;
+        for (struct dirent *de; (de = readdir(d));) {
+                _cleanup_free_ char *p = NULL;
+                int r;
+
+                if (de->d_name[0] == '.')
+                        continue;
+                p = strdup_printf("%s/%s", lock_dir, de->d_name);
+                if (!p) {
+                        ret = -ENOMEM;
+                        break;
+                }
+                r = lock_file_remove_stale(p);
+                if (r < 0 && r != -EBUSY && ret == 0)
+                        ret = r;
+        }
+        closedir(d);
+        return ret;
 }

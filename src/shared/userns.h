@@ -38,4 +38,8 @@ int userns_pick_range(const UidRangeLookup *l, const char *name, uid_t preferred
  * child: we write its maps as host root, then let it go. */
 int userns_new(uid_t base, uid_t count, int *ret_fd);
 
+/* Removes the lock files of ranges nobody holds (left by a supervisor that
+ * was killed while picking). */
+int userns_gc_range_locks(const char *lock_dir);
+
 #define UID_INVALID ((uid_t) -1)
