@@ -16,6 +16,7 @@
 #include "fd-util.h"
 #include "fileio.h"
 #include "image.h"
+#include "lock-util.h"
 #include "log.h"
 #include "machine-name.h"
 #include "path-util.h"
@@ -195,6 +196,10 @@ static int machine_prepare(Machine *m) {
 
         if (read_full_file("/etc/os-release", &m->host_os_release, NULL) < 0)
                 (void) read_full_file("/usr/lib/os-release", &m->host_os_release, NULL);
+
+        r = mkdir_p(STAGING_DIR, 0755);
+        if (r < 0)
+                return log_error_errno(r, "Failed to create %s: %m", STAGING_DIR);
 
         m->supervisor_pid = getpid();
         m->supervisor_pidfd = pidfd_open(m->supervisor_pid, 0);

@@ -32,6 +32,11 @@
 
 #define DEFAULT_INIT_PATH "/sbin/init"
 
+/* Where the outer child mounts the machine's root, in its own mount
+ * namespace only: an empty directory on the host that anybody may walk
+ * through, unlike the directories trees usually live in. */
+#define STAGING_DIR BERTH_RUNTIME_DIR "/root"
+
 typedef struct Machine {
         const BootConfig *config;
 

@@ -166,9 +166,9 @@ _noreturn_ void inner_child(Machine *m, int sync_fd) {
         die_with_supervisor(m);
         log_debug("Inner child running.");
 
-        root_fd = open(m->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        root_fd = open(STAGING_DIR, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (root_fd < 0)
-                sync_fail(sync_fd, errno, "open '%s'", m->root);
+                sync_fail(sync_fd, errno, "open the machine's root");
 
         MountSetup ms = {
                 .root_fd = root_fd,
@@ -183,7 +183,7 @@ _noreturn_ void inner_child(Machine *m, int sync_fd) {
         root_fd = safe_close(root_fd);
 
         log_debug("Inner mounts done.");
-        r = mount_switch_root(m->root, &what);
+        r = mount_switch_root(STAGING_DIR, &what);
         if (r < 0)
                 sync_fail(sync_fd, r, "switch to the machine's root (%s)", what);
 
@@ -217,8 +217,10 @@ _noreturn_ void inner_child(Machine *m, int sync_fd) {
         if (m->config->user)
                 become_user(&user, sync_fd);
 
+        /* --chdir must work; a user's home may be missing (as nobody's
+         * /nonexistent is): then "/", as login(1) does. */
         const char *wd = m->config->working_directory ?: (m->config->user ? user.home : "/");
-        if (chdir(wd) < 0)
+        if (chdir(wd) < 0 && (m->config->working_directory || chdir("/") < 0))
                 sync_fail(sync_fd, errno, "change to directory '%s' in the machine", wd);
 
         r = close_all_fds_except((const int[]) { 0, 1, 2, sync_fd }, 4);

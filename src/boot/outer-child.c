@@ -39,9 +39,9 @@ static void setup_overlay(Machine *m, int sync_fd) {
         if (tmp < 0)
                 sync_fail(sync_fd, errno, "mount the tmpfs for the ephemeral overlay");
 
-        lower = open(m->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        lower = open(STAGING_DIR, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (lower < 0 || fstat(lower, &st) < 0)
-                sync_fail(sync_fd, errno, "open '%s'", m->root);
+                sync_fail(sync_fd, errno, "open the machine's root");
 
         /* The overlay's root shows the upper layer's root: make it look
          * like the tree's (as the machine sees it). */
@@ -57,17 +57,19 @@ static void setup_overlay(Machine *m, int sync_fd) {
                              fd_path(work, w));
         if (!data)
                 sync_fail(sync_fd, ENOMEM, "prepare the ephemeral overlay");
-        if (mount("overlay", m->root, "overlay", 0, data) < 0)
+        if (mount("overlay", STAGING_DIR, "overlay", 0, data) < 0)
                 sync_fail(sync_fd, errno, "mount the ephemeral overlay on '%s'", m->root);
 }
 
 static void setup_root(Machine *m, int sync_fd) {
         int r;
 
+        /* Not on the tree's own path: the machine's root user could not
+         * walk there (/var/lib/machines is 0700). */
         if (m->root_tree_fd >= 0)
-                r = mount_attach(m->root_tree_fd, AT_FDCWD, m->root); /* idmapped by the supervisor */
+                r = mount_attach(m->root_tree_fd, AT_FDCWD, STAGING_DIR); /* idmapped by the supervisor */
         else
-                r = mount_bind(m->root, m->root, true);
+                r = mount_bind(m->root, STAGING_DIR, true);
         if (r < 0)
                 sync_fail(sync_fd, r, "mount '%s' as the machine's root", m->root);
 
@@ -108,9 +110,9 @@ static _noreturn_ void outer_child(Machine *m, int sync_fd) {
         setup_root(m, sync_fd);
         log_debug("Root mounted.");
 
-        root_fd = open(m->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        root_fd = open(STAGING_DIR, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (root_fd < 0)
-                sync_fail(sync_fd, errno, "open '%s'", m->root);
+                sync_fail(sync_fd, errno, "open the machine's root");
 
         MountSetup ms = {
                 .root_fd = root_fd,

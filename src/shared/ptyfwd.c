@@ -16,7 +16,6 @@
 /* One direction: from an fd into a buffer, and from the buffer to an fd. */
 typedef struct Pipe {
         int from, to;
-        sd_event_source *in_source, *out_source;
         char buf[BUFFER_SIZE];
         size_t n;
         bool eof;
@@ -30,6 +29,10 @@ struct PTYForward {
 
         Pipe input;  /* our stdin → master */
         Pipe output; /* master → our stdout */
+
+        /* One event source per fd (epoll takes each fd once): the master is
+         * read and written through the same one. */
+        sd_event_source *master_source, *in_source, *out_source;
 
         int in_fd, out_fd;
         int saved_in_flags, saved_out_flags;
@@ -57,15 +60,6 @@ bool pty_escape_feed(EscapeState *s, const char *buf, size_t n, uint64_t now_use
         return false;
 }
 
-static void pipe_update(Pipe *p) {
-        /* Backpressure: read only while the buffer has room; write only
-         * while it has data. */
-        if (p->in_source)
-                (void) sd_event_source_set_enabled(p->in_source, !p->eof && p->n < BUFFER_SIZE ? SD_EVENT_ON : SD_EVENT_OFF);
-        if (p->out_source)
-                (void) sd_event_source_set_enabled(p->out_source, p->n > 0 ? SD_EVENT_ON : SD_EVENT_OFF);
-}
-
 static void pipe_flush(Pipe *p) {
         while (p->n > 0) {
                 ssize_t k = write(p->to, p->buf, p->n);
@@ -79,14 +73,6 @@ static void pipe_flush(Pipe *p) {
                 memmove(p->buf, p->buf + k, p->n - (size_t) k);
                 p->n -= (size_t) k;
         }
-}
-
-static int on_output_writable(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
-        Pipe *p = userdata;
-
-        pipe_flush(p);
-        pipe_update(p);
-        return 0;
 }
 
 /* Reads once: > 0 bytes taken, 0 at the end, -EAGAIN when nothing is there. */
@@ -119,12 +105,51 @@ static int handle_read(PTYForward *f, Pipe *p) {
         return (int) k;
 }
 
-static int on_readable(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
-        PTYForward *f = userdata;
-        Pipe *p = fd == f->input.from ? &f->input : &f->output;
+/* Backpressure: read only while the buffer has room; write only while it
+ * has data. */
+static void update_events(PTYForward *f) {
+        uint32_t master = 0;
 
-        handle_read(f, p);
-        pipe_update(p);
+        if (!f->output.eof && f->output.n < BUFFER_SIZE)
+                master |= EPOLLIN;
+        if (f->input.n > 0)
+                master |= EPOLLOUT;
+        if (f->master_source) {
+                if (master)
+                        (void) sd_event_source_set_io_events(f->master_source, master);
+                (void) sd_event_source_set_enabled(f->master_source, master ? SD_EVENT_ON : SD_EVENT_OFF);
+        }
+        if (f->in_source)
+                (void) sd_event_source_set_enabled(f->in_source, !f->input.eof && f->input.n < BUFFER_SIZE ? SD_EVENT_ON
+                                                                                                     : SD_EVENT_OFF);
+        if (f->out_source)
+                (void) sd_event_source_set_enabled(f->out_source, f->output.n > 0 ? SD_EVENT_ON : SD_EVENT_OFF);
+}
+
+static int on_master(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        PTYForward *f = userdata;
+
+        if (revents & (EPOLLIN | EPOLLHUP | EPOLLERR))
+                (void) handle_read(f, &f->output);
+        if (revents & EPOLLOUT)
+                pipe_flush(&f->input);
+        update_events(f);
+        return 0;
+}
+
+static int on_in(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        PTYForward *f = userdata;
+
+        (void) handle_read(f, &f->input);
+        update_events(f);
+        return 0;
+}
+
+static int on_out(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        PTYForward *f = userdata;
+
+        pipe_flush(&f->output);
+        update_events(f);
         return 0;
 }
 
@@ -150,6 +175,7 @@ static int add_io(PTYForward *f, sd_event_source **ret, int fd, uint32_t events,
 
 int pty_forward_new(sd_event *e, int master, int in_fd, int out_fd, PTYForwardFlags flags, PTYForward **ret) {
         PTYForward *f = calloc(1, sizeof(PTYForward));
+        bool input = !(flags & (PTY_FORWARD_READ_ONLY | PTY_FORWARD_DRAIN));
         int r;
 
         if (!f)
@@ -160,7 +186,7 @@ int pty_forward_new(sd_event *e, int master, int in_fd, int out_fd, PTYForwardFl
                 .flags = flags,
                 .in_fd = in_fd,
                 .out_fd = out_fd,
-                .input = { .from = in_fd, .to = master },
+                .input = { .from = in_fd, .to = master, .eof = !input },
                 .output = { .from = master, .to = out_fd, .drop = flags & PTY_FORWARD_DRAIN },
                 .saved_in_flags = -1,
                 .saved_out_flags = -1,
@@ -185,29 +211,25 @@ int pty_forward_new(sd_event *e, int master, int in_fd, int out_fd, PTYForwardFl
                         goto fail;
         }
 
+        r = sd_event_add_io(e, &f->master_source, master, EPOLLIN, on_master, f);
+        if (r < 0)
+                goto fail;
         if (!(flags & PTY_FORWARD_DRAIN)) {
                 f->saved_out_flags = fcntl(out_fd, F_GETFL);
                 (void) fd_set_nonblock(out_fd, true);
-                r = add_io(f, &f->output.out_source, out_fd, EPOLLOUT, on_output_writable, &f->output);
+                r = add_io(f, &f->out_source, out_fd, EPOLLOUT, on_out, f);
                 if (r < 0)
                         goto fail;
         }
-        r = add_io(f, &f->output.in_source, master, EPOLLIN, on_readable, f);
-        if (r < 0)
-                goto fail;
-
-        if (!(flags & (PTY_FORWARD_READ_ONLY | PTY_FORWARD_DRAIN))) {
+        if (input) {
                 f->saved_in_flags = fcntl(in_fd, F_GETFL);
                 (void) fd_set_nonblock(in_fd, true);
-                r = add_io(f, &f->input.in_source, in_fd, EPOLLIN, on_readable, f);
-                if (r >= 0)
-                        r = add_io(f, &f->input.out_source, master, EPOLLOUT, on_output_writable, &f->input);
+                r = add_io(f, &f->in_source, in_fd, EPOLLIN, on_in, f);
                 if (r < 0)
                         goto fail;
         }
 
-        pipe_update(&f->input);
-        pipe_update(&f->output);
+        update_events(f);
         *ret = f;
         return 0;
 
@@ -237,10 +259,9 @@ PTYForward *pty_forward_free(PTYForward *f) {
         if (!f)
                 return NULL;
 
-        sd_event_source_disable_unref(f->input.in_source);
-        sd_event_source_disable_unref(f->input.out_source);
-        sd_event_source_disable_unref(f->output.in_source);
-        sd_event_source_disable_unref(f->output.out_source);
+        sd_event_source_disable_unref(f->master_source);
+        sd_event_source_disable_unref(f->in_source);
+        sd_event_source_disable_unref(f->out_source);
         sd_event_source_disable_unref(f->sigwinch_source);
 
         if (f->saved_out_flags >= 0)

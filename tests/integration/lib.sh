@@ -1,0 +1,247 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# shellcheck shell=bash
+#
+# Sourced by every integration test. Gives:
+#   $BERTH        the binary under test
+#   $TREE         the Debian test tree (built when missing)
+#   $WORK         a scratch directory, removed at exit
+#   start_machine NAME [OPTIONS…]   berth boot in the background (-M NAME)
+#   wait_state NAME STATE           until `berth list` shows it
+#   wait_gone NAME                  until it is not listed
+#   leader_of NAME, in_machine NAME CMD…, wait_supervisor NAME (sets RC)
+#   fail MESSAGE, skip REASON, check DESCRIPTION CMD…
+# and at exit: stops what the test started and fails the test if berth left
+# anything behind on the host (mounts, cgroups, links, loop devices, nft
+# rules, records, locks, processes).
+
+set -euo pipefail
+shopt -s inherit_errexit
+
+: "${BERTH:?BERTH must point at the berth binary}"
+: "${BERTH_SRC:?BERTH_SRC must point at the source tree}"
+
+TEST_NAME=$(basename "$0" .sh)
+export BERTH_LOG_LEVEL=${BERTH_LOG_LEVEL:-info}
+
+fail() {
+        echo "FAIL [$TEST_NAME]: $*" >&2
+        exit 1
+}
+
+skip() {
+        if [[ ${BERTH_TESTS_MUST_WORK:-0} == 1 ]]; then
+                echo "FAIL [$TEST_NAME] (BERTH_TESTS_MUST_WORK=1 forbids skipping): $*" >&2
+                exit 1
+        fi
+        echo "SKIP [$TEST_NAME]: $*" >&2
+        exit 77
+}
+
+# check DESCRIPTION CMD…: runs CMD, fails the test with DESCRIPTION if it fails.
+check() {
+        local what=$1
+        shift
+        if ! "$@"; then
+                fail "$what"
+        fi
+        echo "ok - $what"
+}
+
+# not CMD…: succeeds when CMD fails (for check).
+not() {
+        ! "$@"
+}
+
+[[ $(id -u) == 0 ]] || skip "needs root"
+[[ -d /sys/fs/cgroup/unified || $(stat -fc %T /sys/fs/cgroup) == cgroup2fs ]] || skip "no cgroup2 hierarchy"
+[[ -e /proc/self/ns/user ]] || skip "kernel without user namespaces"
+
+TREE=$("$BERTH_SRC/tests/fixtures/debian-tree.sh")
+WORK=$(mktemp -d /var/tmp/berth-test-XXXXXX)
+if [[ $(stat -fc %T /sys/fs/cgroup) == cgroup2fs ]]; then
+        CGROUP_UNIFIED=/sys/fs/cgroup
+else
+        CGROUP_UNIFIED=/sys/fs/cgroup/unified
+fi
+
+declare -A SUPERVISOR=()
+STARTED=() # supervisors: a test must have stopped them by its end
+HELPERS=() # other background processes of the test, killed at exit
+
+CLEANUPS=() # commands run first at exit (on_exit)
+
+# on_exit CMD: run CMD (a string for eval) at exit, before the leak check.
+on_exit() {
+        CLEANUPS+=("$1")
+}
+
+# alive PID: exists and is not a zombie waiting to be reaped
+alive() {
+        local state
+        state=$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null) || return 1
+        [[ -n $state && $state != Z ]]
+}
+
+# What berth may leave on the host, one section each. Compared before/after.
+leak_snapshot() {
+        echo "## mounts"
+        awk '{ print $5 }' /proc/self/mountinfo | sort
+        echo "## machine cgroups"
+        if [[ -d $CGROUP_UNIFIED/machine.slice ]]; then
+                find "$CGROUP_UNIFIED/machine.slice" -mindepth 1 -type d | sort
+        fi
+        echo "## links"
+        ip -o link show | awk -F': ' '{ print $2 }' | sort
+        echo "## loop devices"
+        losetup -a 2>/dev/null | sort || true
+        if command -v nft >/dev/null; then
+                echo "## nft rules"
+                nft list ruleset 2>/dev/null || true
+        fi
+        echo "## records and locks"
+        find /run/berth -mindepth 1 ! -type d 2>/dev/null | sort || true
+        find "$(dirname "$TREE")" "$WORK" /var/lib/machines -maxdepth 2 -name '.#*.lck' 2>/dev/null | sort || true
+        echo "## processes"
+        pgrep -x berth | sort || true
+}
+
+leak_snapshot >"$WORK/leaks.before"
+
+at_exit() {
+        local rc=$? pid running=() c
+
+        for c in "${CLEANUPS[@]}"; do
+                eval "$c" || true
+        done
+        for pid in "${HELPERS[@]}"; do
+                kill -KILL "$pid" 2>/dev/null || true
+                wait "$pid" 2>/dev/null || true
+        done
+        # A test stops what it starts; anything still running is a failure
+        # (and is killed, so the next test starts clean).
+        for pid in "${STARTED[@]}"; do
+                if alive "$pid"; then
+                        running+=("$pid")
+                        kill -KILL "$pid" 2>/dev/null || true
+                fi
+                wait "$pid" 2>/dev/null || true
+        done
+        if ((${#running[@]} > 0)); then
+                echo "FAIL [$TEST_NAME]: supervisors still running at exit: ${running[*]}" >&2
+                rc=1
+                "$BERTH" list >/dev/null 2>&1 || true
+        fi
+
+        leak_snapshot >"$WORK/leaks.after"
+        if ! diff -u "$WORK/leaks.before" "$WORK/leaks.after" >"$WORK/leaks.diff"; then
+                echo "FAIL [$TEST_NAME]: berth left this behind on the host:" >&2
+                cat "$WORK/leaks.diff" >&2
+                rc=1
+                # Clean up for the tests that follow.
+                "$BERTH" list >/dev/null 2>&1 || true
+        else
+                echo "ok - nothing leaked"
+        fi
+
+        rm -rf --one-file-system "$WORK"
+        exit "$rc"
+}
+trap at_exit EXIT
+
+# start_machine NAME [OPTIONS…]: boots $TREE (or -D given in OPTIONS) as NAME
+# in the background, console output in $WORK/NAME.console.
+start_machine() {
+        local name=$1
+        shift
+        local dir=(-D "$TREE")
+        local a
+        for a in "$@"; do
+                [[ $a == -D || $a == --directory=* ]] && dir=()
+        done
+        "$BERTH" boot -M "$name" "${dir[@]}" --console=read-only "$@" \
+                </dev/null >"$WORK/$name.console" 2>"$WORK/$name.stderr" &
+        SUPERVISOR[$name]=$!
+        STARTED+=($!)
+}
+
+# machine_field NAME FIELD: a field of the machine's `berth list --json` entry.
+machine_field() {
+        "$BERTH" list --json | python3 -c '
+import json, sys
+for m in json.load(sys.stdin):
+    if m["machine"] == sys.argv[1]:
+        v = m.get(sys.argv[2])
+        print("" if v is None else v)
+' "$1" "$2"
+}
+
+# wait_state NAME STATE: polls until the machine is in STATE. The limit only
+# turns a hang into a failure; nothing is asserted about the time taken.
+wait_state() {
+        local name=$1 state=$2 i
+        for ((i = 0; i < 1200; i++)); do
+                if [[ $(machine_field "$name" state) == "$state" ]]; then
+                        return 0
+                fi
+                if [[ -n ${SUPERVISOR[$name]:-} ]] && ! kill -0 "${SUPERVISOR[$name]}" 2>/dev/null; then
+                        echo "--- stderr of $name:" >&2
+                        cat "$WORK/$name.stderr" >&2 || true
+                        echo "--- console of $name (tail):" >&2
+                        tail -n 30 "$WORK/$name.console" >&2 || true
+                        fail "machine $name ended before reaching state $state"
+                fi
+                sleep 0.1
+        done
+        fail "machine $name did not reach state $state"
+}
+
+wait_gone() {
+        local name=$1 i
+        for ((i = 0; i < 1200; i++)); do
+                if [[ -z $(machine_field "$name" machine) ]]; then
+                        return 0
+                fi
+                sleep 0.1
+        done
+        fail "machine $name is still listed"
+}
+
+leader_of() {
+        machine_field "$1" leader
+}
+
+# in_machine NAME CMD…: runs CMD in all of the machine's namespaces (as
+# root of the machine), with nsenter from the host.
+in_machine() {
+        local name=$1 leader
+        shift
+        leader=$(leader_of "$name")
+        [[ -n $leader ]] || fail "machine $name has no leader"
+        nsenter -t "$leader" -a env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin "$@"
+}
+
+# wait_supervisor NAME: waits for the supervisor of NAME to end and sets RC
+# to its exit status. (Not in a $(…) subshell: only this shell can wait.)
+wait_supervisor() {
+        RC=0
+        wait "${SUPERVISOR[$1]}" || RC=$?
+}
+
+# wait_running NAME: until the machine reported READY=1 and systemd inside
+# says the system is running.
+wait_running() {
+        local name=$1 state
+        wait_state "$name" running
+        state=$(in_machine "$name" systemctl is-system-running --wait || true)
+        if [[ $state != running ]]; then
+                in_machine "$name" systemctl --failed --no-pager >&2 || true
+                fail "machine $name: is-system-running says '$state'"
+        fi
+}
+
+# A private copy of the tree, for tests that write to it.
+copy_tree() {
+        local dest=$WORK/$1
+        cp -a --reflink=auto "$TREE" "$dest"
+        echo "$dest"
+}
