@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034 # the arrays are for the scripts that source this
 # Debian 12 packages berth needs; sourced by quickstart.sh and run-tests.sh.
 
 # To build berth.

@@ -26,7 +26,10 @@ meson install -C "$build" --quiet
 image=/var/lib/machines/debian
 if [[ ! -d $image ]]; then
         tree=$("$src/tests/fixtures/debian-tree.sh")
-        mkdir -p -m 0700 /var/lib/machines
+        if [[ ! -d /var/lib/machines ]]; then
+                mkdir -p /var/lib
+                mkdir -m 0700 /var/lib/machines
+        fi
         echo "Copying the Debian tree to $image…" >&2
         cp -a --reflink=auto "$tree" "$image.tmp"
         mv "$image.tmp" "$image"

@@ -253,7 +253,7 @@ static int parse_argv(int argc, char *argv[], BootConfig *c, bool *ret_help) {
                 if (opt == '?' || opt == ':')
                         return verb_bad_option(verb, opt, argv[optind - 1]);
                 if (c->mode == BOOT_MODE_BOOT && (opt == 'u' || opt == 'a'))
-                        return log_usage("Option '%s' is for 'berth run' only.", argv[optind - 1]);
+                        return log_usage("Option '%s' is for 'berth run' only.", opt == 'u' ? "--user" : "--as-pid2");
                 r = parse_option(c, opt, optarg);
                 if (r < 0)
                         return r;

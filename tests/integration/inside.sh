@@ -60,6 +60,7 @@ check "PID 1's environment: container_uuid" grep -q '^container_uuid=' <<<"$env1
 uuid=$(sed -n 's/^container_uuid=//p' <<<"$env1" | tr -d -)
 check "machine-id is the machine's UUID" test "$(in_machine inside cat /etc/machine-id)" = "$uuid"
 
+# shellcheck disable=SC2016 # awk's $2, not ours
 capbnd=$(in_machine inside awk '/^CapBnd/ {print $2}' /proc/1/status)
 has_cap() { (( (0x$capbnd >> $1) & 1 )); }
 check "no CAP_SYS_MODULE in the bounding set" not has_cap 16

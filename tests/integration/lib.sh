@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034 # RC, HELPERS… are for the tests that source this
 #
 # Sourced by every integration test. Gives:
 #   $BERTH        the binary under test

@@ -1,5 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
+# shellcheck disable=SC2016 # the $… in single quotes are for the machine's shell
 # `berth run`: the command's exit status, stdio passed through when it is
 # not a terminal, --as-pid2, --user, --chdir, --setenv, --hostname,
 # --private-network, --bind/--bind-ro/--tmpfs, --timeout, a missing command.
