@@ -75,10 +75,14 @@ int lock_file_acquire(const char *path, int operation, LockFile *ret) {
 
         if (!p)
                 return -ENOMEM;
-        r = mkdir_parents(path, 0755);
-        if (r < 0)
-                return r;
         r = open_and_lock(path, operation, true, &fd);
+        if (r == -ENOENT) {
+                /* The directory is missing (the first lock since boot). */
+                r = mkdir_parents(path, 0755);
+                if (r < 0)
+                        return r;
+                r = open_and_lock(path, operation, true, &fd);
+        }
         if (r < 0)
                 return r;
 

@@ -273,13 +273,24 @@ static int machine_spawn(Machine *m) {
         m->sync_fd = TAKE_FD(pair[0]);
 
         r = machine_wait_started(m);
-        (void) wait_for_terminate(m->outer_pid, &si);
-        m->outer_pid = 0;
         m->sync_fd = safe_close(m->sync_fd);
-        if (r >= 0 && m->leader <= 0)
+        if (r >= 0 && m->leader <= 0) {
+                /* It died without a word: its status says how. */
+                (void) wait_for_terminate(m->outer_pid, &si);
+                m->outer_pid = 0;
                 r = log_error_errno(SYNTHETIC_ERRNO(EIO), "Failed to start the machine: its setup died (%s).",
-                                    sigabbrev_np(si.si_status) ?: "?");
+                                    si.si_code == CLD_EXITED ? "exited" : sigabbrev_np(si.si_status) ?: "?");
+        }
+        /* Otherwise the outer child is reaped later: its mount namespace,
+         * going away as it exits, takes a while, and init is running. */
         return r;
+}
+
+static void machine_reap_outer(Machine *m) {
+        if (m->outer_pid <= 0)
+                return;
+        (void) wait_for_terminate(m->outer_pid, NULL);
+        m->outer_pid = 0;
 }
 
 static void machine_reap_leader(Machine *m) {
@@ -359,6 +370,7 @@ int boot_machine(const BootConfig *config) {
         }
 
         log_debug("Machine stopped.");
+        machine_reap_outer(&m);
         machine_reap_leader(&m);
         machine_undo_host(&m);
         log_debug("Cleaned up.");
