@@ -17,17 +17,23 @@ int dlopen_many_sym(void **dl, const char *filename, ...) {
         if (!handle)
                 return -EOPNOTSUPP;
 
+        /* First check that every symbol is there, then set them all: the
+         * pointers are either all valid or all untouched. */
         va_start(ap, filename);
         while ((sym = va_arg(ap, void **))) {
                 const char *name = va_arg(ap, const char *);
 
-                *sym = dlsym(handle, name);
-                if (!*sym) {
+                if (!dlsym(handle, name)) {
                         va_end(ap);
                         (void) dlclose(handle);
                         return -EOPNOTSUPP;
                 }
         }
+        va_end(ap);
+
+        va_start(ap, filename);
+        while ((sym = va_arg(ap, void **)))
+                *sym = dlsym(handle, va_arg(ap, const char *));
         va_end(ap);
 
         *dl = handle;

@@ -29,9 +29,11 @@ int read_full_fd(int fd, size_t max_size, char **ret, size_t *ret_size) {
                         size_t na = allocated ? allocated * 2 : 4096;
                         char *t;
 
-                        if (na > max_size + 1)
-                                na = max_size + 1;
-                        if (na <= size)
+                        /* max_size, one byte to see whether there is more,
+                         * and the NUL. */
+                        if (na > max_size + 2)
+                                na = max_size + 2;
+                        if (na <= size + 1)
                                 return -EFBIG;
                         t = realloc(buf, na);
                         if (!t)
@@ -49,7 +51,7 @@ int read_full_fd(int fd, size_t max_size, char **ret, size_t *ret_size) {
                 if (n == 0)
                         break;
                 size += (size_t) n;
-                if (size >= max_size)
+                if (size > max_size)
                         return -EFBIG;
         }
 
@@ -176,6 +178,9 @@ int parse_env_text(const char *text, env_file_cb_t cb, void *userdata, unsigned 
                         ;
                 if (ke == k)
                         goto bad;
+                for (const char *c = k; c < ke; c++)
+                        if (!isalnum((unsigned char) *c) && *c != '_')
+                                goto bad; /* not a variable name */
                 key = strndup(k, (size_t) (ke - k));
                 if (!key)
                         return -ENOMEM;

@@ -21,6 +21,9 @@ char *path_simplify(char *p) {
         const char *s = p;
         bool absolute = *p == '/';
 
+        if (*p == '\0')
+                return p; /* "" stays "" */
+
         /* Walk the components, dropping empty ones and ".". */
         if (absolute)
                 *o++ = '/';

@@ -25,7 +25,15 @@ static void help(void) {
         printf("\nSee 'berth VERB --help' for a verb's options, and berth(1).\n");
 }
 
-int verb_bad_option(const char *verb, int opt, const char *arg) {
+int verb_bad_option(const char *verb, int opt, char *argv[]) {
+        char shortopt[3] = { '-', (char) optopt, '\0' };
+        const char *arg = argv[optind - 1];
+
+        /* A short option in a group ("-qZ") leaves optind on the group: name
+         * the option itself. A long one is the whole argument just passed. */
+        if (!startswith(arg, "--") && optopt > ' ' && optopt < 127)
+                arg = shortopt;
+
         if (opt == ':')
                 return log_usage("Option '%s' of 'berth %s' needs a value.", arg, verb);
         return log_usage("Unknown option '%s' for 'berth %s'; see 'berth %s --help'.", arg, verb, verb);

@@ -251,7 +251,7 @@ static int parse_argv(int argc, char *argv[], BootConfig *c, bool *ret_help) {
                         return 0;
                 }
                 if (opt == '?' || opt == ':')
-                        return verb_bad_option(verb, opt, argv[optind - 1]);
+                        return verb_bad_option(verb, opt, argv);
                 if (c->mode == BOOT_MODE_BOOT && (opt == 'u' || opt == 'a'))
                         return log_usage("Option '%s' is for 'berth run' only.", opt == 'u' ? "--user" : "--as-pid2");
                 r = parse_option(c, opt, optarg);

@@ -47,11 +47,11 @@ static int parse_common(int argc, char *argv[], const char *usage, bool allow_js
                         return 0;
                 case 'j':
                         if (!allow_json)
-                                return verb_bad_option(argv[0], '?', argv[optind - 1]);
+                                return log_usage("Unknown option '--json' for 'berth %s'.", argv[0]);
                         *ret_json = true;
                         break;
                 default:
-                        return verb_bad_option(argv[0], opt, argv[optind - 1]);
+                        return verb_bad_option(argv[0], opt, argv);
                 }
         return 0;
 }

@@ -23,5 +23,6 @@ int verb_poweroff(int argc, char *argv[]);
 int verb_terminate(int argc, char *argv[]);
 
 /* Shared option handling: reports an unknown option or a missing argument
- * (getopt's '?' and ':') as one line, and returns -EUSAGE. */
-int verb_bad_option(const char *verb, int optopt_value, const char *arg);
+ * (getopt_long()'s '?' and ':', just returned as opt) as one line, and
+ * returns -EUSAGE. */
+int verb_bad_option(const char *verb, int opt, char *argv[]);

@@ -91,7 +91,9 @@ int boot_config_set_private_users(BootConfig *c, const char *s) {
                 c->private_users = PRIVATE_USERS_IDENTITY;
                 return 0;
         }
-        r = parse_boolean(s);
+        /* Numbers are UIDs, never booleans (as in systemd-nspawn: "1" is
+         * the range at 1, not "yes"). */
+        r = s[strspn(s, "0123456789")] == '\0' ? -EINVAL : parse_boolean(s);
         if (r >= 0) {
                 /* "yes" means what -U means: a picked range. */
                 c->private_users = r ? PRIVATE_USERS_PICK : PRIVATE_USERS_NO;

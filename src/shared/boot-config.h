@@ -134,7 +134,8 @@ DECLARE_STRING_TABLE_LOOKUP(custom_mount_type, CustomMountType);
  * that can never be right, so that the caller can report bad usage, and
  * leaves the config untouched on failure. */
 
-/* "pick", "identity", "no" (or any boolean), "UID" or "UID:COUNT". */
+/* "pick", "identity", "no" (or another boolean word: "yes" is "pick"), "UID"
+ * or "UID:COUNT". All digits is a UID, never a boolean. */
 int boot_config_set_private_users(BootConfig *c, const char *s);
 /* "SRC[:DST[:OPTS]]", OPTS a comma list of rbind, norbind, idmap, noidmap.
  * ':' and '\' may be escaped with '\'. */

@@ -285,8 +285,11 @@ int cgroup_kill_and_remove(const char *unified_mount, const char *path) {
         dir = cgroup_join(unified_mount, path, NULL);
         if (!dir)
                 return -ENOMEM;
-        if (access(dir, F_OK) < 0)
-                return errno == ENOENT ? 0 : -errno;
+        /* Only ever a cgroup: a record's undo log is not trusted to name
+         * any other directory. */
+        r = is_cgroup2(dir);
+        if (r <= 0)
+                return r;
 
         if (cgroup_is_populated(unified_mount, path) > 0) {
                 r = kill_all(unified_mount, path);

@@ -97,12 +97,13 @@ static int table_load(FILE *f, struct libmnt_table **ret) {
 }
 
 static bool path_is_under(const char *path, const char *prefix) {
-        const char *rest;
+        size_t l = strlen(prefix);
 
-        if (streq(prefix, "/"))
+        while (l > 0 && prefix[l - 1] == '/')
+                l--; /* "/run/a/" is "/run/a", and "/" is everything */
+        if (l == 0)
                 return true;
-        rest = startswith(path, prefix);
-        return rest && (*rest == '\0' || *rest == '/');
+        return strneq(path, prefix, l) && (path[l] == '\0' || path[l] == '/');
 }
 
 int mount_table_list_under(FILE *f, const char *prefix, char ***ret) {

@@ -170,11 +170,24 @@ static char *cell_to_text(const Cell *c) {
         }
 }
 
+/* Width on a terminal: UTF-8 continuation bytes take no column. */
+static size_t text_width(const char *s) {
+        size_t w = 0;
+
+        for (; *s; s++)
+                if (((unsigned char) *s & 0xC0) != 0x80)
+                        w++;
+        return w;
+}
+
 static void print_cell(FILE *f, const char *s, size_t width, bool last) {
-        if (last)
+        if (last) {
                 fprintf(f, "%s\n", s);
-        else
-                fprintf(f, "%-*s ", (int) width, s);
+                return;
+        }
+        fputs(s, f);
+        for (size_t w = text_width(s); w <= width; w++)
+                fputc(' ', f);
 }
 
 int table_print(const Table *t, FILE *f, const char *noun_singular, const char *noun_plural) {
@@ -185,14 +198,14 @@ int table_print(const Table *t, FILE *f, const char *noun_singular, const char *
         if (!text)
                 return -ENOMEM;
         for (size_t col = 0; col < t->n_columns; col++)
-                widths[col] = strlen(t->columns[col].header);
+                widths[col] = text_width(t->columns[col].header);
         for (size_t i = 0; i < t->n_cells; i++) {
                 text[i] = cell_to_text(&t->cells[i]);
                 if (!text[i]) {
                         r = -ENOMEM;
                         goto finish;
                 }
-                widths[i % t->n_columns] = MAX(widths[i % t->n_columns], strlen(text[i]));
+                widths[i % t->n_columns] = MAX(widths[i % t->n_columns], text_width(text[i]));
         }
 
         if (rows > 0) {

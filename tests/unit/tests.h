@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A small test harness: each test-<module>.c defines TEST(name) functions,
+ * which register themselves; tests.c runs them all and prints TAP lines.
+ * A failed assertion ends the test with a message naming file and line. */
+
+typedef void (*test_fn_t)(void);
+void tests_register(const char *name, test_fn_t fn);
+_Noreturn void tests_fail(const char *file, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Skips the running test (exit 77 unless BERTH_TESTS_MUST_WORK=1). */
+void tests_skip(const char *why);
+/* A fresh temporary directory for the running test, removed at exit. */
+const char *tests_tmpdir(void);
+/* tests_tmpdir()/name, newly allocated (the test fails if out of memory). */
+char *tests_path(const char *name);
+
+#define TEST(name)                                                       \
+        static void test_##name(void);                                   \
+        __attribute__((constructor)) static void register_##name(void) { \
+                tests_register(#name, test_##name);                      \
+        }                                                                \
+        static void test_##name(void)
+
+#define ASSERT_TRUE(expr)                                                           \
+        do {                                                                        \
+                if (!(expr))                                                        \
+                        tests_fail(__FILE__, __LINE__, "expected true: %s", #expr); \
+        } while (0)
+
+#define ASSERT_FALSE(expr)                                                           \
+        do {                                                                         \
+                if (expr)                                                            \
+                        tests_fail(__FILE__, __LINE__, "expected false: %s", #expr); \
+        } while (0)
+
+/* expr returns >= 0 on success, -errno on failure. */
+#define ASSERT_OK(expr)                                                                              \
+        do {                                                                                         \
+                long _r = (long) (expr);                                                             \
+                if (_r < 0)                                                                          \
+                        tests_fail(__FILE__, __LINE__, "%s failed: %s", #expr, strerror((int) -_r)); \
+        } while (0)
+
+#define ASSERT_ERROR(expr, err)                                                                           \
+        do {                                                                                              \
+                long _r = (long) (expr);                                                                  \
+                if (_r != -(long) (err))                                                                  \
+                        tests_fail(__FILE__, __LINE__, "%s returned %ld, expected -%s", #expr, _r, #err); \
+        } while (0)
+
+#define ASSERT_EQ(a, b)                                                                           \
+        do {                                                                                      \
+                long long _a = (long long) (a), _b = (long long) (b);                             \
+                if (_a != _b)                                                                     \
+                        tests_fail(__FILE__, __LINE__, "%s == %s: %lld != %lld", #a, #b, _a, _b); \
+        } while (0)
+
+#define ASSERT_STREQ(a, b)                                                                                   \
+        do {                                                                                                 \
+                const char *_a = (a), *_b = (b);                                                             \
+                if (!_a || !_b || strcmp(_a, _b) != 0)                                                       \
+                        tests_fail(__FILE__, __LINE__, "%s == %s: \"%s\" != \"%s\"", #a, #b, _a ?: "(null)", \
+                                   _b ?: "(null)");                                                          \
+        } while (0)
+
+/* Both NULL, or equal strings. */
+#define ASSERT_STREQ_PTR(a, b)                   \
+        do {                                     \
+                const char *_x = (a), *_y = (b); \
+                if (_x || _y)                    \
+                        ASSERT_STREQ(_x, _y);    \
+        } while (0)
+
+#define ASSERT_NULL(p) ASSERT_TRUE((p) == NULL)
+#define ASSERT_NOT_NULL(p) ASSERT_TRUE((p) != NULL)
