@@ -196,7 +196,7 @@ int parse_env_text(const char *text, env_file_cb_t cb, void *userdata, unsigned 
                 if (r < 0)
                         return r;
                 continue;
-        bad:
+bad:
                 if (ret_line)
                         *ret_line = line;
                 return -EBADMSG;

@@ -53,9 +53,9 @@ static inline void freep(void *p) {
 #define _cleanup_free_ _cleanup_(freep)
 
 /* Converts a libc-style "-1 and errno" result into a negative errno. */
-#define RET_NERRNO(expr)                               \
-        ({                                             \
-                long _ret_nerrno_ = (long) (expr);     \
+#define RET_NERRNO(expr)                                        \
+        ({                                                      \
+                long _ret_nerrno_ = (long) (expr);              \
                 _ret_nerrno_ < 0 ? -errno : (int) _ret_nerrno_; \
         })
 

@@ -19,7 +19,8 @@ pid_t clone3_fork(struct clone_args *args) {
 }
 
 pid_t clone_in_our_memory(int (*fn)(void *), void *arg, int flags, void **ret_stack) {
-        void *stack = mmap(NULL, CLONE_STACK_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+        void *stack =
+                mmap(NULL, CLONE_STACK_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
         pid_t pid;
 
         if (stack == MAP_FAILED)

@@ -22,13 +22,13 @@ static inline ssize_t string_table_lookup(const char *const *table, size_t n, co
         return -EINVAL;
 }
 
-#define DEFINE_STRING_TABLE_LOOKUP_WITH(scope, name, type)                           \
-        scope const char *name##_to_string(type i) {                                 \
-                if ((size_t) i >= ELEMENTSOF(name##_table))                          \
-                        return NULL;                                                 \
-                return name##_table[i];                                              \
-        }                                                                            \
-        scope type name##_from_string(const char *s) {                               \
+#define DEFINE_STRING_TABLE_LOOKUP_WITH(scope, name, type)                                    \
+        scope const char *name##_to_string(type i) {                                          \
+                if ((size_t) i >= ELEMENTSOF(name##_table))                                   \
+                        return NULL;                                                          \
+                return name##_table[i];                                                       \
+        }                                                                                     \
+        scope type name##_from_string(const char *s) {                                        \
                 return (type) string_table_lookup(name##_table, ELEMENTSOF(name##_table), s); \
         }
 

@@ -79,32 +79,34 @@ enum {
         ARG_PRIVATE_NETWORK,
 };
 
+/* clang-format off */
 static const struct option options[] = {
-        { "help", no_argument, NULL, 'h' },
-        { "directory", required_argument, NULL, 'D' },
-        { "machine", required_argument, NULL, 'M' },
-        { "ephemeral", no_argument, NULL, 'x' },
-        { "private-users", required_argument, NULL, ARG_PRIVATE_USERS },
+        { "help",                    no_argument,       NULL, 'h'                         },
+        { "directory",               required_argument, NULL, 'D'                         },
+        { "machine",                 required_argument, NULL, 'M'                         },
+        { "ephemeral",               no_argument,       NULL, 'x'                         },
+        { "private-users",           required_argument, NULL, ARG_PRIVATE_USERS           },
         { "private-users-ownership", required_argument, NULL, ARG_PRIVATE_USERS_OWNERSHIP },
-        { "user", required_argument, NULL, 'u' },
-        { "as-pid2", no_argument, NULL, 'a' },
-        { "setenv", required_argument, NULL, 'E' },
-        { "chdir", required_argument, NULL, ARG_CHDIR },
-        { "hostname", required_argument, NULL, ARG_HOSTNAME },
-        { "uuid", required_argument, NULL, ARG_UUID },
-        { "private-network", no_argument, NULL, ARG_PRIVATE_NETWORK },
-        { "timeout", required_argument, NULL, ARG_TIMEOUT },
-        { "selinux-context", required_argument, NULL, 'Z' },
-        { "selinux-apifs-context", required_argument, NULL, 'L' },
-        { "bind", required_argument, NULL, ARG_BIND },
-        { "bind-ro", required_argument, NULL, ARG_BIND_RO },
-        { "tmpfs", required_argument, NULL, ARG_TMPFS },
-        { "console", required_argument, NULL, ARG_CONSOLE },
-        { "pipe", no_argument, NULL, 'P' },
-        { "notify-ready", required_argument, NULL, ARG_NOTIFY_READY },
-        { "quiet", no_argument, NULL, 'q' },
+        { "user",                    required_argument, NULL, 'u'                         },
+        { "as-pid2",                 no_argument,       NULL, 'a'                         },
+        { "setenv",                  required_argument, NULL, 'E'                         },
+        { "chdir",                   required_argument, NULL, ARG_CHDIR                   },
+        { "hostname",                required_argument, NULL, ARG_HOSTNAME                },
+        { "uuid",                    required_argument, NULL, ARG_UUID                    },
+        { "private-network",         no_argument,       NULL, ARG_PRIVATE_NETWORK         },
+        { "timeout",                 required_argument, NULL, ARG_TIMEOUT                 },
+        { "selinux-context",         required_argument, NULL, 'Z'                         },
+        { "selinux-apifs-context",   required_argument, NULL, 'L'                         },
+        { "bind",                    required_argument, NULL, ARG_BIND                    },
+        { "bind-ro",                 required_argument, NULL, ARG_BIND_RO                 },
+        { "tmpfs",                   required_argument, NULL, ARG_TMPFS                   },
+        { "console",                 required_argument, NULL, ARG_CONSOLE                 },
+        { "pipe",                    no_argument,       NULL, 'P'                         },
+        { "notify-ready",            required_argument, NULL, ARG_NOTIFY_READY            },
+        { "quiet",                   no_argument,       NULL, 'q'                         },
         {}
 };
+/* clang-format on */
 
 static int bad_value(const char *option, const char *value, const char *expected) {
         return log_usage("Invalid value '%s' for --%s: %s.", value, option, expected);

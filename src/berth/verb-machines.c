@@ -127,7 +127,7 @@ static void os_of(const MachineRecord *m, char **ret_id, char **ret_version) {
 }
 
 static const Column list_columns[] = {
-        { "MACHINE", "machine" }, { "CLASS", "class" }, { "SERVICE", "service" }, { "STATE", "state" },
+        { "MACHINE", "machine" }, { "CLASS", "class" },     { "SERVICE", "service" }, { "STATE", "state" },
         { "OS", "os" },           { "VERSION", "version" }, { "LEADER", "leader" },
 };
 

@@ -348,7 +348,8 @@ int boot_machine(const BootConfig *config) {
                 r = machine_setup_userns(&m);
         }
         if (r >= 0) {
-                log_debug("User namespace ready (base %u, %s).", (unsigned) m.uid_base, ownership_to_string(m.ownership));
+                log_debug("User namespace ready (base %u, %s).", (unsigned) m.uid_base,
+                          ownership_to_string(m.ownership));
                 r = machine_setup_cgroup(&m);
         }
         if (r >= 0) {

@@ -41,8 +41,8 @@ typedef struct Machine {
         const BootConfig *config;
 
         char *name;
-        char *root;       /* absolute path of the tree */
-        int root_fd;      /* O_PATH of the tree, on the host */
+        char *root;  /* absolute path of the tree */
+        int root_fd; /* O_PATH of the tree, on the host */
         Id128 uuid;
         bool bind_machine_id;
         ConsoleMode console;
@@ -102,8 +102,8 @@ int machine_write_record(Machine *m, MachineState state);
  * memory (see clone_in_our_memory()); they never return. */
 typedef struct ChildArgs {
         Machine *machine;
-        int sync_fd;         /* the child's end of the sync socket */
-        int close_fd;        /* the supervisor's end, for the child to close */
+        int sync_fd;  /* the child's end of the sync socket */
+        int close_fd; /* the supervisor's end, for the child to close */
 } ChildArgs;
 
 int outer_child_main(void *args);

@@ -231,8 +231,8 @@ static int setup_ownership(Machine *m, uid_t remembered) {
 
                 _cleanup_free_ char *fstype = NULL;
                 (void) mount_table_fstype(m->root, &fstype);
-                log_debug("No idmapped mounts on '%s' (%s): %s; chowning it once instead.", m->root,
-                          strna(fstype), strerror(ERRNO_VALUE(r)));
+                log_debug("No idmapped mounts on '%s' (%s): %s; chowning it once instead.", m->root, strna(fstype),
+                          strerror(ERRNO_VALUE(r)));
         }
 
         /* Chown once, and remember the range on the tree. */

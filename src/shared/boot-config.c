@@ -31,10 +31,8 @@ static const char *const ownership_table[_OWNERSHIP_MAX] = {
 DEFINE_STRING_TABLE_LOOKUP(ownership, Ownership);
 
 static const char *const console_mode_table[_CONSOLE_MODE_MAX] = {
-        [CONSOLE_INTERACTIVE] = "interactive",
-        [CONSOLE_READ_ONLY] = "read-only",
-        [CONSOLE_PASSIVE] = "passive",
-        [CONSOLE_PIPE] = "pipe",
+        [CONSOLE_INTERACTIVE] = "interactive", [CONSOLE_READ_ONLY] = "read-only",
+        [CONSOLE_PASSIVE] = "passive",         [CONSOLE_PIPE] = "pipe",
         [CONSOLE_AUTOPIPE] = "autopipe",
 };
 DEFINE_STRING_TABLE_LOOKUP(console_mode, ConsoleMode);
@@ -192,12 +190,12 @@ int boot_config_add_bind(BootConfig *c, const char *spec, bool read_only) {
 
         c->set_by |= SETTING_CUSTOM_MOUNTS;
         return add_mount(c, (CustomMount) {
-                .type = read_only ? CUSTOM_MOUNT_BIND_RO : CUSTOM_MOUNT_BIND,
-                .source = TAKE_PTR(source),
-                .destination = TAKE_PTR(destination),
-                .recursive = recursive,
-                .idmap = idmap,
-        });
+                                    .type = read_only ? CUSTOM_MOUNT_BIND_RO : CUSTOM_MOUNT_BIND,
+                                    .source = TAKE_PTR(source),
+                                    .destination = TAKE_PTR(destination),
+                                    .recursive = recursive,
+                                    .idmap = idmap,
+                            });
 }
 
 int boot_config_add_tmpfs(BootConfig *c, const char *spec) {
@@ -216,10 +214,10 @@ int boot_config_add_tmpfs(BootConfig *c, const char *spec) {
 
         c->set_by |= SETTING_CUSTOM_MOUNTS;
         return add_mount(c, (CustomMount) {
-                .type = CUSTOM_MOUNT_TMPFS,
-                .destination = TAKE_PTR(path),
-                .options = TAKE_PTR(options),
-        });
+                                    .type = CUSTOM_MOUNT_TMPFS,
+                                    .destination = TAKE_PTR(path),
+                                    .options = TAKE_PTR(options),
+                            });
 }
 
 int boot_config_add_environment(BootConfig *c, const char *assignment) {

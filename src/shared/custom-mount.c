@@ -66,8 +66,7 @@ static int apply_tmpfs(int root_fd, const CustomMount *m, uid_t uid) {
         return mount_nofollow("tmpfs", fd_path(target, buf), "tmpfs", flags | MS_NODEV, owned ?: data);
 }
 
-int custom_mounts_apply(int root_fd, const CustomMount *mounts, size_t n, int userns_fd, uid_t uid,
-                        const char **what) {
+int custom_mounts_apply(int root_fd, const CustomMount *mounts, size_t n, int userns_fd, uid_t uid, const char **what) {
         for (size_t i = 0; i < n; i++) {
                 int r;
 

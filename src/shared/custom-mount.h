@@ -9,8 +9,7 @@
  * filesystems (so that a bind may go into /run or /tmp). Done with host
  * privileges: a bind source is a host path, opened before the machine's
  * namespaces exist. Destinations are resolved inside the root. */
-int custom_mounts_apply(int root_fd, const CustomMount *mounts, size_t n, int userns_fd, uid_t uid,
-                        const char **what);
+int custom_mounts_apply(int root_fd, const CustomMount *mounts, size_t n, int userns_fd, uid_t uid, const char **what);
 
 /* Checks each bind source before anything is set up: -ENOENT and friends,
  * with *what naming the source. */

@@ -18,14 +18,14 @@
 #include "string-util.h"
 
 typedef enum MountFlags {
-        MOUNT_OWNED = 1 << 0,            /* uid=/gid= of the machine's root */
+        MOUNT_OWNED = 1 << 0, /* uid=/gid= of the machine's root */
         MOUNT_HOST_NETWORK_ONLY = 1 << 1,
         MOUNT_PRIVATE_NETWORK_ONLY = 1 << 2,
-        MOUNT_BIND_READ_ONLY = 1 << 3,   /* a read-only bind of the path on itself */
-        MOUNT_BIND_WRITABLE = 1 << 4,    /* a writable bind of the path on itself */
-        MOUNT_MASK = 1 << 5,             /* /dev/null bound over it */
-        MOUNT_OPTIONAL = 1 << 6,         /* missing target: skip */
-        MOUNT_APIFS_LABEL = 1 << 7,      /* takes the -L context */
+        MOUNT_BIND_READ_ONLY = 1 << 3, /* a read-only bind of the path on itself */
+        MOUNT_BIND_WRITABLE = 1 << 4,  /* a writable bind of the path on itself */
+        MOUNT_MASK = 1 << 5,           /* /dev/null bound over it */
+        MOUNT_OPTIONAL = 1 << 6,       /* missing target: skip */
+        MOUNT_APIFS_LABEL = 1 << 7,    /* takes the -L context */
 } MountFlags;
 
 typedef struct ApiMount {
@@ -76,8 +76,9 @@ static int bind_in_root(int root_fd, const char *from, int target_fd, bool read_
         if (tree < 0)
                 return -errno;
         if (read_only) {
-                r = mount_set_attributes(tree, NULL, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
-                                                             MOUNT_ATTR_NOEXEC, false);
+                r = mount_set_attributes(tree, NULL,
+                                         MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
+                                         false);
                 if (r < 0)
                         return r;
         }
@@ -131,14 +132,14 @@ static int setup_dev(const MountSetup *m) {
                 const char *name;
                 unsigned major, minor;
         } nodes[] = {
-                { "null", 1, 3 }, { "zero", 1, 5 }, { "full", 1, 7 }, { "random", 1, 8 }, { "urandom", 1, 9 }, { "tty", 5, 0 },
+                { "null", 1, 3 },   { "zero", 1, 5 },    { "full", 1, 7 },
+                { "random", 1, 8 }, { "urandom", 1, 9 }, { "tty", 5, 0 },
         };
         static const struct {
                 const char *name, *target;
         } links[] = {
-                { "ptmx", "pts/ptmx" },           { "fd", "/proc/self/fd" },
-                { "stdin", "/proc/self/fd/0" },   { "stdout", "/proc/self/fd/1" },
-                { "stderr", "/proc/self/fd/2" },
+                { "ptmx", "pts/ptmx" },          { "fd", "/proc/self/fd" },       { "stdin", "/proc/self/fd/0" },
+                { "stdout", "/proc/self/fd/1" }, { "stderr", "/proc/self/fd/2" },
         };
         _cleanup_close_ int dev = -EBADF;
         int r;

@@ -22,10 +22,10 @@
  * names the step that failed, for the error message. */
 
 typedef struct MountSetup {
-        int root_fd;                 /* O_PATH fd of the machine's root */
-        uid_t uid;                   /* host UID (and GID) of the machine's root */
-        bool private_network;        /* sysfs is then mounted inside */
-        bool bind_machine_id;        /* bind /run/host/machine-id over /etc/machine-id */
+        int root_fd;          /* O_PATH fd of the machine's root */
+        uid_t uid;            /* host UID (and GID) of the machine's root */
+        bool private_network; /* sysfs is then mounted inside */
+        bool bind_machine_id; /* bind /run/host/machine-id over /etc/machine-id */
         Id128 machine_id;
         const char *console;         /* host path of the console pty, or NULL */
         const char *host_os_release; /* text of the host's os-release */

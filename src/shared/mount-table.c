@@ -27,21 +27,12 @@ static DLSYM_PROTOTYPE(mnt_table_find_mountpoint);
 static DLSYM_PROTOTYPE(mnt_fs_get_fstype);
 
 static int dlopen_libmount(void) {
-        return dlopen_many_sym(&libmount_dl, "libmount.so.1",
-                               DLSYM_ARG(mnt_optstr_get_flags),
-                               DLSYM_ARG(mnt_get_builtin_optmap),
-                               DLSYM_ARG(mnt_split_optstr),
-                               DLSYM_ARG(mnt_new_table),
-                               DLSYM_ARG(mnt_free_table),
-                               DLSYM_ARG(mnt_new_iter),
-                               DLSYM_ARG(mnt_free_iter),
-                               DLSYM_ARG(mnt_table_parse_stream),
-                               DLSYM_ARG(mnt_table_parse_file),
-                               DLSYM_ARG(mnt_table_next_fs),
-                               DLSYM_ARG(mnt_fs_get_target),
-                               DLSYM_ARG(mnt_table_find_mountpoint),
-                               DLSYM_ARG(mnt_fs_get_fstype),
-                               NULL);
+        return dlopen_many_sym(&libmount_dl, "libmount.so.1", DLSYM_ARG(mnt_optstr_get_flags),
+                               DLSYM_ARG(mnt_get_builtin_optmap), DLSYM_ARG(mnt_split_optstr), DLSYM_ARG(mnt_new_table),
+                               DLSYM_ARG(mnt_free_table), DLSYM_ARG(mnt_new_iter), DLSYM_ARG(mnt_free_iter),
+                               DLSYM_ARG(mnt_table_parse_stream), DLSYM_ARG(mnt_table_parse_file),
+                               DLSYM_ARG(mnt_table_next_fs), DLSYM_ARG(mnt_fs_get_target),
+                               DLSYM_ARG(mnt_table_find_mountpoint), DLSYM_ARG(mnt_fs_get_fstype), NULL);
 }
 
 static void table_freep(struct libmnt_table **t) {

@@ -18,9 +18,9 @@ int mount_bind(const char *what, const char *where, bool recursive) {
 int mount_set_attributes(int dir_fd, const char *path, uint64_t attr_set, bool recursive) {
         struct mount_attr attr = { .attr_set = attr_set };
 
-        return RET_NERRNO(mount_setattr(dir_fd, path ?: "",
-                                        (path ? 0 : AT_EMPTY_PATH) | (recursive ? AT_RECURSIVE : 0) | AT_SYMLINK_NOFOLLOW,
-                                        &attr, sizeof attr));
+        return RET_NERRNO(mount_setattr(
+                dir_fd, path ?: "", (path ? 0 : AT_EMPTY_PATH) | (recursive ? AT_RECURSIVE : 0) | AT_SYMLINK_NOFOLLOW,
+                &attr, sizeof attr));
 }
 
 int mount_clone_tree(int dir_fd, const char *path, bool recursive, int *ret_fd) {
@@ -38,7 +38,8 @@ int mount_make_idmapped(int tree_fd, int userns_fd, bool recursive) {
                 .userns_fd = (uint64_t) userns_fd,
         };
 
-        return RET_NERRNO(mount_setattr(tree_fd, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &attr, sizeof attr));
+        return RET_NERRNO(
+                mount_setattr(tree_fd, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &attr, sizeof attr));
 }
 
 int mount_attach(int tree_fd, int dir_fd, const char *where) {

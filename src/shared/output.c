@@ -22,18 +22,12 @@ static DLSYM_PROTOTYPE(json_object_new_int64);
 static DLSYM_PROTOTYPE(json_object_new_boolean);
 
 static int dlopen_jsonc(void) {
-        return dlopen_many_sym(&jsonc_dl, "libjson-c.so.5",
-                               DLSYM_ARG(json_object_new_array),
-                               DLSYM_ARG(json_object_new_object),
-                               DLSYM_ARG(json_object_object_add),
-                               DLSYM_ARG(json_object_array_add),
-                               DLSYM_ARG(json_object_to_json_string_ext),
-                               DLSYM_ARG(json_object_put),
-                               DLSYM_ARG(json_object_new_string),
-                               DLSYM_ARG(json_object_new_uint64),
-                               DLSYM_ARG(json_object_new_int64),
-                               DLSYM_ARG(json_object_new_boolean),
-                               NULL);
+        return dlopen_many_sym(&jsonc_dl, "libjson-c.so.5", DLSYM_ARG(json_object_new_array),
+                               DLSYM_ARG(json_object_new_object), DLSYM_ARG(json_object_object_add),
+                               DLSYM_ARG(json_object_array_add), DLSYM_ARG(json_object_to_json_string_ext),
+                               DLSYM_ARG(json_object_put), DLSYM_ARG(json_object_new_string),
+                               DLSYM_ARG(json_object_new_uint64), DLSYM_ARG(json_object_new_int64),
+                               DLSYM_ARG(json_object_new_boolean), NULL);
 }
 
 struct Table {
@@ -143,11 +137,13 @@ int table_print_json(const Table *t, FILE *f) {
                 }
                 for (size_t col = 0; col < t->n_columns; col++)
                         sym_json_object_object_add(o, t->columns[col].json_key,
-                                               cell_to_json(&t->cells[row * t->n_columns + col]));
+                                                   cell_to_json(&t->cells[row * t->n_columns + col]));
                 sym_json_object_array_add(array, o);
         }
         if (r >= 0) {
-                fputs(sym_json_object_to_json_string_ext(array, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE), f);
+                fputs(sym_json_object_to_json_string_ext(array,
+                                                         JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE),
+                      f);
                 fputc('\n', f);
         }
         sym_json_object_put(array);

@@ -120,8 +120,8 @@ static void update_events(PTYForward *f) {
                 (void) sd_event_source_set_enabled(f->master_source, master ? SD_EVENT_ON : SD_EVENT_OFF);
         }
         if (f->in_source)
-                (void) sd_event_source_set_enabled(f->in_source, !f->input.eof && f->input.n < BUFFER_SIZE ? SD_EVENT_ON
-                                                                                                     : SD_EVENT_OFF);
+                (void) sd_event_source_set_enabled(
+                        f->in_source, !f->input.eof && f->input.n < BUFFER_SIZE ? SD_EVENT_ON : SD_EVENT_OFF);
         if (f->out_source)
                 (void) sd_event_source_set_enabled(f->out_source, f->output.n > 0 ? SD_EVENT_ON : SD_EVENT_OFF);
 }

@@ -13,11 +13,8 @@ static DLSYM_PROTOTYPE(security_check_context);
 static DLSYM_PROTOTYPE(setexeccon);
 
 static int dlopen_libselinux(void) {
-        return dlopen_many_sym(&libselinux_dl, "libselinux.so.1",
-                               DLSYM_ARG(is_selinux_enabled),
-                               DLSYM_ARG(security_check_context),
-                               DLSYM_ARG(setexeccon),
-                               NULL);
+        return dlopen_many_sym(&libselinux_dl, "libselinux.so.1", DLSYM_ARG(is_selinux_enabled),
+                               DLSYM_ARG(security_check_context), DLSYM_ARG(setexeccon), NULL);
 }
 
 bool selinux_enabled(void) {

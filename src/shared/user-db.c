@@ -70,8 +70,7 @@ int user_db_find_user(const char *passwd_path, const char *user, UserEntry *ret)
         return -ESRCH;
 }
 
-int user_db_supplementary_groups(const char *group_path, const char *user, gid_t primary, gid_t **ret,
-                                 size_t *ret_n) {
+int user_db_supplementary_groups(const char *group_path, const char *user, gid_t primary, gid_t **ret, size_t *ret_n) {
         _cleanup_fclose_ FILE *f = fopen(group_path, "re");
         _cleanup_free_ char *line = NULL;
         _cleanup_free_ gid_t *groups = NULL;
@@ -122,7 +121,8 @@ int user_db_has_id_in_range(const char *path, bool is_group_file, uid_t base, ui
                 for (size_t i = 2; i < (is_group_file ? 3 : 4) && i < k; i++) {
                         uint32_t id;
 
-                        if (safe_atou32(fields[i], 10, &id) >= 0 && id >= base && (uint64_t) id < (uint64_t) base + count)
+                        if (safe_atou32(fields[i], 10, &id) >= 0 && id >= base &&
+                            (uint64_t) id < (uint64_t) base + count)
                                 return 1;
                 }
         }

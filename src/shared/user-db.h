@@ -23,8 +23,7 @@ void user_entry_done(UserEntry *u);
 int user_db_find_user(const char *passwd_path, const char *user, UserEntry *ret);
 
 /* The groups listing user as a member, besides its primary group. */
-int user_db_supplementary_groups(const char *group_path, const char *user, gid_t primary, gid_t **ret,
-                                 size_t *ret_n);
+int user_db_supplementary_groups(const char *group_path, const char *user, gid_t primary, gid_t **ret, size_t *ret_n);
 
 /* Whether any entry in a passwd (uid and gid fields) or group (gid field)
  * file holds an ID in [base, base + count). A missing file holds none. */

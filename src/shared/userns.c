@@ -68,8 +68,7 @@ int userns_lock_range(const UidRangeLookup *l, uid_t base, uid_t count, LockFile
         return 0;
 }
 
-int userns_pick_range(const UidRangeLookup *l, const char *name, uid_t preferred, uid_t *ret_base,
-                      LockFile *ret_lock) {
+int userns_pick_range(const UidRangeLookup *l, const char *name, uid_t preferred, uid_t *ret_base, LockFile *ret_lock) {
         uid_t start = userns_range_candidate(name);
         int r;
 
@@ -84,7 +83,8 @@ int userns_pick_range(const UidRangeLookup *l, const char *name, uid_t preferred
         }
 
         for (uint32_t i = 0; i < N_CANDIDATES; i++) {
-                uid_t base = UID_RANGE_FIRST + ((start - UID_RANGE_FIRST) / UID_RANGE_SIZE + i) % N_CANDIDATES * UID_RANGE_SIZE;
+                uid_t base = UID_RANGE_FIRST +
+                             ((start - UID_RANGE_FIRST) / UID_RANGE_SIZE + i) % N_CANDIDATES * UID_RANGE_SIZE;
 
                 r = userns_lock_range(l, base, UID_RANGE_SIZE, ret_lock);
                 if (r == -EBUSY || r == -EEXIST)

@@ -15,9 +15,9 @@
 #define UID_RANGE_LAST UINT32_C(0x6FFF0000)  /* 1878982656 */
 
 typedef struct UidRangeLookup {
-        const char *lock_dir;     /* e.g. /run/berth/uid-range */
-        const char *passwd_path;  /* /etc/passwd, or a test's own */
-        const char *group_path;   /* /etc/group */
+        const char *lock_dir;         /* e.g. /run/berth/uid-range */
+        const char *passwd_path;      /* /etc/passwd, or a test's own */
+        const char *group_path;       /* /etc/group */
         const char *foreign_lock_dir; /* systemd-nspawn's, checked but never taken; may be NULL */
 } UidRangeLookup;
 
@@ -31,8 +31,7 @@ int userns_lock_range(const UidRangeLookup *l, uid_t base, uid_t count, LockFile
 /* Picks and locks a free 64K range: "preferred" first when it is not
  * UID_INVALID (a tree that remembers its range), then the name's hash
  * candidate, then the following candidates in turn. */
-int userns_pick_range(const UidRangeLookup *l, const char *name, uid_t preferred, uid_t *ret_base,
-                      LockFile *ret_lock);
+int userns_pick_range(const UidRangeLookup *l, const char *name, uid_t preferred, uid_t *ret_base, LockFile *ret_lock);
 
 /* Creates a user namespace mapping 0…count-1 to base…base+count-1 (both UIDs
  * and GIDs) and returns an fd for it. The namespace is made by a short-lived

@@ -18,8 +18,6 @@
  * crash, a sanitizer report or an abort() fails the test. Built with clang
  * -fsanitize=fuzzer instead of this file, the same fuzzers explore. */
 
-
-
 static int replay_file(const char *path, unsigned *n) {
         char *data = NULL;
         size_t size = 0;
