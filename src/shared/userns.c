@@ -129,7 +129,21 @@ int userns_new(uid_t base, uid_t count, int *ret_fd) {
 
         /* A copy the holder reads, which we leave alone while it runs. */
         const int holder_fds[2] = { pipe_fds[0], pipe_fds[1] };
-        pid = clone_in_our_memory(holder_main, (void *) holder_fds, CLONE_NEWUSER | SIGCHLD, &stack);
+
+        /* The namespace's owner is whoever creates it: let that be the
+         * range's first UID rather than root. Per-user limits (inotify
+         * instances, namespaces, …) are counted against the owner up the
+         * namespace tree; owned by root, all machines would share root's
+         * (128 inotify instances are gone after a few dozen systemds). Only
+         * our effective UID changes, and back: real and saved stay 0. */
+        if (base != 0 && setresuid(-1, base, -1) >= 0) {
+                pid = clone_in_our_memory(holder_main, (void *) holder_fds, CLONE_NEWUSER | SIGCHLD, &stack);
+                if (setresuid(-1, 0, -1) < 0)
+                        abort(); /* can't happen: our saved UID is 0 */
+                if (pid == -EPERM) /* unprivileged user namespaces are disabled here */
+                        pid = clone_in_our_memory(holder_main, (void *) holder_fds, CLONE_NEWUSER | SIGCHLD, &stack);
+        } else
+                pid = clone_in_our_memory(holder_main, (void *) holder_fds, CLONE_NEWUSER | SIGCHLD, &stack);
         if (pid < 0)
                 return pid;
 

@@ -35,7 +35,8 @@ int userns_pick_range(const UidRangeLookup *l, const char *name, uid_t preferred
 
 /* Creates a user namespace mapping 0…count-1 to base…base+count-1 (both UIDs
  * and GIDs) and returns an fd for it. The namespace is made by a short-lived
- * child: we write its maps as host root, then let it go. */
+ * child: we write its maps as host root, then let it go. It is owned by UID
+ * base (not root), so that per-user limits are the machine's own. */
 int userns_new(uid_t base, uid_t count, int *ret_fd);
 
 /* Removes the lock files of ranges nobody holds (left by a supervisor that
