@@ -139,7 +139,7 @@ int userns_new(uid_t base, uid_t count, int *ret_fd) {
         if (base != 0 && setresuid(-1, base, -1) >= 0) {
                 pid = clone_in_our_memory(holder_main, (void *) holder_fds, CLONE_NEWUSER | SIGCHLD, &stack);
                 if (setresuid(-1, 0, -1) < 0)
-                        abort(); /* can't happen: our saved UID is 0 */
+                        abort();   /* can't happen: our saved UID is 0 */
                 if (pid == -EPERM) /* unprivileged user namespaces are disabled here */
                         pid = clone_in_our_memory(holder_main, (void *) holder_fds, CLONE_NEWUSER | SIGCHLD, &stack);
         } else
