@@ -24,6 +24,11 @@ check "leader's host cgroup is machine.slice/machine-inside.scope/payload/…" \
         grep -q '^/machine.slice/machine-inside.scope/payload/' <<<"$payload"
 check "payload/ is delegated to the machine's root" \
         test "$(stat -c %u "$CGROUP_UNIFIED/machine.slice/machine-inside.scope/payload")" = "$outer"
+owner=$(python3 -c 'import fcntl, os, struct, sys
+fd = os.open(sys.argv[1], os.O_RDONLY)
+print(struct.unpack("I", fcntl.ioctl(fd, 0xb704, b"\0" * 4))[0])  # NS_GET_OWNER_UID' "/proc/$leader/ns/user")
+check "the user namespace is owned by the range's first UID, not root (so per-user limits are its own)" \
+        test "$owner" = "$outer"
 check "hostname is --hostname" test "$(in_machine inside hostname)" = inside-host
 
 # berth makes these; systemd adds a few links and sockets of its own.
