@@ -125,14 +125,20 @@ int cgroup_delegate_files(char ***ret) {
         return 0;
 }
 
-/* Enables in path's subtree_control every controller path has. */
-static int enable_controllers(const char *unified_mount, const char *path) {
-        _cleanup_free_ char *p = cgroup_join(unified_mount, path, "cgroup.controllers"), *text = NULL;
-        int r;
+static int cgroup_read(const char *unified_mount, const char *path, const char *file, char **ret) {
+        _cleanup_free_ char *p = cgroup_join(unified_mount, path, file);
 
         if (!p)
                 return -ENOMEM;
-        r = read_full_file(p, &text, NULL);
+        return read_full_file(p, ret, NULL);
+}
+
+/* Enables in path's subtree_control every controller path has. */
+static int enable_controllers(const char *unified_mount, const char *path) {
+        _cleanup_free_ char *text = NULL;
+        int r;
+
+        r = cgroup_read(unified_mount, path, "cgroup.controllers", &text);
         if (r < 0)
                 return r;
         for (char *c = strtok(text, " \n"); c; c = strtok(NULL, " \n")) {
@@ -217,12 +223,10 @@ int cgroup_create_machine(const char *unified_mount, const char *parent, const c
 }
 
 int cgroup_is_populated(const char *unified_mount, const char *path) {
-        _cleanup_free_ char *p = cgroup_join(unified_mount, path, "cgroup.events"), *text = NULL;
+        _cleanup_free_ char *text = NULL;
         int r;
 
-        if (!p)
-                return -ENOMEM;
-        r = read_full_file(p, &text, NULL);
+        r = cgroup_read(unified_mount, path, "cgroup.events", &text);
         if (r < 0)
                 return r;
         return strstr(text, "populated 1") != NULL;
@@ -255,8 +259,30 @@ static int remove_tree(int dir_fd, const char *name) {
         return r;
 }
 
+/* SIGKILL to every process in the cgroup dir_fd/name and below (kernels
+ * without cgroup.kill). */
+static int kill_tree(int dir_fd, const char *name) {
+        _cleanup_close_ int fd = openat(dir_fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+        _cleanup_free_ char *procs = NULL;
+        DIR *d;
+
+        if (fd < 0)
+                return errno == ENOENT ? 0 : -errno;
+        if (read_full_file_at(fd, "cgroup.procs", 1024 * 1024, &procs, NULL) >= 0)
+                for (char *s = strtok(procs, "\n"); s; s = strtok(NULL, "\n"))
+                        (void) kill((pid_t) atoi(s), SIGKILL);
+
+        d = fdopendir(TAKE_FD(fd));
+        if (!d)
+                return -errno;
+        for (struct dirent *de; (de = readdir(d));)
+                if (de->d_type == DT_DIR && !streq(de->d_name, ".") && !streq(de->d_name, ".."))
+                        (void) kill_tree(dirfd(d), de->d_name);
+        closedir(d);
+        return 0;
+}
+
 static int kill_all(const char *unified_mount, const char *path) {
-        _cleanup_free_ char *procs = NULL, *text = NULL;
         int r;
 
         /* cgroup.kill (Linux 5.14) kills the whole subtree at once. */
@@ -264,17 +290,10 @@ static int kill_all(const char *unified_mount, const char *path) {
         if (r != -ENOENT && r != -EACCES && r != -EPERM)
                 return r;
 
-        /* Older kernels: the processes one by one, top level only is enough
-         * when the container's PID 1 is among them. */
-        procs = cgroup_join(unified_mount, path, "cgroup.procs");
-        if (!procs)
+        _cleanup_free_ char *dir = cgroup_join(unified_mount, path, NULL);
+        if (!dir)
                 return -ENOMEM;
-        r = read_full_file(procs, &text, NULL);
-        if (r < 0)
-                return r;
-        for (char *s = strtok(text, "\n"); s; s = strtok(NULL, "\n"))
-                (void) kill((pid_t) atoi(s), SIGKILL);
-        return 0;
+        return kill_tree(AT_FDCWD, dir);
 }
 
 int cgroup_kill_and_remove(const char *unified_mount, const char *path) {

@@ -192,6 +192,16 @@ static int write_file_at(int dir_fd, const char *name, const char *text, uid_t u
         return RET_NERRNO(fchown(fd, uid, uid));
 }
 
+static int bind_machine_id(const MountSetup *m) {
+        _cleanup_close_ int target = -EBADF;
+        int r;
+
+        r = open_in_root(m->root_fd, "/etc/machine-id", O_PATH, 0, &target);
+        if (r < 0)
+                return r;
+        return bind_in_root(m->root_fd, "/run/host/machine-id", target, false);
+}
+
 /* /run/host: what the host tells the machine (systemd's container
  * interface). The directory stays the host's, so the machine can't replace
  * what is in it. */
@@ -218,7 +228,6 @@ static int setup_run_host(const MountSetup *m, int *ret_notify_fd) {
                 return r;
 
         if (m->bind_machine_id) {
-                _cleanup_close_ int target = -EBADF, id = -EBADF;
                 char s[ID128_STRING_MAX + 1];
 
                 /* The tree's /etc/machine-id is empty: the machine gets one
@@ -231,10 +240,7 @@ static int setup_run_host(const MountSetup *m, int *ret_notify_fd) {
                 r = write_file_at(host, "machine-id", s, m->uid, 0444);
                 if (r < 0)
                         return r;
-                r = open_in_root(m->root_fd, "/etc/machine-id", O_PATH, 0, &target);
-                if (r < 0)
-                        return r;
-                r = bind_in_root(m->root_fd, "/run/host/machine-id", target, false);
+                r = bind_machine_id(m);
                 if (r < 0)
                         return r;
         }
@@ -272,18 +278,8 @@ int mount_setup_inner(const MountSetup *m, const char **what) {
                         return r;
         }
 
-        if (m->bind_machine_id) {
-                _cleanup_close_ int target = -EBADF;
-
-                *what = "/etc/machine-id";
-                r = open_in_root(m->root_fd, "/etc/machine-id", O_PATH, 0, &target);
-                if (r < 0)
-                        return r;
-                r = bind_in_root(m->root_fd, "/run/host/machine-id", target, false);
-                if (r < 0)
-                        return r;
-        }
-        return 0;
+        *what = "/etc/machine-id";
+        return m->bind_machine_id ? bind_machine_id(m) : 0;
 }
 
 int mount_switch_root(const char *root_path, const char **what) {
