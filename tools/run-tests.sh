@@ -32,22 +32,40 @@ ninja -C "$build"
 
 rc=0
 meson test -C "$build" --print-errorlogs "$@" || rc=$?
+logs=("$build/meson-logs/testlog.json")
 
-# meson's summary is not what CI reads: count from the test log. A skip is
+# The unit and fuzz suites once more under AddressSanitizer and
+# UndefinedBehaviorSanitizer (not the integration suite: it forks and execs
+# in ways the sanitizers don't follow). Only for a full run.
+if (($# == 0)); then
+        asan=$build-asan
+        if [[ -d $asan ]]; then
+                meson setup --reconfigure "$asan" "$src" >/dev/null
+        else
+                meson setup "$asan" "$src" -Db_sanitize=address,undefined -Db_lundef=false -Dwerror=true >/dev/null
+        fi
+        ninja -C "$asan"
+        UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+                meson test -C "$asan" --print-errorlogs --suite unit --suite fuzz || rc=$?
+        logs+=("$asan/meson-logs/testlog.json")
+fi
+
+# meson's summary is not what CI reads: count from the test logs. A skip is
 # not a pass.
-python3 - "$build/meson-logs/testlog.json" <<'PY'
+python3 - "${logs[@]}" <<'PY'
 import json, sys
-passed = failed = skipped = 0
-for line in open(sys.argv[1]):
-    result = json.loads(line)["result"]
-    if result in ("OK", "EXPECTEDFAIL"):
-        passed += 1
-    elif result == "SKIP":
-        skipped += 1
-    else:
-        failed += 1
-if skipped:
-    print(f"{skipped} skipped")
-print(f"{passed} passed, {failed} failed")
+counts = {"passed": 0, "failed": 0, "skipped": 0}
+for log in sys.argv[1:]:
+    for line in open(log):
+        result = json.loads(line)["result"]
+        if result in ("OK", "EXPECTEDFAIL"):
+            counts["passed"] += 1
+        elif result == "SKIP":
+            counts["skipped"] += 1
+        else:
+            counts["failed"] += 1
+if counts["skipped"]:
+    print(f"{counts['skipped']} skipped")
+print(f"{counts['passed']} passed, {counts['failed']} failed")
 PY
 exit "$rc"
