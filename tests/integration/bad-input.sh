@@ -49,6 +49,10 @@ expect 2 "--uuid" boot -D "$TREE" --uuid=not-a-uuid
 expect 2 "--hostname" boot -D "$TREE" --hostname=-bad
 expect 2 "--setenv" run -D "$TREE" -E =value true
 expect 2 "--chdir" run -D "$TREE" --chdir=relative true
+if ! grep -qw selinuxfs /proc/filesystems || [[ ! -e /sys/fs/selinux/enforce ]]; then
+        expect 1 "SELinux is not enabled on this host" run -D "$TREE" -Z system_u:system_r:container_t:s0 true
+        expect 1 "SELinux is not enabled on this host" run -D "$TREE" -L system_u:object_r:container_file_t:s0 true
+fi
 expect 2 "Unknown option '--bogus'" boot --bogus
 expect 2 "needs a value" boot -D
 expect 2 "for 'berth run' only" boot -D "$TREE" --user=root
