@@ -58,6 +58,14 @@ bool path_has_no_dotdot(const char *p) {
         return true;
 }
 
+bool path_startswith_dir(const char *p, const char *dir) {
+        size_t l = strlen(dir);
+
+        while (l > 0 && dir[l - 1] == '/')
+                l--;
+        return strneq(p, dir, l) && (p[l] == '\0' || p[l] == '/');
+}
+
 int path_split_last(const char *p, char **ret_dir, char **ret_last) {
         _cleanup_free_ char *c = strdup(p), *dir = NULL, *last = NULL;
         char *slash;

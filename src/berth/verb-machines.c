@@ -13,16 +13,16 @@
 #include "image.h"
 #include "log.h"
 #include "machine-name.h"
+#include "machine-ref.h"
 #include "output.h"
 #include "path-util.h"
 #include "process-util.h"
 #include "registry.h"
+#include "running.h"
 #include "string-util.h"
 #include "strv.h"
 #include "userns.h"
 #include "verbs.h"
-
-#define MACHINES_DIR BERTH_RUNTIME_DIR "/machines"
 
 /* Parses the options every machine verb has (--help, --json), leaving the
  * positional arguments at argv[optind]. */
@@ -54,65 +54,6 @@ static int parse_common(int argc, char *argv[], const char *usage, bool allow_js
                         return verb_bad_option(argv[0], opt, argv);
                 }
         return 0;
-}
-
-/* The running machine NAME: stale records (dead supervisors) are cleaned up
- * first, so what is left has a live supervisor. */
-static int machine_get(const char *name, MachineRecord *ret) {
-        int r;
-
-        if (!machine_name_is_valid(name))
-                return log_error_errno(SYNTHETIC_ERRNO(EINVAL), "Invalid machine name '%s'.", name);
-        (void) registry_gc_one(MACHINES_DIR, name);
-        r = registry_read(MACHINES_DIR, name, ret);
-        if (r == -ENOENT)
-                return log_error_errno(SYNTHETIC_ERRNO(ESRCH), "Machine '%s' is not running.", name);
-        if (r < 0)
-                return log_error_errno(r, "Failed to read the record of machine '%s': %m", name);
-        return 0;
-}
-
-/* A pidfd for the machine's init, checked to be in the machine's cgroup, so
- * that a PID reused since the record was written is never signalled. */
-static int machine_open_leader(const MachineRecord *m, int *ret) {
-        _cleanup_free_ char *cg = NULL, *payload = NULL;
-        _cleanup_close_ int fd = -EBADF;
-        const char *rest;
-        int r;
-
-        if (m->leader <= 0)
-                return -ESRCH;
-        fd = pidfd_open(m->leader, 0);
-        if (fd < 0)
-                return -errno;
-        r = cgroup_pid_get_path(m->leader, &cg);
-        if (r < 0)
-                return r;
-        payload = path_join(m->cgroup, "payload");
-        if (!payload)
-                return -ENOMEM;
-        rest = startswith(cg, payload);
-        if (!rest || (*rest != '\0' && *rest != '/'))
-                return -ESRCH;
-        *ret = TAKE_FD(fd);
-        return 0;
-}
-
-static int machine_signal_leader(const MachineRecord *m, int sig) {
-        _cleanup_close_ int fd = -EBADF;
-        int r = machine_open_leader(m, &fd);
-
-        if (r < 0)
-                return r;
-        return RET_NERRNO(pidfd_send_signal(fd, sig, NULL, 0));
-}
-
-static int machine_signal_supervisor(const MachineRecord *m, int sig) {
-        uint64_t t;
-
-        if (pid_get_starttime(m->supervisor, &t) < 0 || t != m->supervisor_starttime)
-                return -ESRCH;
-        return RET_NERRNO(kill(m->supervisor, sig));
 }
 
 static void os_of(const MachineRecord *m, char **ret_id, char **ret_version) {
@@ -217,9 +158,9 @@ static int poweroff_one(const MachineRecord *m) {
         /* A booted init powers off on SIGRTMIN+4 (as machinectl sends it);
          * a command run as PID 1 can't be asked, so its supervisor stops it. */
         if (streq_ptr(m->mode, "run"))
-                r = machine_signal_supervisor(m, SIGTERM);
+                r = machine_ref_signal_supervisor(m, SIGTERM);
         else
-                r = machine_signal_leader(m, SIGRTMIN + 4);
+                r = machine_ref_signal_leader(m, SIGRTMIN + 4);
         if (r < 0)
                 return log_error_errno(r, "Failed to power off machine '%s': %m", m->name);
         return 0;
@@ -237,7 +178,7 @@ static int terminate_one(const MachineRecord *m) {
         path = path_join(m->unified_mount, payload);
         if (!path)
                 return log_oom();
-        r = machine_signal_leader(m, SIGKILL);
+        r = machine_ref_signal_leader(m, SIGKILL);
         if (r >= 0) {
                 _cleanup_free_ char *kill_file = path_join(path, "cgroup.kill");
                 if (kill_file)

@@ -45,6 +45,7 @@ static void machine_done(Machine *m) {
         free(m->cgroup_origin);
         safe_close(m->pty_master);
         safe_close(m->pty_slave);
+        console_log_free(m->console_log);
         free(m->pty_slave_path);
         safe_close(m->sync_fd);
         safe_close(m->notify_fd);

@@ -5,6 +5,7 @@
 
 #include "boot-config.h"
 #include "cgroup.h"
+#include "console-log.h"
 #include "lock-util.h"
 #include "ptyfwd.h"
 #include "registry.h"
@@ -69,6 +70,7 @@ typedef struct Machine {
         int pty_master;
         int pty_slave; /* kept open, so that the master never sees a hangup */
         char *pty_slave_path;
+        ConsoleLog *console_log; /* the last console lines, for berth status */
 
         int sync_fd; /* the supervisor's end of the socket to the children */
         int notify_fd;

@@ -27,6 +27,7 @@
 #define MACHINES_DIR BERTH_RUNTIME_DIR "/machines"
 #define UID_RANGE_DIR BERTH_RUNTIME_DIR "/uid-range"
 #define NSPAWN_UID_DIR "/run/systemd/nspawn-uid"
+#define CONSOLE_DIR BERTH_RUNTIME_DIR "/console"
 
 int machine_write_record(Machine *m, MachineState state) {
         MachineRecord *r = &m->record;
@@ -97,7 +98,7 @@ static int machine_find_cgroup(Machine *m, char **ret_absolute) {
 }
 
 int machine_lock(Machine *m) {
-        _cleanup_free_ char *lock_path = NULL, *cgroup = NULL;
+        _cleanup_free_ char *lock_path = NULL, *cgroup = NULL, *console = NULL;
         MachineRecord stale;
         int r;
 
@@ -128,9 +129,15 @@ int machine_lock(Machine *m) {
         /* The first record names what we are about to make. The UID range's
          * lock is named later: an unheld one left behind is harmless, and
          * userns_gc_range_locks() removes it. */
+        console = strjoin(CONSOLE_DIR "/", m->name);
+        if (!console)
+                return log_oom();
+
         r = machine_intend(m, UNDO_LOCK_FILE, lock_path);
         if (r >= 0)
                 r = machine_intend(m, UNDO_CGROUP, cgroup);
+        if (r >= 0)
+                r = machine_intend(m, UNDO_FILE, console);
         if (r >= 0)
                 r = machine_write_record(m, MACHINE_STARTING);
         if (r < 0)
@@ -320,6 +327,7 @@ int machine_setup_cgroup(Machine *m) {
 
 int machine_setup_console(Machine *m) {
         char name[64];
+        int r;
 
         if (m->console == CONSOLE_PIPE)
                 return 0;
@@ -340,6 +348,13 @@ int machine_setup_console(Machine *m) {
         m->pty_slave = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
         if (m->pty_slave < 0)
                 return log_error_errno(errno, "Failed to open the console pty: %m");
+
+        _cleanup_free_ char *log = strjoin(CONSOLE_DIR "/", m->name);
+        if (!log)
+                return log_oom();
+        r = console_log_open(log, &m->console_log);
+        if (r < 0)
+                return log_error_errno(r, "Failed to create the console log '%s': %m", log);
         return 0;
 }
 

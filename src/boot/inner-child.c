@@ -11,6 +11,7 @@
 
 #include "boot.h"
 #include "caps.h"
+#include "enter.h"
 #include "fd-util.h"
 #include "log.h"
 #include "mount-setup.h"
@@ -82,19 +83,6 @@ static char **build_environment(Machine *m, const UserEntry *user, int sync_fd) 
         if (r < 0)
                 sync_fail(sync_fd, r, "set up the environment");
         return TAKE_PTR(env);
-}
-
-/* `run --user`: the user is looked up in the machine's own files. */
-static void become_user(const UserEntry *u, int sync_fd) {
-        _cleanup_free_ gid_t *groups = NULL;
-        size_t n = 0;
-        int r;
-
-        r = user_db_supplementary_groups("/etc/group", u->name, u->gid, &groups, &n);
-        if (r < 0)
-                sync_fail(sync_fd, r, "read /etc/group in the machine");
-        if (setgroups(n, groups) < 0 || setresgid(u->gid, u->gid, u->gid) < 0 || setresuid(u->uid, u->uid, u->uid) < 0)
-                sync_fail(sync_fd, errno, "become user '%s'", u->name);
 }
 
 static char **build_argv(Machine *m, const UserEntry *user, int sync_fd) {
@@ -214,8 +202,12 @@ _noreturn_ void inner_child(Machine *m, int sync_fd) {
         if (r < 0)
                 sync_fail(sync_fd, r, "limit the capability bounding set");
 
-        if (m->config->user)
-                become_user(&user, sync_fd);
+        if (m->config->user) {
+                /* Looked up in the machine's own files, like its groups. */
+                r = enter_become_user(&user);
+                if (r < 0)
+                        sync_fail(sync_fd, r, "become user '%s'", user.name);
+        }
 
         /* --chdir must work; a user's home may be missing (as nobody's
          * /nonexistent is): then "/", as login(1) does. */

@@ -140,6 +140,12 @@ static void on_escape(PTYForward *f, void *userdata) {
         kill_machine(m);
 }
 
+static void on_console_output(const char *data, size_t size, void *userdata) {
+        Machine *m = userdata;
+
+        console_log_append(m->console_log, data, size);
+}
+
 static int setup_console_forward(Machine *m) {
         PTYForwardFlags flags;
         int r;
@@ -161,6 +167,7 @@ static int setup_console_forward(Machine *m) {
         r = pty_forward_new(m->event, m->pty_master, STDIN_FILENO, STDOUT_FILENO, flags, &m->forward);
         if (r < 0)
                 return log_error_errno(r, "Failed to forward the console: %m");
+        pty_forward_set_output_callback(m->forward, on_console_output, m);
         if (m->console == CONSOLE_INTERACTIVE)
                 pty_forward_set_escape_handler(m->forward, on_escape, m);
         return 0;

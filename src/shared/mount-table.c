@@ -87,16 +87,6 @@ static int table_load(FILE *f, struct libmnt_table **ret) {
         return 0;
 }
 
-static bool path_is_under(const char *path, const char *prefix) {
-        size_t l = strlen(prefix);
-
-        while (l > 0 && prefix[l - 1] == '/')
-                l--; /* "/run/a/" is "/run/a", and "/" is everything */
-        if (l == 0)
-                return true;
-        return strneq(path, prefix, l) && (path[l] == '\0' || path[l] == '/');
-}
-
 int mount_table_list_under(FILE *f, const char *prefix, char ***ret) {
         _cleanup_(table_freep) struct libmnt_table *t = NULL;
         _cleanup_(iter_freep) struct libmnt_iter *i = NULL;
@@ -116,7 +106,7 @@ int mount_table_list_under(FILE *f, const char *prefix, char ***ret) {
         while (sym_mnt_table_next_fs(t, i, &fs) == 0) {
                 const char *target = sym_mnt_fs_get_target(fs);
 
-                if (!target || !path_is_under(target, prefix))
+                if (!target || !path_startswith_dir(target, prefix))
                         continue;
                 r = strv_extend(&l, target);
                 if (r < 0)

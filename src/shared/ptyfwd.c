@@ -43,6 +43,9 @@ struct PTYForward {
         EscapeState escape;
         pty_forward_escape_t escape_cb;
         void *escape_userdata;
+
+        pty_forward_output_t output_cb;
+        void *output_userdata;
 };
 
 bool pty_escape_feed(EscapeState *s, const char *buf, size_t n, uint64_t now_usec) {
@@ -93,6 +96,8 @@ static int handle_read(PTYForward *f, Pipe *p) {
                 return 0;
         }
 
+        if (p == &f->output && f->output_cb)
+                f->output_cb(p->buf + p->n, (size_t) k, f->output_userdata);
         if (p == &f->input && f->escape_cb &&
             pty_escape_feed(&f->escape, p->buf + p->n, (size_t) k, now(CLOCK_MONOTONIC))) {
                 f->escape_cb(f, f->escape_userdata);
@@ -241,6 +246,11 @@ fail:
 void pty_forward_set_escape_handler(PTYForward *f, pty_forward_escape_t cb, void *userdata) {
         f->escape_cb = cb;
         f->escape_userdata = userdata;
+}
+
+void pty_forward_set_output_callback(PTYForward *f, pty_forward_output_t cb, void *userdata) {
+        f->output_cb = cb;
+        f->output_userdata = userdata;
 }
 
 void pty_forward_drain(PTYForward *f) {

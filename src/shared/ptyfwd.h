@@ -26,6 +26,11 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(PTYForward *, pty_forward_free);
 
 void pty_forward_set_escape_handler(PTYForward *f, pty_forward_escape_t cb, void *userdata);
 
+/* Called with everything read from the other side (also when it is dropped,
+ * in PTY_FORWARD_DRAIN mode): to keep a log. */
+typedef void (*pty_forward_output_t)(const char *data, size_t size, void *userdata);
+void pty_forward_set_output_callback(PTYForward *f, pty_forward_output_t cb, void *userdata);
+
 /* Copies whatever the other side wrote and we did not show yet (after the
  * machine stopped). */
 void pty_forward_drain(PTYForward *f);

@@ -15,6 +15,7 @@ static const char *const undo_type_table[_UNDO_TYPE_MAX] = {
         [UNDO_LOCK_FILE] = "lock",
         [UNDO_CGROUP] = "cgroup",
         [UNDO_MOUNTS] = "mounts",
+        [UNDO_FILE] = "file",
 };
 DEFINE_PRIVATE_STRING_TABLE_LOOKUP(undo_type, UndoType);
 
@@ -56,6 +57,8 @@ static int parse_entry(const char *entry, UndoType *ret_type, const char **ret_p
          * point anywhere else. */
         if (!path_is_absolute(colon + 1) || !path_has_no_dotdot(colon + 1))
                 return -EINVAL;
+        if (t == UNDO_FILE && !path_startswith_dir(colon + 1, BERTH_RUNTIME_DIR))
+                return -EINVAL;
         *ret_type = t;
         *ret_path = colon + 1;
         return 0;
@@ -85,6 +88,8 @@ int undo_entry_run(const char *entry) {
                 return cgroup_kill_and_remove("/", path);
         case UNDO_MOUNTS:
                 return mount_table_umount_under(path);
+        case UNDO_FILE:
+                return unlink(path) < 0 && errno != ENOENT ? -errno : 0;
         default:
                 return -EINVAL;
         }

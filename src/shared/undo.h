@@ -14,6 +14,7 @@ typedef enum UndoType {
         UNDO_LOCK_FILE, /* remove a lock file nobody holds */
         UNDO_CGROUP,    /* kill what is in a cgroup (absolute path) and remove it */
         UNDO_MOUNTS,    /* detach every mount at or below a path */
+        UNDO_FILE,      /* remove a file of ours (in the runtime directory only) */
         _UNDO_TYPE_MAX,
         _UNDO_TYPE_INVALID = -EINVAL,
 } UndoType;
