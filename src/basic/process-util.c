@@ -86,6 +86,28 @@ int reset_all_signals(void) {
         return RET_NERRNO(sigprocmask(SIG_SETMASK, &ss, NULL));
 }
 
+int pidfd_get_pid(int pidfd, pid_t *ret) {
+        _cleanup_free_ char *text = NULL;
+        char path[64];
+        const char *p;
+        int r;
+
+        snprintf(path, sizeof path, "/proc/self/fdinfo/%i", pidfd);
+        r = read_full_file(path, &text, NULL);
+        if (r < 0)
+                return r;
+        p = strstr(text, "\nPid:");
+        if (!p)
+                return -ENOTTY; /* not a pidfd */
+        p += strlen("\nPid:");
+        p += strspn(p, " \t");
+        char *eol = strchr(p, '\n');
+        if (eol)
+                *eol = '\0';
+        r = parse_pid(p, ret);
+        return r == -ERANGE ? -ESRCH : r; /* "-1": the process is gone */
+}
+
 bool pid_is_alive(pid_t pid) {
         char path[64], state;
         _cleanup_free_ char *stat = NULL;

@@ -38,6 +38,9 @@ int sigprocmask_many(int how, sigset_t *old, ...);
  * about to exec. */
 int reset_all_signals(void);
 
+/* The PID behind a pidfd (from /proc/self/fdinfo). */
+int pidfd_get_pid(int pidfd, pid_t *ret);
+
 /* The process is alive (exists and is not a zombie we could see). */
 bool pid_is_alive(pid_t pid);
 

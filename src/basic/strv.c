@@ -112,3 +112,18 @@ bool env_assignment_is_valid(const char *e) {
                         return false;
         return true;
 }
+
+char *strv_join(char *const *l, const char *sep) {
+        size_t n = 1, k = strlen(sep);
+        char *s, *p;
+
+        for (size_t i = 0; l && l[i]; i++)
+                n += strlen(l[i]) + k;
+        p = s = malloc(n);
+        if (!s)
+                return NULL;
+        *s = '\0';
+        for (size_t i = 0; l && l[i]; i++)
+                p = stpcpy(stpcpy(p, i == 0 ? "" : sep), l[i]);
+        return s;
+}

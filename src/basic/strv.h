@@ -16,6 +16,8 @@ int strv_extend(char ***l, const char *value);
 /* Appends value itself, taking ownership even on failure. */
 int strv_consume(char ***l, char *value);
 bool strv_contains(char *const *l, const char *s) _pure_;
+/* All strings, separated by sep, in a new string. */
+char *strv_join(char *const *l, const char *sep);
 
 /* Environment blocks: sets NAME=VALUE, replacing an earlier NAME. */
 int strv_env_set(char ***l, const char *assignment);

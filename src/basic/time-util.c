@@ -33,3 +33,17 @@ char *format_timestamp(char *buf, size_t size, usec_t t) {
                 snprintf(buf, size, "n/a");
         return buf;
 }
+
+char *format_timespan_ago(char *buf, size_t size, usec_t t) {
+        unsigned long long s = t / USEC_PER_SEC;
+
+        if (s < 60)
+                snprintf(buf, size, "%llus ago", s);
+        else if (s < 3600)
+                snprintf(buf, size, "%llumin %llus ago", s / 60, s % 60);
+        else if (s < 86400)
+                snprintf(buf, size, "%lluh %llumin ago", s / 3600, s / 60 % 60);
+        else
+                snprintf(buf, size, "%llud %lluh ago", s / 86400, s / 3600 % 24);
+        return buf;
+}

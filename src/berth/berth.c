@@ -12,8 +12,19 @@ static const Verb verbs[] = {
         { "boot", verb_boot, "Boot a machine and supervise it until it stops" },
         { "run", verb_run, "Run a command in a new machine" },
         { "list", verb_list, "List running machines" },
+        { "status", verb_status, "Show the state of running machines" },
+        { "show", verb_show, "Show the properties of a running machine" },
         { "poweroff", verb_poweroff, "Power off running machines" },
+        { "reboot", verb_reboot, "Reboot running machines" },
+        { "stop", verb_stop, "Power off machines and wait until they are gone" },
         { "terminate", verb_terminate, "Kill running machines now" },
+        { "kill", verb_kill, "Send a signal to the processes of machines" },
+        { "start", verb_start, "Boot machines in the background" },
+        { "shell", verb_shell, "Run a shell or a command in a running machine" },
+        { "login", verb_login, "Get a login prompt in a running machine" },
+        { "copy-to", verb_copy_to, "Copy files from the host into a running machine" },
+        { "copy-from", verb_copy_from, "Copy files from a running machine to the host" },
+        { "bind", verb_bind, "Bind-mount a host directory or file into a running machine" },
 };
 
 static void help(void) {

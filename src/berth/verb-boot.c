@@ -59,6 +59,12 @@ static void help(BootMode mode) {
                "     --notify-ready=yes|no  Report ready to our own service manager when the\n"
                "                            machine's init does (default: when it starts)\n"
                "  -q --quiet                Fewer messages\n"
+               "\nHost integration:\n"
+               "     --register=yes|no|auto Register with systemd-machined (default: auto, when\n"
+               "                            it is on the system bus)\n"
+               "     --keep-unit            Use the cgroup of the unit we run in (berth@.service)\n"
+               "                            instead of a scope of the machine's own\n"
+               "     --slice=SLICE          The slice of the machine's scope (default: machine.slice)\n"
                "  -h --help                 Show this help\n"
                "\nSee berth(1).\n",
                run ? "COMMAND" : "init", run ? "COMMAND" : "init", run ? "pipe" : "read-only");
@@ -77,6 +83,9 @@ enum {
         ARG_TMPFS,
         ARG_CHDIR,
         ARG_PRIVATE_NETWORK,
+        ARG_REGISTER,
+        ARG_KEEP_UNIT,
+        ARG_SLICE,
 };
 
 /* clang-format off */
@@ -104,6 +113,9 @@ static const struct option options[] = {
         { "pipe",                    no_argument,       NULL, 'P'                         },
         { "notify-ready",            required_argument, NULL, ARG_NOTIFY_READY            },
         { "quiet",                   no_argument,       NULL, 'q'                         },
+        { "register",                required_argument, NULL, ARG_REGISTER                },
+        { "keep-unit",               no_argument,       NULL, ARG_KEEP_UNIT               },
+        { "slice",                   required_argument, NULL, ARG_SLICE                   },
         {}
 };
 /* clang-format on */
@@ -233,6 +245,20 @@ static int parse_option(BootConfig *c, int opt, const char *arg) {
         case 'q':
                 c->quiet = true;
                 return 0;
+        case ARG_REGISTER:
+                c->register_mode = register_mode_from_string(arg);
+                if (c->register_mode < 0)
+                        return bad_value("register", arg, "expected yes, no or auto");
+                c->set_by |= SETTING_REGISTER;
+                return 0;
+        case ARG_KEEP_UNIT:
+                c->keep_unit = true;
+                return 0;
+        case ARG_SLICE:
+                if (!endswith(arg, ".slice") || strchr(arg, '/') || !string_is_safe(arg) || streq(arg, ".slice"))
+                        return bad_value("slice", arg, "expected a slice unit name such as machine.slice");
+                c->set_by |= SETTING_SLICE;
+                return set_string(&c->slice, arg);
         default:
                 assert_not_reached();
         }

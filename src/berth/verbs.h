@@ -21,6 +21,17 @@ int verb_run(int argc, char *argv[]);
 int verb_list(int argc, char *argv[]);
 int verb_poweroff(int argc, char *argv[]);
 int verb_terminate(int argc, char *argv[]);
+int verb_status(int argc, char *argv[]);
+int verb_show(int argc, char *argv[]);
+int verb_reboot(int argc, char *argv[]);
+int verb_kill(int argc, char *argv[]);
+int verb_stop(int argc, char *argv[]);
+int verb_start(int argc, char *argv[]);
+int verb_shell(int argc, char *argv[]);
+int verb_login(int argc, char *argv[]);
+int verb_copy_to(int argc, char *argv[]);
+int verb_copy_from(int argc, char *argv[]);
+int verb_bind(int argc, char *argv[]);
 
 /* Shared option handling: reports an unknown option or a missing argument
  * (getopt_long()'s '?' and ':', just returned as opt) as one line, and

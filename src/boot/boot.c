@@ -43,6 +43,8 @@ static void machine_done(Machine *m) {
         free(m->unified_mount);
         free(m->cgroup);
         free(m->cgroup_origin);
+        free(m->unit);
+        sd_bus_flush_close_unref(m->bus);
         safe_close(m->pty_master);
         safe_close(m->pty_slave);
         console_log_free(m->console_log);
@@ -363,8 +365,10 @@ int boot_machine(const BootConfig *config) {
         }
         if (r >= 0) {
                 log_debug("Machine started, leader %i.", m.leader);
-                r = machine_write_record(&m, config->mode == BOOT_MODE_RUN ? MACHINE_RUNNING : MACHINE_STARTING);
+                r = machine_register(&m);
         }
+        if (r >= 0)
+                r = machine_write_record(&m, config->mode == BOOT_MODE_RUN ? MACHINE_RUNNING : MACHINE_STARTING);
         if (r >= 0) {
                 if (!config->notify_ready)
                         (void) sd_notify(false, "READY=1\nSTATUS=Machine started.");

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include <systemd/sd-bus.h>
 #include <systemd/sd-event.h>
 
 #include "boot-config.h"
@@ -38,6 +39,13 @@
  * through, unlike the directories trees usually live in. */
 #define STAGING_DIR BERTH_RUNTIME_DIR "/root"
 
+/* Who made the machine's cgroup, and so who removes it. */
+typedef enum CGroupMode {
+        CGROUP_MODE_OWN,     /* no systemd: we make machine.slice/machine-NAME.scope */
+        CGROUP_MODE_SYSTEMD, /* systemd is PID 1: a transient scope it made for us */
+        CGROUP_MODE_UNIT,    /* --keep-unit: the cgroup of the unit we run in */
+} CGroupMode;
+
 typedef struct Machine {
         const BootConfig *config;
 
@@ -63,9 +71,14 @@ typedef struct Machine {
         LockFile image_lock;
 
         CGroupLayout cgroup_layout;
+        CGroupMode cgroup_mode;
         char *unified_mount;
-        char *cgroup;        /* the scope, relative to unified_mount */
+        char *cgroup;        /* the machine's: a scope or a unit's, relative to unified_mount */
         char *cgroup_origin; /* where the supervisor was before */
+        char *unit;          /* the unit the machine's cgroup belongs to */
+
+        sd_bus *bus; /* the system bus, while we set up */
+        bool registered;
 
         int pty_master;
         int pty_slave; /* kept open, so that the master never sees a hangup */
@@ -94,8 +107,14 @@ int boot_machine(const BootConfig *config);
 
 /* host-setup.c: the supervisor's preparation on the host. */
 int machine_lock(Machine *m);
+int machine_intend(Machine *m, UndoType type, const char *path);
 int machine_setup_userns(Machine *m);
+/* cgroups.c */
+int machine_plan_cgroup(Machine *m);
 int machine_setup_cgroup(Machine *m);
+
+/* register.c: with systemd-machined, when there is one. */
+int machine_register(Machine *m);
 int machine_setup_console(Machine *m);
 void machine_undo_host(Machine *m);
 int machine_write_record(Machine *m, MachineState state);

@@ -27,7 +27,6 @@
 #define MACHINES_DIR BERTH_RUNTIME_DIR "/machines"
 #define UID_RANGE_DIR BERTH_RUNTIME_DIR "/uid-range"
 #define NSPAWN_UID_DIR "/run/systemd/nspawn-uid"
-#define CONSOLE_DIR BERTH_RUNTIME_DIR "/console"
 
 int machine_write_record(Machine *m, MachineState state) {
         MachineRecord *r = &m->record;
@@ -37,9 +36,12 @@ int machine_write_record(Machine *m, MachineState state) {
         r->leader = m->leader;
         r->uid_base = m->uid_base;
         r->uid_count = m->uid_count;
+        r->registered = m->registered;
         k = free_and_strdup(&r->unified_mount, m->unified_mount);
         if (k >= 0)
                 k = free_and_strdup(&r->cgroup, m->cgroup);
+        if (k >= 0)
+                k = free_and_strdup(&r->unit, m->unit);
         if (k < 0)
                 return log_oom();
 
@@ -49,7 +51,7 @@ int machine_write_record(Machine *m, MachineState state) {
         return 0;
 }
 
-static int machine_intend(Machine *m, UndoType type, const char *path) {
+int machine_intend(Machine *m, UndoType type, const char *path) {
         return undo_log_push(&m->record.undo, type, path) < 0 ? log_oom() : 0;
 }
 
@@ -69,30 +71,6 @@ static int record_init(Machine *m) {
         };
         (void) pid_get_starttime(m->supervisor_pid, &r->supervisor_starttime);
         if (!r->name || !r->class || !r->service || !r->mode || !r->root)
-                return log_oom();
-        return 0;
-}
-
-/* Where the machine's cgroup will be: known before anything is made, so
- * that the first record can name it. */
-static int machine_find_cgroup(Machine *m, char **ret_absolute) {
-        _cleanup_free_ char *scope = NULL;
-        int r;
-
-        r = cgroup_detect("/sys/fs/cgroup", &m->cgroup_layout, &m->unified_mount);
-        if (r == -ENOMEDIUM)
-                return log_error_errno(SYNTHETIC_ERRNO(ENOMEDIUM),
-                                       "No cgroup2 hierarchy on this host (neither /sys/fs/cgroup nor "
-                                       "/sys/fs/cgroup/unified is one).");
-        if (r < 0)
-                return log_error_errno(r, "Failed to find the cgroup2 hierarchy: %m");
-
-        scope = machine_scope_name(m->name);
-        if (!scope)
-                return log_oom();
-        m->cgroup = path_join("/machine.slice", scope);
-        *ret_absolute = path_join(m->unified_mount, m->cgroup);
-        if (!m->cgroup || !*ret_absolute)
                 return log_oom();
         return 0;
 }
@@ -119,7 +97,7 @@ int machine_lock(Machine *m) {
         r = record_init(m);
         if (r < 0)
                 return r;
-        r = machine_find_cgroup(m, &cgroup);
+        r = machine_plan_cgroup(m);
         if (r < 0)
                 return r;
         lock_path = image_lock_path(m->root);
@@ -129,13 +107,17 @@ int machine_lock(Machine *m) {
         /* The first record names what we are about to make. The UID range's
          * lock is named later: an unheld one left behind is harmless, and
          * userns_gc_range_locks() removes it. */
-        console = strjoin(CONSOLE_DIR "/", m->name);
+        console = strjoin(CONSOLE_LOG_DIR "/", m->name);
         if (!console)
                 return log_oom();
 
         r = machine_intend(m, UNDO_LOCK_FILE, lock_path);
-        if (r >= 0)
-                r = machine_intend(m, UNDO_CGROUP, cgroup);
+        if (r >= 0 && m->cgroup_mode == CGROUP_MODE_OWN) {
+                /* The whole scope is ours to remove. (In the other modes the
+                 * cgroup is systemd's: see machine_setup_cgroup().) */
+                cgroup = path_join(m->unified_mount, m->cgroup);
+                r = cgroup ? machine_intend(m, UNDO_CGROUP, cgroup) : log_oom();
+        }
         if (r >= 0)
                 r = machine_intend(m, UNDO_FILE, console);
         if (r >= 0)
@@ -295,36 +277,6 @@ int machine_setup_userns(Machine *m) {
         return setup_ownership(m, remembered);
 }
 
-int machine_setup_cgroup(Machine *m) {
-        _cleanup_free_ char *scope = machine_scope_name(m->name), *sup = NULL;
-        int r;
-
-        if (!scope)
-                return log_oom();
-        r = cgroup_pid_get_path(0, &m->cgroup_origin);
-        if (r < 0)
-                return log_error_errno(r, "Failed to find our own cgroup: %m");
-
-        free(m->cgroup);
-        m->cgroup = NULL;
-        r = cgroup_create_machine(m->unified_mount, "/machine.slice", scope, m->uid_base, m->uid_base, &m->cgroup);
-        if (r == -EEXIST)
-                return log_error_errno(SYNTHETIC_ERRNO(EEXIST),
-                                       "Cgroup '%s/machine.slice/%s' exists already: another manager runs a machine "
-                                       "named '%s'.",
-                                       m->unified_mount, scope, m->name);
-        if (r < 0)
-                return log_error_errno(r, "Failed to create cgroup '%s/machine.slice/%s': %m", m->unified_mount, scope);
-
-        sup = path_join(m->cgroup, "supervisor");
-        if (!sup)
-                return log_oom();
-        r = cgroup_attach(m->unified_mount, sup, 0);
-        if (r < 0)
-                return log_error_errno(r, "Failed to move the supervisor into its cgroup: %m");
-        return 0;
-}
-
 int machine_setup_console(Machine *m) {
         char name[64];
         int r;
@@ -349,7 +301,7 @@ int machine_setup_console(Machine *m) {
         if (m->pty_slave < 0)
                 return log_error_errno(errno, "Failed to open the console pty: %m");
 
-        _cleanup_free_ char *log = strjoin(CONSOLE_DIR "/", m->name);
+        _cleanup_free_ char *log = strjoin(CONSOLE_LOG_DIR "/", m->name);
         if (!log)
                 return log_oom();
         r = console_log_open(log, &m->console_log);
@@ -362,8 +314,9 @@ void machine_undo_host(Machine *m) {
         const char *dir = MACHINES_DIR;
         int r;
 
-        /* Out of the machine's cgroup first, so that it can be removed. */
-        if (m->cgroup_origin)
+        /* Out of the machine's cgroup first, so that it can be removed. In
+         * a unit's cgroup we stay: systemd removes it once we are gone. */
+        if (m->cgroup_mode != CGROUP_MODE_UNIT && m->cgroup_origin)
                 (void) cgroup_attach(m->unified_mount, m->cgroup_origin, 0);
 
         lock_file_release(&m->uid_lock);

@@ -44,6 +44,26 @@ static const char *const custom_mount_type_table[_CUSTOM_MOUNT_TYPE_MAX] = {
 };
 DEFINE_STRING_TABLE_LOOKUP(custom_mount_type, CustomMountType);
 
+RegisterMode register_mode_from_string(const char *s) {
+        int r;
+
+        if (streq(s, "auto"))
+                return REGISTER_AUTO;
+        r = parse_boolean(s);
+        if (r < 0)
+                return _REGISTER_MODE_INVALID;
+        return r ? REGISTER_YES : REGISTER_NO;
+}
+
+const char *register_mode_to_string(RegisterMode m) {
+        static const char *const table[_REGISTER_MODE_MAX] = {
+                [REGISTER_NO] = "no",
+                [REGISTER_YES] = "yes",
+                [REGISTER_AUTO] = "auto",
+        };
+        return (size_t) m < ELEMENTSOF(table) ? table[m] : NULL;
+}
+
 void boot_config_init(BootConfig *c, BootMode mode) {
         *c = (BootConfig) {
                 .mode = mode,
@@ -51,6 +71,7 @@ void boot_config_init(BootConfig *c, BootMode mode) {
                 .ownership = OWNERSHIP_AUTO,
                 .console = _CONSOLE_MODE_INVALID, /* decided from the terminal */
                 .timeout = USEC_INFINITY,
+                .register_mode = REGISTER_AUTO,
         };
 }
 
@@ -73,6 +94,7 @@ void boot_config_done(BootConfig *c) {
         strv_free(c->parameters);
         free(c->selinux_context);
         free(c->selinux_apifs_context);
+        free(c->slice);
         *c = (BootConfig) {};
 }
 

@@ -49,6 +49,14 @@ typedef enum ConsoleMode {
         _CONSOLE_MODE_INVALID = -EINVAL,
 } ConsoleMode;
 
+typedef enum RegisterMode {
+        REGISTER_NO,   /* never talk to systemd-machined */
+        REGISTER_YES,  /* register, or fail */
+        REGISTER_AUTO, /* register when machined is there */
+        _REGISTER_MODE_MAX,
+        _REGISTER_MODE_INVALID = -EINVAL,
+} RegisterMode;
+
 typedef enum CustomMountType {
         CUSTOM_MOUNT_BIND,
         CUSTOM_MOUNT_BIND_RO,
@@ -85,6 +93,8 @@ typedef enum BootSetting {
         SETTING_NETWORK = 1ULL << 15,
         SETTING_PARAMETERS = 1ULL << 16,
         SETTING_SELINUX = 1ULL << 17,
+        SETTING_REGISTER = 1ULL << 18,
+        SETTING_SLICE = 1ULL << 19,
 } BootSetting;
 
 typedef struct BootConfig {
@@ -115,6 +125,10 @@ typedef struct BootConfig {
         bool ephemeral;
         bool private_network;
 
+        RegisterMode register_mode;
+        bool keep_unit; /* we run in a unit of our own: its cgroup is the machine's */
+        char *slice;    /* for the scope systemd makes (default: machine.slice) */
+
         char **parameters; /* boot: init's arguments; run: the command */
 
         char *selinux_context;
@@ -129,6 +143,10 @@ DECLARE_STRING_TABLE_LOOKUP(private_users, PrivateUsers);
 DECLARE_STRING_TABLE_LOOKUP(ownership, Ownership);
 DECLARE_STRING_TABLE_LOOKUP(console_mode, ConsoleMode);
 DECLARE_STRING_TABLE_LOOKUP(custom_mount_type, CustomMountType);
+
+/* "auto" or a boolean. */
+RegisterMode register_mode_from_string(const char *s) _pure_;
+const char *register_mode_to_string(RegisterMode m) _pure_;
 
 /* Value parsers for options. Each returns -EINVAL (or -ERANGE) for a value
  * that can never be right, so that the caller can report bad usage, and

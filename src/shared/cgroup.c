@@ -185,18 +185,12 @@ static int cgroup_mkdir(const char *unified_mount, const char *path, bool may_ex
         return 0;
 }
 
-int cgroup_create_machine(const char *unified_mount, const char *parent, const char *scope_name, uid_t uid, gid_t gid,
-                          char **ret_path) {
-        _cleanup_free_ char *scope = path_join(parent, scope_name), *sup = NULL, *payload = NULL;
+int cgroup_create_scope(const char *unified_mount, const char *parent, const char *scope_name, char **ret_path) {
+        _cleanup_free_ char *scope = path_join(parent, scope_name);
         int r;
 
         if (!scope)
                 return -ENOMEM;
-        sup = path_join(scope, "supervisor");
-        payload = path_join(scope, "payload");
-        if (!sup || !payload)
-                return -ENOMEM;
-
         r = cgroup_mkdir(unified_mount, parent, true);
         if (r < 0)
                 return r;
@@ -205,21 +199,28 @@ int cgroup_create_machine(const char *unified_mount, const char *parent, const c
         r = cgroup_mkdir(unified_mount, scope, false);
         if (r < 0)
                 return r;
-
-        r = cgroup_mkdir(unified_mount, sup, false);
-        if (r >= 0)
-                r = cgroup_mkdir(unified_mount, payload, false);
-        if (r >= 0) {
-                (void) enable_controllers(unified_mount, scope);
-                r = delegate(unified_mount, payload, uid, gid);
-        }
-        if (r < 0) {
-                (void) cgroup_kill_and_remove(unified_mount, scope);
-                return r;
-        }
-
         *ret_path = TAKE_PTR(scope);
         return 0;
+}
+
+int cgroup_create_subgroups(const char *unified_mount, const char *path, uid_t uid, gid_t gid) {
+        _cleanup_free_ char *sup = path_join(path, "supervisor"), *payload = path_join(path, "payload");
+        int r;
+
+        if (!sup || !payload)
+                return -ENOMEM;
+
+        /* We leave path first: controllers can be enabled for its children
+         * only when no process is in it ("no internal processes"). */
+        r = cgroup_mkdir(unified_mount, sup, false);
+        if (r >= 0)
+                r = cgroup_attach(unified_mount, sup, 0);
+        if (r >= 0)
+                r = cgroup_mkdir(unified_mount, payload, false);
+        if (r < 0)
+                return r;
+        (void) enable_controllers(unified_mount, path);
+        return delegate(unified_mount, payload, uid, gid);
 }
 
 int cgroup_is_populated(const char *unified_mount, const char *path) {

@@ -28,12 +28,15 @@ int cgroup_detect(const char *sys_fs_cgroup, CGroupLayout *ret_layout, char **re
 /* The cgroup of pid (0: ourselves) on the unified hierarchy ("0::/path"). */
 int cgroup_pid_get_path(pid_t pid, char **ret);
 
-/* Creates the machine's cgroup below parent (e.g. "/machine.slice") with
- * supervisor/ and payload/ in it, enables for payload/ the controllers its
- * parents have, and delegates payload/ to uid:gid. -EEXIST when the scope
- * exists already. Returns the scope's path relative to the hierarchy. */
-int cgroup_create_machine(const char *unified_mount, const char *parent, const char *scope_name, uid_t uid, gid_t gid,
-                          char **ret_path);
+/* Creates parent (if missing) and parent/scope_name below it (-EEXIST if
+ * that exists), for a machine whose cgroup nobody else manages. Returns
+ * the path of the scope, relative to the hierarchy. */
+int cgroup_create_scope(const char *unified_mount, const char *parent, const char *scope_name, char **ret_path);
+
+/* In the machine's cgroup path (ours, made by us, by systemd, or a unit's):
+ * creates supervisor/ and moves us there, creates payload/, enables for it
+ * the controllers path has, and delegates it to uid:gid. */
+int cgroup_create_subgroups(const char *unified_mount, const char *path, uid_t uid, gid_t gid);
 
 /* Moves pid into unified_mount/path. */
 int cgroup_attach(const char *unified_mount, const char *path, pid_t pid);

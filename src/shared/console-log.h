@@ -11,6 +11,7 @@
  * up to CONSOLE_LOG_MAX and is then cut to its last CONSOLE_LOG_KEEP bytes:
  * bounded, and cheap (most writes are appends). */
 
+#define CONSOLE_LOG_DIR BERTH_RUNTIME_DIR "/console"
 #define CONSOLE_LOG_MAX (64 * 1024)
 #define CONSOLE_LOG_KEEP (16 * 1024)
 

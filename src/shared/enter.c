@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
 #include <grp.h>
+#include <stdio.h>
+#include <sys/stat.h>
 #include <string.h>
 #include <sys/prctl.h>
 
 #include "cgroup.h"
 #include "enter.h"
 #include "fileio.h"
+#include "process-util.h"
 #include "string-util.h"
 #include "strv.h"
 
@@ -23,6 +26,23 @@ int enter_namespaces(int leader_pidfd, int flags, const char *unified_mount, con
                 r = cgroup_attach(unified_mount, cgroup, 0);
                 if (r < 0)
                         return r;
+        }
+
+        /* A machine without a user namespace of its own (--private-users=no)
+         * shares ours: entering it again is refused (and pointless). */
+        if (flags & CLONE_NEWUSER) {
+                struct stat ours, theirs;
+                char path[64];
+                pid_t pid;
+
+                r = pidfd_get_pid(leader_pidfd, &pid);
+                if (r < 0)
+                        return r;
+                snprintf(path, sizeof path, "/proc/%i/ns/user", pid);
+                if (stat("/proc/self/ns/user", &ours) < 0 || stat(path, &theirs) < 0)
+                        return -errno;
+                if (ours.st_dev == theirs.st_dev && ours.st_ino == theirs.st_ino)
+                        flags &= ~CLONE_NEWUSER;
         }
 
         if (setns(leader_pidfd, flags) < 0)

@@ -47,12 +47,19 @@ int os_release_read(int tree_fd, char **ret) {
 
         for (size_t i = 0; i < ELEMENTSOF(candidates); i++) {
                 _cleanup_close_ int fd = -EBADF;
+                struct stat st;
 
-                r = open_in_root(tree_fd, candidates[i], O_RDONLY | O_NOCTTY, 0, &fd);
+                /* Not ours to trust: only a regular file (a FIFO would
+                 * block us, a device feed us). */
+                r = open_in_root(tree_fd, candidates[i], O_RDONLY | O_NONBLOCK | O_NOCTTY, 0, &fd);
                 if (r == -ENOENT)
                         continue;
                 if (r < 0)
                         return r;
+                if (fstat(fd, &st) < 0)
+                        return -errno;
+                if (!S_ISREG(st.st_mode))
+                        return -EBADFD;
                 return read_full_fd(fd, 64 * 1024, ret, NULL);
         }
         return r;

@@ -17,7 +17,7 @@ char *image_lock_path(const char *tree);
 int image_lock(const char *tree, bool shared, LockFile *ret);
 
 /* The tree's os-release text, from /etc/os-release or /usr/lib/os-release,
- * resolved inside the tree. */
+ * resolved inside the tree; -EBADFD if it is not a regular file. */
 int os_release_read(int tree_fd, char **ret);
 
 /* The executable at path inside the tree exists (symlinks resolved inside

@@ -7,6 +7,7 @@
 #include "dlopen-util.h"
 #include "output.h"
 #include "string-util.h"
+#include "strv.h"
 
 /* json-c, loaded when JSON is asked for. */
 static void *jsonc_dl;
@@ -47,12 +48,18 @@ Table *table_new(const Column *columns, size_t n_columns) {
         return t;
 }
 
+static void cell_done(Cell *c) {
+        if (c->type == CELL_STRING)
+                free(c->string);
+        else if (c->type == CELL_STRV)
+                strv_free(c->strv);
+}
+
 Table *table_free(Table *t) {
         if (!t)
                 return NULL;
         for (size_t i = 0; i < t->n_cells; i++)
-                if (t->cells[i].type == CELL_STRING)
-                        free(t->cells[i].string);
+                cell_done(&t->cells[i]);
         free(t->cells);
         free(t);
         return NULL;
@@ -62,8 +69,7 @@ static int add_cell(Table *t, Cell c) {
         Cell *n = reallocarray(t->cells, t->n_cells + 1, sizeof(Cell));
 
         if (!n) {
-                if (c.type == CELL_STRING)
-                        free(c.string);
+                cell_done(&c);
                 return -ENOMEM;
         }
         t->cells = n;
@@ -98,11 +104,21 @@ int table_add_null(Table *t) {
         return add_cell(t, (Cell) { .type = CELL_NULL });
 }
 
+int table_add_strv(Table *t, char *const *l) {
+        char **c = l ? strv_copy(l) : calloc(1, sizeof(char *));
+
+        if (!c)
+                return -ENOMEM;
+        return add_cell(t, (Cell) { .type = CELL_STRV, .strv = c });
+}
+
 size_t table_rows(const Table *t) {
         return t->n_cells / t->n_columns;
 }
 
 static json_object *cell_to_json(const Cell *c) {
+        json_object *a;
+
         switch (c->type) {
         case CELL_STRING:
                 return sym_json_object_new_string(c->string);
@@ -112,10 +128,62 @@ static json_object *cell_to_json(const Cell *c) {
                 return sym_json_object_new_int64(c->integer);
         case CELL_BOOL:
                 return sym_json_object_new_boolean(c->boolean);
+        case CELL_STRV:
+                a = sym_json_object_new_array();
+                if (!a)
+                        return NULL;
+                STRV_FOREACH(s, c->strv) {
+                        json_object *e = sym_json_object_new_string(*s);
+
+                        if (!e || sym_json_object_array_add(a, e) < 0) {
+                                sym_json_object_put(e);
+                                sym_json_object_put(a);
+                                return NULL;
+                        }
+                }
+                return a;
         case CELL_NULL:
         default:
                 return NULL;
         }
+}
+
+/* json-c's "null" is a NULL object: for cells that are not NULL, a NULL
+ * from cell_to_json() means it ran out of memory. */
+static int row_to_json(const Table *t, size_t row, char *const *only, json_object **ret) {
+        json_object *o = sym_json_object_new_object();
+
+        if (!o)
+                return -ENOMEM;
+        for (size_t col = 0; col < t->n_columns; col++) {
+                const Cell *c = &t->cells[row * t->n_columns + col];
+                json_object *v;
+
+                if (t->columns[col].flags & COLUMN_TEXT_ONLY)
+                        continue;
+                if (only && !strv_contains(only, t->columns[col].json_key))
+                        continue;
+                v = cell_to_json(c);
+                if ((!v && c->type != CELL_NULL) || sym_json_object_object_add(o, t->columns[col].json_key, v) < 0) {
+                        sym_json_object_put(v);
+                        sym_json_object_put(o);
+                        return -ENOMEM;
+                }
+        }
+        *ret = o;
+        return 0;
+}
+
+/* Prints the document and frees it. */
+static int print_json(json_object *o, FILE *f) {
+        const char *s = sym_json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+
+        if (s) {
+                fputs(s, f);
+                fputc('\n', f);
+        }
+        sym_json_object_put(o);
+        return s ? 0 : -ENOMEM;
 }
 
 int table_print_json(const Table *t, FILE *f) {
@@ -129,28 +197,39 @@ int table_print_json(const Table *t, FILE *f) {
         if (!array)
                 return -ENOMEM;
         for (size_t row = 0; row < table_rows(t); row++) {
-                json_object *o = sym_json_object_new_object();
+                json_object *o;
 
-                if (!o) {
+                r = row_to_json(t, row, NULL, &o);
+                if (r >= 0 && sym_json_object_array_add(array, o) < 0) {
+                        sym_json_object_put(o);
                         r = -ENOMEM;
-                        break;
                 }
-                for (size_t col = 0; col < t->n_columns; col++)
-                        sym_json_object_object_add(o, t->columns[col].json_key,
-                                                   cell_to_json(&t->cells[row * t->n_columns + col]));
-                sym_json_object_array_add(array, o);
+                if (r < 0) {
+                        sym_json_object_put(array);
+                        return r;
+                }
         }
-        if (r >= 0) {
-                fputs(sym_json_object_to_json_string_ext(array,
-                                                         JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE),
-                      f);
-                fputc('\n', f);
-        }
-        sym_json_object_put(array);
-        return r;
+        return print_json(array, f);
 }
 
-static char *cell_to_text(const Cell *c) {
+int table_print_json_object(const Table *t, size_t row, char *const *only, FILE *f) {
+        json_object *o;
+        int r;
+
+        if (row >= table_rows(t))
+                return -ERANGE;
+        r = dlopen_jsonc();
+        if (r < 0)
+                return r;
+        r = row_to_json(t, row, only, &o);
+        if (r < 0)
+                return r;
+        return print_json(o, f);
+}
+
+/* null_text: what a NULL cell or an empty list shows as; a list's items
+ * are joined by spaces. */
+static char *cell_to_text(const Cell *c, const char *null_text) {
         switch (c->type) {
         case CELL_STRING:
                 return strdup(c->string);
@@ -160,9 +239,13 @@ static char *cell_to_text(const Cell *c) {
                 return strdup_printf("%" PRIi64, c->integer);
         case CELL_BOOL:
                 return strdup(yes_no(c->boolean));
+        case CELL_STRV:
+                if (!c->strv[0])
+                        return strdup(null_text);
+                return strv_join(c->strv, " ");
         case CELL_NULL:
         default:
-                return strdup("-");
+                return strdup(null_text);
         }
 }
 
@@ -186,38 +269,135 @@ static void print_cell(FILE *f, const char *s, size_t width, bool last) {
                 fputc(' ', f);
 }
 
-int table_print(const Table *t, FILE *f, const char *noun_singular, const char *noun_plural) {
-        size_t rows = table_rows(t), widths[t->n_columns];
-        _cleanup_free_ char **text = calloc(t->n_cells + 1, sizeof(char *));
-        int r = 0;
+static bool column_is_text(const Table *t, size_t col) {
+        return !(t->columns[col].flags & COLUMN_JSON_ONLY);
+}
+
+static void texts_free(const Table *t, char **text) {
+        for (size_t i = 0; i < t->n_cells; i++)
+                free(text[i]);
+        free(text);
+}
+
+/* The texts of all cells, NULL for the columns people don't see. */
+static int table_texts(const Table *t, const char *null_text, char ***ret) {
+        char **text = calloc(t->n_cells + 1, sizeof(char *));
 
         if (!text)
                 return -ENOMEM;
-        for (size_t col = 0; col < t->n_columns; col++)
-                widths[col] = text_width(t->columns[col].header);
         for (size_t i = 0; i < t->n_cells; i++) {
-                text[i] = cell_to_text(&t->cells[i]);
+                if (!column_is_text(t, i % t->n_columns))
+                        continue;
+                text[i] = cell_to_text(&t->cells[i], null_text);
                 if (!text[i]) {
-                        r = -ENOMEM;
-                        goto finish;
+                        texts_free(t, text);
+                        return -ENOMEM;
                 }
-                widths[i % t->n_columns] = MAX(widths[i % t->n_columns], text_width(text[i]));
         }
+        *ret = text;
+        return 0;
+}
+
+int table_print(const Table *t, FILE *f, const char *noun_singular, const char *noun_plural) {
+        size_t rows = table_rows(t), widths[t->n_columns], last = 0;
+        char **text;
+        int r;
+
+        r = table_texts(t, "-", &text);
+        if (r < 0)
+                return r;
+        for (size_t col = 0; col < t->n_columns; col++) {
+                widths[col] = text_width(t->columns[col].header);
+                if (column_is_text(t, col))
+                        last = col;
+        }
+        for (size_t i = 0; i < t->n_cells; i++)
+                if (text[i])
+                        widths[i % t->n_columns] = MAX(widths[i % t->n_columns], text_width(text[i]));
 
         if (rows > 0) {
                 for (size_t col = 0; col < t->n_columns; col++)
-                        print_cell(f, t->columns[col].header, widths[col], col + 1 == t->n_columns);
+                        if (column_is_text(t, col))
+                                print_cell(f, t->columns[col].header, widths[col], col == last);
                 for (size_t i = 0; i < t->n_cells; i++)
-                        print_cell(f, text[i], widths[i % t->n_columns], i % t->n_columns + 1 == t->n_columns);
+                        if (text[i])
+                                print_cell(f, text[i], widths[i % t->n_columns], i % t->n_columns == last);
         }
         if (noun_singular) {
                 if (rows > 0)
                         fputc('\n', f);
                 fprintf(f, "%zu %s listed.\n", rows, rows == 1 ? noun_singular : noun_plural);
         }
+        texts_free(t, text);
+        return 0;
+}
 
-finish:
-        for (size_t i = 0; i < t->n_cells; i++)
-                free(text[i]);
-        return r;
+int table_print_properties(const Table *t, FILE *f, char *const *only, bool value_only) {
+        char **text;
+        int r;
+
+        r = table_texts(t, "", &text);
+        if (r < 0)
+                return r;
+        for (size_t row = 0; row < table_rows(t); row++) {
+                if (row > 0)
+                        fputc('\n', f);
+                for (size_t col = 0; col < t->n_columns; col++) {
+                        const char *v = text[row * t->n_columns + col];
+
+                        if (!v || (only && !strv_contains(only, t->columns[col].header)))
+                                continue;
+                        if (value_only)
+                                fprintf(f, "%s\n", v);
+                        else
+                                fprintf(f, "%s=%s\n", t->columns[col].header, v);
+                }
+        }
+        texts_free(t, text);
+        return 0;
+}
+
+static void print_field(FILE *f, const char *header, size_t width, const char *value) {
+        if (!*header && !*value) {
+                fputc('\n', f); /* no trailing blanks */
+                return;
+        }
+        for (size_t w = text_width(header); w < width; w++)
+                fputc(' ', f);
+        fprintf(f, "%s%s%s%s\n", header, *header ? ":" : " ", *value ? " " : "", value);
+}
+
+int table_print_fields(const Table *t, FILE *f) {
+        size_t width = 0;
+
+        for (size_t col = 0; col < t->n_columns; col++)
+                if (column_is_text(t, col))
+                        width = MAX(width, text_width(t->columns[col].header));
+
+        for (size_t row = 0; row < table_rows(t); row++) {
+                if (row > 0)
+                        fputc('\n', f);
+                for (size_t col = 0; col < t->n_columns; col++) {
+                        const Cell *c = &t->cells[row * t->n_columns + col];
+                        const char *header = t->columns[col].header;
+                        _cleanup_free_ char *v = NULL;
+
+                        if (!column_is_text(t, col))
+                                continue;
+                        if (c->type == CELL_STRV && c->strv[0]) {
+                                /* One item a line, the first beside the header. */
+                                STRV_FOREACH(i, c->strv)
+                                        print_field(f, i == c->strv ? header : "", width, *i);
+                                continue;
+                        }
+                        v = cell_to_text(c, "-");
+                        if (!v)
+                                return -ENOMEM;
+                        if (isempty(header))
+                                fprintf(f, "%s\n", v);
+                        else
+                                print_field(f, header, width, v);
+                }
+        }
+        return 0;
 }

@@ -27,6 +27,7 @@ void machine_record_done(MachineRecord *r) {
         free(r->root);
         free(r->unified_mount);
         free(r->cgroup);
+        free(r->unit);
         undo_log_done(&r->undo);
         *r = (MachineRecord) {};
 }
@@ -105,6 +106,8 @@ int registry_format(const MachineRecord *m, char **ret) {
         r = r ?: appendf(f, "UID_COUNT", m->uid_count);
         r = r ?: append(f, "UNIFIED", m->unified_mount);
         r = r ?: append(f, "CGROUP", m->cgroup);
+        r = r ?: append(f, "UNIT", m->unit);
+        r = r ?: append(f, "REGISTERED", yes_no(m->registered));
         r = r ?: appendf(f, "SINCE", m->since);
         STRV_FOREACH(e, m->undo.entries)
                 r = r ?: append(f, "UNDO", *e);
@@ -172,6 +175,15 @@ static int record_cb(const char *key, const char *value, void *userdata) {
                 return free_and_strdup(&m->unified_mount, value);
         if (streq(key, "CGROUP"))
                 return free_and_strdup(&m->cgroup, value);
+        if (streq(key, "UNIT"))
+                return free_and_strdup(&m->unit, value);
+        if (streq(key, "REGISTERED")) {
+                r = parse_boolean(value);
+                if (r < 0)
+                        return -EBADMSG;
+                m->registered = r;
+                return 0;
+        }
         if (streq(key, "UNDO"))
                 return undo_entry_is_valid(value) ? strv_extend(&m->undo.entries, value) : -EBADMSG;
 

@@ -45,8 +45,10 @@ typedef struct MachineRecord {
         uid_t uid_base;
         uid_t uid_count; /* 0: no user namespace */
         char *unified_mount;
-        char *cgroup; /* the scope, relative to unified_mount */
-        usec_t since; /* CLOCK_REALTIME */
+        char *cgroup;    /* the machine's cgroup, relative to unified_mount */
+        char *unit;      /* the unit that cgroup belongs to */
+        bool registered; /* with systemd-machined */
+        usec_t since;    /* CLOCK_REALTIME */
         UndoLog undo;
 } MachineRecord;
 

@@ -4,6 +4,8 @@
 
 #include "cgroup.h"
 #include "lock-util.h"
+#include "machine-name.h"
+#include "machined.h"
 #include "mount-table.h"
 #include "path-util.h"
 #include "string-table.h"
@@ -12,10 +14,8 @@
 #include "undo.h"
 
 static const char *const undo_type_table[_UNDO_TYPE_MAX] = {
-        [UNDO_LOCK_FILE] = "lock",
-        [UNDO_CGROUP] = "cgroup",
-        [UNDO_MOUNTS] = "mounts",
-        [UNDO_FILE] = "file",
+        [UNDO_LOCK_FILE] = "lock", [UNDO_CGROUP] = "cgroup",     [UNDO_MOUNTS] = "mounts",
+        [UNDO_FILE] = "file",      [UNDO_MACHINED] = "machined",
 };
 DEFINE_PRIVATE_STRING_TABLE_LOOKUP(undo_type, UndoType);
 
@@ -53,6 +53,13 @@ static int parse_entry(const char *entry, UndoType *ret_type, const char **ret_p
         t = undo_type_from_string(type);
         if (t < 0)
                 return -EINVAL;
+        if (t == UNDO_MACHINED) {
+                if (!machine_name_is_valid(colon + 1))
+                        return -EINVAL;
+                *ret_type = t;
+                *ret_path = colon + 1;
+                return 0;
+        }
         /* Only absolute paths without "..": a record is not trusted to
          * point anywhere else. */
         if (!path_is_absolute(colon + 1) || !path_has_no_dotdot(colon + 1))
@@ -90,6 +97,15 @@ int undo_entry_run(const char *entry) {
                 return mount_table_umount_under(path);
         case UNDO_FILE:
                 return unlink(path) < 0 && errno != ENOENT ? -errno : 0;
+        case UNDO_MACHINED: {
+                _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+
+                /* No bus or no machined: nothing is registered any more. */
+                if (machined_bus_open(&bus) < 0)
+                        return 0;
+                r = machined_unregister(bus, path, NULL);
+                return r == -ENOENT || r == -ECONNREFUSED || r == -EHOSTDOWN ? 0 : r;
+        }
         default:
                 return -EINVAL;
         }

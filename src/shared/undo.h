@@ -4,7 +4,8 @@
 #include "macro.h"
 
 /* The undo log: every side effect a machine has on the host (a lock file, a
- * cgroup, a mount) is written down before it is made, as "type:path". The
+ * cgroup, a mount, a registration) is written down before it is made, as
+ * "type:path" (or "machined:NAME"). The
  * supervisor runs the log in reverse on every exit path; when the supervisor
  * was killed, the next berth command finds the log in the machine's record
  * and runs it instead. Each step is idempotent, so running it for an effect
@@ -15,6 +16,7 @@ typedef enum UndoType {
         UNDO_CGROUP,    /* kill what is in a cgroup (absolute path) and remove it */
         UNDO_MOUNTS,    /* detach every mount at or below a path */
         UNDO_FILE,      /* remove a file of ours (in the runtime directory only) */
+        UNDO_MACHINED,  /* unregister a machine (by name) from systemd-machined */
         _UNDO_TYPE_MAX,
         _UNDO_TYPE_INVALID = -EINVAL,
 } UndoType;

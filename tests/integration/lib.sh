@@ -239,6 +239,40 @@ wait_running() {
         fi
 }
 
+# start_machined: a private system bus (dbus-daemon with a configuration of
+# the test's own) and the real systemd-machined on it. DBUS_SYSTEM_BUS_ADDRESS
+# points everything after at it; both are stopped at exit.
+start_machined() {
+        local i
+        mkdir -p "$WORK/bus"
+        sed "s|@SOCKET@|$WORK/bus/system_bus_socket|" \
+                "$BERTH_SRC/tests/integration/system-bus.conf.in" >"$WORK/bus/system.conf"
+        dbus-daemon --config-file="$WORK/bus/system.conf" --nofork --nopidfile --nosyslog &
+        HELPERS+=($!)
+        export DBUS_SYSTEM_BUS_ADDRESS=unix:path=$WORK/bus/system_bus_socket
+        for ((i = 0; i < 100; i++)); do
+                [[ -S $WORK/bus/system_bus_socket ]] && break
+                sleep 0.05
+        done
+        /lib/systemd/systemd-machined &
+        MACHINED=$!
+        HELPERS+=("$MACHINED")
+        for ((i = 0; i < 100; i++)); do
+                busctl --system status org.freedesktop.machine1 >/dev/null 2>&1 && return 0
+                sleep 0.05
+        done
+        fail "systemd-machined did not come up on the private bus"
+}
+
+# machinectl CMD…: the real machinectl, which refuses to talk to the local
+# system bus unless systemd is PID 1 (it checks /run/systemd/system): run it
+# in a mount namespace of its own where that directory exists.
+machinectl() {
+        # shellcheck disable=SC2016 # for the inner shell
+        unshare -m --propagation private sh -c \
+                'mount -t tmpfs tmpfs /run/systemd && mkdir /run/systemd/system && exec machinectl "$@"' -- "$@"
+}
+
 # A private copy of the tree, for tests that write to it.
 copy_tree() {
         local dest=$WORK/$1

@@ -1,0 +1,74 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# Entering a running machine: `berth shell NAME /bin/true` against
+# `machinectl shell NAME /bin/true` (systemd-machined on a private system
+# bus, a transient unit started by the machine's own systemd) and
+# `nsenter -a -t LEADER /bin/true` (util-linux), in one run, on one machine
+# booted by berth and registered with machined.
+#
+#   bench/shell.sh [RUNS]     as root; BERTH=path as in run.sh
+set -euo pipefail
+
+runs=${1:-30}
+src=$(cd "$(dirname "$0")/.." && pwd)
+[[ $(id -u) == 0 ]] || { echo "bench/shell.sh: run me as root" >&2; exit 1; }
+if [[ -z ${BERTH:-} ]]; then
+        build=/var/cache/berth-build-bench
+        [[ -d $build ]] || meson setup "$build" "$src" -Dbuildtype=release >/dev/null
+        ninja -C "$build" src/berth/berth >/dev/null
+        BERTH=$build/src/berth/berth
+fi
+tree=$("$src/tests/fixtures/debian-tree.sh")
+work=$(mktemp -d /var/tmp/berth-bench-XXXXXX)
+pids=()
+cleanup() {
+        "$BERTH" poweroff bench-shell 2>/dev/null || true
+        for p in "${pids[@]}"; do
+                wait "$p" 2>/dev/null || kill "$p" 2>/dev/null || true
+        done
+        rm -rf "$work"
+}
+trap cleanup EXIT
+
+# A private system bus with the real systemd-machined on it.
+sed "s|@SOCKET@|$work/bus|" "$src/tests/integration/system-bus.conf.in" >"$work/bus.conf"
+dbus-daemon --config-file="$work/bus.conf" --nofork --nopidfile --nosyslog &
+pids+=($!)
+export DBUS_SYSTEM_BUS_ADDRESS=unix:path=$work/bus
+for ((i = 0; i < 100; i++)); do [[ -S $work/bus ]] && break; sleep 0.05; done
+/lib/systemd/systemd-machined &
+machined=$!
+for ((i = 0; i < 100; i++)); do busctl --system status org.freedesktop.machine1 >/dev/null 2>&1 && break; sleep 0.05; done
+
+"$BERTH" boot -q -x -D "$tree" -M bench-shell --console=passive </dev/null >/dev/null 2>&1 &
+supervisor=$!
+for ((i = 0; i < 300; i++)); do
+        [[ $("$BERTH" list --json) == *'"state":"running"'* ]] && break
+        sleep 0.1
+done
+leader=$(awk -F= '$1 == "LEADER" { print $2 }' /run/berth/machines/bench-shell)
+
+# machinectl insists on systemd as PID 1 (/run/systemd/system): a mount
+# namespace of its own where that directory exists.
+cat >"$work/machinectl" <<'SH'
+#!/bin/sh
+exec unshare -m --propagation private sh -c 'mount -t tmpfs tmpfs /run/systemd && mkdir /run/systemd/system && exec machinectl "$@"' -- "$@"
+SH
+chmod +x "$work/machinectl"
+
+hyperfine -N -w 3 -r "$runs" --export-json "$work/shell.json" \
+        -n berth "$BERTH shell bench-shell /bin/true" \
+        -n machinectl "$work/machinectl shell bench-shell /bin/true" \
+        -n nsenter "nsenter -a -t $leader /bin/true" >/dev/null
+mean() {
+        python3 -c 'import json,sys; print([r["mean"] for r in json.load(open(sys.argv[1]))["results"] if r["command"]==sys.argv[2]][0])' "$work/shell.json" "$1"
+}
+b=$(mean berth); m=$(mean machinectl); n=$(mean nsenter)
+printf '%-34s %10.1f ms   machinectl shell %.1f ms (ratio %.2f), nsenter -a %.1f ms   target <= 10 ms\n' \
+        "shell NAME /bin/true" "$(echo "$b * 1000" | bc)" "$(echo "$m * 1000" | bc)" "$(echo "$b / $m" | bc -l)" \
+        "$(echo "$n * 1000" | bc)"
+
+"$BERTH" poweroff bench-shell
+wait "$supervisor" || true
+kill "$machined" 2>/dev/null || true
