@@ -148,6 +148,18 @@ static _noreturn_ void run_session(const EnterRequest *req, const UserEntry *u, 
                                : u->shell);
 }
 
+typedef struct SessionArgs {
+        const EnterRequest *req;
+        const UserEntry *user;
+        int sock;
+} SessionArgs;
+
+static int session_main(void *arg) {
+        const SessionArgs *a = arg;
+
+        run_session(a->req, a->user, NULL, a->sock);
+}
+
 /* The entering child: joins the machine, then forks the session and waits
  * for it, to end with its status. */
 static _noreturn_ void run_enter_child(const EnterRequest *req, const MachineRecord *m, int leader_pidfd,
@@ -186,11 +198,20 @@ static _noreturn_ void run_enter_child(const EnterRequest *req, const MachineRec
                         _exit(EXIT_FAILURE);
         }
 
-        pid = fork();
+        if (req->tty) {
+                pid = fork();
+                if (pid == 0)
+                        run_session(req, &u, slave, sock);
+        } else {
+                /* Nothing to do until it execs: share our memory. */
+                SessionArgs a = { .req = req, .user = &u, .sock = sock };
+                void *stack = NULL;
+
+                pid = clone_in_our_memory(session_main, &a, CLONE_VFORK | SIGCHLD, &stack);
+                clone_stack_free(stack);
+        }
         if (pid < 0)
-                child_fail(sock, errno, "fork in the machine");
-        if (pid == 0)
-                run_session(req, &u, req->tty ? slave : NULL, sock);
+                child_fail(sock, pid == -1 ? errno : pid, "fork in the machine");
 
         master = safe_close(master);
         sock = safe_close(sock);
@@ -199,6 +220,20 @@ static _noreturn_ void run_enter_child(const EnterRequest *req, const MachineRec
         if (wait_for_terminate(pid, &si) < 0)
                 _exit(EXIT_FAILURE);
         _exit(exit_status_from_siginfo(&si));
+}
+
+typedef struct EnterChildArgs {
+        const EnterRequest *req;
+        const MachineRecord *m;
+        int leader;
+        const char *cgroup;
+        int sock;
+} EnterChildArgs;
+
+static int enter_child_main(void *arg) {
+        const EnterChildArgs *a = arg;
+
+        run_enter_child(a->req, a->m, a->leader, a->cgroup, a->sock);
 }
 
 static void on_escape(PTYForward *f, void *userdata) {
@@ -278,12 +313,26 @@ static int enter_machine(const EnterRequest *req, const char *name) {
         if (sigprocmask_many(SIG_BLOCK, NULL, SIGCHLD, SIGWINCH, -1) < 0)
                 return log_error_errno(errno, "Failed to block signals: %m");
 
-        pid = fork();
-        if (pid < 0)
-                return log_error_errno(errno, "Failed to fork: %m");
-        if (pid == 0) {
-                pair[0] = safe_close(pair[0]);
-                run_enter_child(req, &m, leader, cgroup, pair[1]);
+        if (req->tty) {
+                /* We forward the terminal while it runs: a process of its own. */
+                pid = fork();
+                if (pid == 0) {
+                        pair[0] = safe_close(pair[0]);
+                        run_enter_child(req, &m, leader, cgroup, pair[1]);
+                }
+                if (pid < 0)
+                        return log_error_errno(errno, "Failed to fork: %m");
+        } else {
+                /* Without a terminal we only wait: it may share our memory,
+                 * and we go on when it is done (CLONE_VFORK); what it says
+                 * waits in the socket. */
+                EnterChildArgs a = { .req = req, .m = &m, .leader = leader, .cgroup = cgroup, .sock = pair[1] };
+                void *stack = NULL;
+
+                pid = clone_in_our_memory(enter_child_main, &a, CLONE_VFORK | SIGCHLD, &stack);
+                clone_stack_free(stack);
+                if (pid < 0)
+                        return log_error_errno(pid, "Failed to fork: %m");
         }
         pair[1] = safe_close(pair[1]);
 
