@@ -65,6 +65,8 @@ static void help(BootMode mode) {
                "     --keep-unit            Use the cgroup of the unit we run in (berth@.service)\n"
                "                            instead of a scope of the machine's own\n"
                "     --slice=SLICE          The slice of the machine's scope (default: machine.slice)\n"
+               "     --property=NAME=VALUE  A resource limit: MemoryMax=, MemoryHigh=, CPUWeight=,\n"
+               "                            CPUQuota=, TasksMax=, IOWeight=\n"
                "  -h --help                 Show this help\n"
                "\nSee berth(1).\n",
                run ? "COMMAND" : "init", run ? "COMMAND" : "init", run ? "pipe" : "read-only");
@@ -86,6 +88,7 @@ enum {
         ARG_REGISTER,
         ARG_KEEP_UNIT,
         ARG_SLICE,
+        ARG_PROPERTY,
 };
 
 /* clang-format off */
@@ -116,6 +119,7 @@ static const struct option options[] = {
         { "register",                required_argument, NULL, ARG_REGISTER                },
         { "keep-unit",               no_argument,       NULL, ARG_KEEP_UNIT               },
         { "slice",                   required_argument, NULL, ARG_SLICE                   },
+        { "property",                required_argument, NULL, ARG_PROPERTY                },
         {}
 };
 /* clang-format on */
@@ -126,6 +130,19 @@ static int bad_value(const char *option, const char *value, const char *expected
 
 static int set_string(char **s, const char *v) {
         return free_and_strdup(s, v) < 0 ? log_oom() : 0;
+}
+
+static int parse_property(BootConfig *c, const char *arg) {
+        int r = resources_add(&c->resources, arg);
+
+        if (r == -EOPNOTSUPP)
+                return bad_value("property", arg,
+                                 "expected MemoryMax=, MemoryHigh=, CPUWeight=, CPUQuota=, TasksMax= or IOWeight=");
+        if (r == -ERANGE)
+                return bad_value("property", arg, "value out of range");
+        if (r < 0)
+                return bad_value("property", arg, "expected NAME=VALUE, e.g. MemoryMax=512M or CPUQuota=50%");
+        return 0;
 }
 
 /* One option: returns 0, or < 0 after logging. */
@@ -259,6 +276,8 @@ static int parse_option(BootConfig *c, int opt, const char *arg) {
                         return bad_value("slice", arg, "expected a slice unit name such as machine.slice");
                 c->set_by |= SETTING_SLICE;
                 return set_string(&c->slice, arg);
+        case ARG_PROPERTY:
+                return parse_property(c, arg);
         default:
                 assert_not_reached();
         }

@@ -7,6 +7,7 @@
 #include "id128.h"
 #include "macro.h"
 #include "parse-util.h"
+#include "resources.h"
 #include "string-table.h"
 
 /* Everything `berth boot` and `berth run` are told, from the command line
@@ -65,6 +66,17 @@ typedef enum CustomMountType {
         _CUSTOM_MOUNT_TYPE_INVALID = -EINVAL,
 } CustomMountType;
 
+/* --settings=: whether and how the machine's settings file is read
+ * (src/shared/settings.h). */
+typedef enum SettingsMode {
+        SETTINGS_NO,       /* read none */
+        SETTINGS_YES,      /* the command line wins; a file beside the image applies only in part */
+        SETTINGS_TRUSTED,  /* the same, but a file beside the image applies in full */
+        SETTINGS_OVERRIDE, /* the file wins over the command line */
+        _SETTINGS_MODE_MAX,
+        _SETTINGS_MODE_INVALID = -EINVAL,
+} SettingsMode;
+
 typedef struct CustomMount {
         CustomMountType type;
         char *source;      /* bind: absolute host path */
@@ -95,6 +107,7 @@ typedef enum BootSetting {
         SETTING_SELINUX = 1ULL << 17,
         SETTING_REGISTER = 1ULL << 18,
         SETTING_SLICE = 1ULL << 19,
+        SETTING_PROPERTIES = 1ULL << 20,
 } BootSetting;
 
 typedef struct BootConfig {
@@ -126,8 +139,11 @@ typedef struct BootConfig {
         bool private_network;
 
         RegisterMode register_mode;
-        bool keep_unit; /* we run in a unit of our own: its cgroup is the machine's */
-        char *slice;    /* for the scope systemd makes (default: machine.slice) */
+        bool keep_unit;    /* we run in a unit of our own: its cgroup is the machine's */
+        char *slice;       /* for the scope systemd makes (default: machine.slice) */
+        char **properties; /* NAME=VALUE resource limits, one per NAME (--property=, [Resources]) */
+        SettingsMode settings_mode;
+        Resources resources; /* --property=, [Resources]: each kind has its own "set" bit */
 
         char **parameters; /* boot: init's arguments; run: the command */
 
@@ -148,6 +164,10 @@ DECLARE_STRING_TABLE_LOOKUP(custom_mount_type, CustomMountType);
 RegisterMode register_mode_from_string(const char *s) _pure_;
 const char *register_mode_to_string(RegisterMode m) _pure_;
 
+/* "yes", "no", "trusted", "override", or another boolean word. */
+SettingsMode settings_mode_from_string(const char *s) _pure_;
+const char *settings_mode_to_string(SettingsMode m) _pure_;
+
 /* Value parsers for options. Each returns -EINVAL (or -ERANGE) for a value
  * that can never be right, so that the caller can report bad usage, and
  * leaves the config untouched on failure. */
@@ -162,6 +182,14 @@ int boot_config_add_bind(BootConfig *c, const char *spec, bool read_only);
 int boot_config_add_tmpfs(BootConfig *c, const char *spec);
 /* "NAME=VALUE" */
 int boot_config_add_environment(BootConfig *c, const char *assignment);
+/* "NAME=VALUE", a resource limit in systemd's syntax, replacing an earlier
+ * NAME. -EOPNOTSUPP for a NAME other than those property_value_syntax()
+ * knows, -EINVAL for a VALUE that doesn't parse, -ERANGE for one out of
+ * range. The value is kept as written. */
+int boot_config_add_property(BootConfig *c, const char *assignment);
+/* What a property NAME takes, in words for a message ("1…10000"); NULL for
+ * a NAME that is not a property. */
+const char *property_value_syntax(const char *name) _pure_;
 
 /* Resolves the console mode to use from the configured one and whether our
  * stdin and stdout are terminals. */
