@@ -13,6 +13,8 @@ static int max_level = LOG_INFO;
 static bool journal_prefix = false;
 static const char *prefix = "berth";
 static struct timespec start;
+static log_sink_t sink;
+static void *sink_userdata;
 
 static int level_from_string(const char *s) {
         static const char *const names[] = {
@@ -65,6 +67,11 @@ void log_set_prefix(const char *p) {
         prefix = p;
 }
 
+void log_set_journal_sink(log_sink_t s, void *userdata) {
+        sink = s;
+        sink_userdata = userdata;
+}
+
 int log_internal(int level, int error, const char *file, int line, const char *func, const char *format, ...) {
         int saved_errno = errno, e = ERRNO_VALUE(error);
         char buf[2048];
@@ -79,9 +86,10 @@ int log_internal(int level, int error, const char *file, int line, const char *f
         (void) vsnprintf(buf, sizeof buf, format, ap);
         va_end(ap);
 
-        if (journal_prefix)
-                fprintf(stderr, "<%i>%s\n", level, buf);
-        else if (level == LOG_DEBUG) {
+        if (journal_prefix) {
+                if (!sink || sink(level, buf, sink_userdata) < 0)
+                        fprintf(stderr, "<%i>%s\n", level, buf);
+        } else if (level == LOG_DEBUG) {
                 /* Debug lines say when, since start: where the time goes. */
                 struct timespec ts;
                 (void) clock_gettime(CLOCK_MONOTONIC, &ts);

@@ -18,6 +18,12 @@ void log_set_max_level(int level);
 int log_get_max_level(void);
 void log_set_prefix(const char *prefix);
 
+/* Under a unit, messages may go to the journal by a way of the caller's
+ * (with fields of its own) instead of stderr: sink returns < 0 to fall back
+ * to stderr. */
+typedef int (*log_sink_t)(int level, const char *message, void *userdata);
+void log_set_journal_sink(log_sink_t sink, void *userdata);
+
 /* Logs and returns -ERRNO_VALUE(error) (or 0 when error is 0). "%m" expands to
  * the error's description. */
 int log_internal(int level, int error, const char *file, int line, const char *func, const char *format, ...)

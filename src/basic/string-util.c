@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
 #include <ctype.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -121,4 +122,22 @@ int unhexchar(char c) {
 
 char hexchar(int x) {
         return "0123456789abcdef"[x & 15];
+}
+
+char *format_bytes(char *buf, size_t size, uint64_t v) {
+        static const char suffixes[] = "KMGTPE";
+        uint64_t unit = 1024;
+        size_t i = 0;
+
+        if (v < 1024) {
+                snprintf(buf, size, "%" PRIu64 "B", v);
+                return buf;
+        }
+        /* The largest suffix that leaves at least 1, with one decimal. */
+        while (i + 1 < sizeof(suffixes) - 1 && v / unit >= 1024) {
+                unit *= 1024;
+                i++;
+        }
+        snprintf(buf, size, "%" PRIu64 ".%" PRIu64 "%c", v / unit, (v % unit) * 10 / unit, suffixes[i]);
+        return buf;
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include <stdint.h>
 #include <string.h>
 
 #include "macro.h"
@@ -34,6 +35,10 @@ char *strjoin_real(const char *x, ...) _sentinel_;
 #define strjoin(a, ...) strjoin_real((a), __VA_ARGS__, NULL)
 
 char *strdup_printf(const char *format, ...) _printf_(1, 2);
+
+/* 1024-based with one decimal, as people read sizes: "512B", "12.3M". */
+#define FORMAT_BYTES_MAX 16
+char *format_bytes(char *buf, size_t size, uint64_t v);
 
 /* Removes trailing newlines and whitespace, in place. */
 char *strstrip_trailing(char *s);

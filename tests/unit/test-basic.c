@@ -62,6 +62,18 @@ TEST(free_and_strdup) {
         ASSERT_NULL(s);
 }
 
+TEST(format_bytes) {
+        char buf[FORMAT_BYTES_MAX];
+
+        ASSERT_STREQ(format_bytes(buf, sizeof buf, 0), "0B");
+        ASSERT_STREQ(format_bytes(buf, sizeof buf, 1023), "1023B");
+        ASSERT_STREQ(format_bytes(buf, sizeof buf, 1024), "1.0K");
+        ASSERT_STREQ(format_bytes(buf, sizeof buf, 1536), "1.5K");
+        ASSERT_STREQ(format_bytes(buf, sizeof buf, UINT64_C(64) << 20), "64.0M");
+        ASSERT_STREQ(format_bytes(buf, sizeof buf, (UINT64_C(1) << 30) * 3 / 2), "1.5G");
+        ASSERT_STREQ(format_bytes(buf, sizeof buf, UINT64_MAX), "15.9E");
+}
+
 TEST(string_is_safe) {
         ASSERT_TRUE(string_is_safe("/var/lib/machines/a b$c"));
         ASSERT_TRUE(string_is_safe(""));
