@@ -329,3 +329,133 @@ int cgroup_kill_and_remove(const char *unified_mount, const char *path) {
                 return -errno;
         return remove_tree(parent_fd, last);
 }
+
+/* --- Cgroup v1 hierarchies (hybrid hosts) ---------------------------------- */
+
+static int is_cgroup1(const char *path) {
+        struct statfs sfs;
+
+        if (statfs(path, &sfs) < 0)
+                return errno == ENOENT ? 0 : -errno;
+        return sfs.f_type == CGROUP_SUPER_MAGIC;
+}
+
+/* Whether the comma list of a /proc/PID/cgroup line names controller. */
+static bool controllers_have(const char *list, size_t n, const char *controller) {
+        size_t len = strlen(controller);
+
+        for (const char *p = list; p < list + n;) {
+                const char *comma = memchr(p, ',', (size_t) (list + n - p));
+                size_t l = comma ? (size_t) (comma - p) : (size_t) (list + n - p);
+
+                if (l == len && strneq(p, controller, len))
+                        return true;
+                p += l + 1;
+        }
+        return false;
+}
+
+int cgroup_v1_pid_get_path(pid_t pid, const char *controller, char **ret) {
+        _cleanup_free_ char *text = NULL;
+        char path[64];
+        int r;
+
+        if (pid == 0)
+                snprintf(path, sizeof path, "/proc/self/cgroup");
+        else
+                snprintf(path, sizeof path, "/proc/%i/cgroup", pid);
+        r = read_full_file(path, &text, NULL);
+        if (r < 0)
+                return r;
+
+        /* "ID:CONTROLLER,CONTROLLER:PATH" */
+        for (char *line = text, *next; line && *line; line = next) {
+                char *c1, *c2;
+
+                next = strchr(line, '\n');
+                if (next)
+                        *next++ = '\0';
+                c1 = strchr(line, ':');
+                c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+                if (c2 && controllers_have(c1 + 1, (size_t) (c2 - c1 - 1), controller)) {
+                        *ret = strdup(c2 + 1);
+                        return *ret ? 0 : -ENOMEM;
+                }
+        }
+        return -ENOMEDIUM;
+}
+
+int cgroup_v1_find(const char *sys_fs_cgroup, const char *controller, pid_t pid, char **ret_dir) {
+        _cleanup_free_ char *mnt = path_join(sys_fs_cgroup, controller), *own = NULL;
+        int r;
+
+        if (!mnt)
+                return -ENOMEM;
+        /* /sys/fs/cgroup/cpu may be a link to cpu,cpuacct: that is fine. */
+        r = is_cgroup1(mnt);
+        if (r < 0)
+                return r;
+        if (r == 0)
+                return -ENOMEDIUM;
+        r = cgroup_v1_pid_get_path(pid, controller, &own);
+        if (r < 0)
+                return r;
+        *ret_dir = path_join(mnt, own);
+        return *ret_dir ? 0 : -ENOMEM;
+}
+
+int cgroup_v1_create(const char *parent_dir, const char *name, char **ret_dir) {
+        _cleanup_free_ char *dir = path_join(parent_dir, name);
+
+        if (!dir)
+                return -ENOMEM;
+        /* One left by a supervisor that died is reused: the name is ours. */
+        if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+                return -errno;
+        *ret_dir = TAKE_PTR(dir);
+        return 0;
+}
+
+int cgroup_v1_attach(const char *dir, pid_t pid) {
+        _cleanup_free_ char *p = path_join(dir, "cgroup.procs");
+        char buf[DECIMAL_STR_MAX(pid_t)];
+
+        if (!p)
+                return -ENOMEM;
+        snprintf(buf, sizeof buf, "%i", pid);
+        return write_string_file(p, buf, WRITE_FILE_NO_NEWLINE);
+}
+
+static bool v1_populated(const char *dir) {
+        _cleanup_free_ char *p = path_join(dir, "cgroup.procs"), *text = NULL;
+
+        return p && read_full_file(p, &text, NULL) >= 0 && !isempty(text);
+}
+
+int cgroup_v1_kill_and_remove(const char *dir) {
+        _cleanup_free_ char *parent = NULL, *last = NULL;
+        _cleanup_close_ int parent_fd = -EBADF;
+        int r;
+
+        /* Only ever a v1 cgroup: a record is not trusted to name any other
+         * directory. */
+        r = is_cgroup1(dir);
+        if (r <= 0)
+                return r;
+
+        /* Normally empty by now: the machine's processes were killed
+         * through its cgroup2 tree first. */
+        if (v1_populated(dir)) {
+                (void) kill_tree(AT_FDCWD, dir);
+                for (int i = 0; i < 500 && v1_populated(dir); i++)
+                        (void) nanosleep(&(struct timespec) { .tv_nsec = 10 * 1000 * 1000 }, NULL);
+        }
+
+        r = path_split_last(dir, &parent, &last);
+        if (r < 0)
+                return r;
+        parent_fd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (parent_fd < 0)
+                return errno == ENOENT ? 0 : -errno;
+        return remove_tree(parent_fd, last);
+}

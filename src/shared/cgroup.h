@@ -51,3 +51,17 @@ int cgroup_is_populated(const char *unified_mount, const char *path);
 /* The files the kernel says belong to a delegated cgroup
  * (/sys/kernel/cgroup/delegate), with a fallback list. */
 int cgroup_delegate_files(char ***ret);
+
+/* Cgroup v1 hierarchies, where a hybrid host keeps its controllers (memory,
+ * cpu, pids, blkio). berth makes cgroups there only below its own. */
+
+/* The v1 cgroup of pid (0: ourselves) in controller's hierarchy. */
+int cgroup_v1_pid_get_path(pid_t pid, const char *controller, char **ret);
+/* The directory of pid's cgroup in controller's hierarchy mounted at
+ * sys_fs_cgroup/controller. -ENOMEDIUM if there is no such hierarchy. */
+int cgroup_v1_find(const char *sys_fs_cgroup, const char *controller, pid_t pid, char **ret_dir);
+/* Creates parent_dir/name (one that exists is reused). */
+int cgroup_v1_create(const char *parent_dir, const char *name, char **ret_dir);
+int cgroup_v1_attach(const char *dir, pid_t pid);
+/* Kills what is left in dir and below, and removes them. Missing is fine. */
+int cgroup_v1_kill_and_remove(const char *dir);

@@ -15,7 +15,7 @@
 
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
-int enter_namespaces(int leader_pidfd, int flags, const char *unified_mount, const char *cgroup) {
+int enter_namespaces(int leader_pidfd, int flags, const char *unified_mount, const char *cgroup, char **cgroups_v1) {
         int r;
 
         /* Nobody in the machine may look into us: we hold host fds. */
@@ -24,6 +24,12 @@ int enter_namespaces(int leader_pidfd, int flags, const char *unified_mount, con
 
         if (cgroup) {
                 r = cgroup_attach(unified_mount, cgroup, 0);
+                if (r < 0)
+                        return r;
+        }
+        /* The machine's limits on a hybrid host are there. */
+        STRV_FOREACH(d, cgroups_v1) {
+                r = cgroup_v1_attach(*d, 0);
                 if (r < 0)
                         return r;
         }

@@ -23,8 +23,9 @@
  * machine's user namespace (its UID 0), with its capabilities and no host
  * ones. With CLONE_NEWPID only our children are in the machine's PID
  * namespace: fork. With CLONE_NEWNS our root and working directory are the
- * machine's root. */
-int enter_namespaces(int leader_pidfd, int flags, const char *unified_mount, const char *cgroup);
+ * machine's root. cgroups_v1: the machine's v1 cgroups, joined with its
+ * cgroup2 one. */
+int enter_namespaces(int leader_pidfd, int flags, const char *unified_mount, const char *cgroup, char **cgroups_v1);
 
 /* The environment of a session of user u in the machine, from nothing:
  * TERM (as given), HOME, USER, LOGNAME, SHELL, PATH, and LANG from the

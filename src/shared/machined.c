@@ -214,3 +214,60 @@ int systemd_start_scope(sd_bus *bus, const char *scope, const char *slice, const
         w.job = job;
         return wait_for_job(bus, &w, scope, ret_message);
 }
+
+int systemd_stop_unit(sd_bus *bus, const char *unit, char **ret_message) {
+        _cleanup_(bus_error_freep) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_(sd_bus_slot_unrefp) sd_bus_slot *slot = NULL;
+        JobWait w = {};
+        const char *job;
+        int r;
+
+        r = sd_bus_match_signal(bus, &slot, SYSTEMD_SERVICE, SYSTEMD_PATH, SYSTEMD_MANAGER, "JobRemoved",
+                                on_job_removed, &w);
+        if (r < 0)
+                return r;
+        r = sd_bus_call_method(bus, SYSTEMD_SERVICE, SYSTEMD_PATH, SYSTEMD_MANAGER, "StopUnit", &error, &reply, "ss",
+                               unit, "replace");
+        if (r < 0)
+                return take_error(r, &error, ret_message);
+        r = sd_bus_message_read(reply, "o", &job);
+        if (r < 0)
+                return r;
+        w.job = job;
+        return wait_for_job(bus, &w, unit, ret_message);
+}
+
+int systemd_set_unit_properties(sd_bus *bus, const char *unit, const char *const *names, const uint64_t *values,
+                                size_t n, char **ret_message) {
+        _cleanup_(bus_error_freep) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *call = NULL;
+        int r;
+
+        r = sd_bus_message_new_method_call(bus, &call, SYSTEMD_SERVICE, SYSTEMD_PATH, SYSTEMD_MANAGER,
+                                           "SetUnitProperties");
+        if (r < 0)
+                return r;
+        /* runtime: until the unit goes, as for a transient scope. */
+        r = sd_bus_message_append(call, "sb", unit, 1);
+        if (r >= 0)
+                r = sd_bus_message_open_container(call, 'a', "(sv)");
+        for (size_t i = 0; r >= 0 && i < n; i++)
+                r = sd_bus_message_append(call, "(sv)", names[i], "t", values[i]);
+        if (r >= 0)
+                r = sd_bus_message_close_container(call);
+        if (r < 0)
+                return r;
+
+        r = sd_bus_call(bus, call, 0, &error, NULL);
+        return r < 0 ? take_error(r, &error, ret_message) : 0;
+}
+
+int systemd_reload(sd_bus *bus, char **ret_message) {
+        _cleanup_(bus_error_freep) sd_bus_error error = SD_BUS_ERROR_NULL;
+        int r;
+
+        /* Replies once the reload is done. */
+        r = sd_bus_call_method(bus, SYSTEMD_SERVICE, SYSTEMD_PATH, SYSTEMD_MANAGER, "Reload", &error, NULL, NULL);
+        return r < 0 ? take_error(r, &error, ret_message) : 0;
+}

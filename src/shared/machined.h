@@ -44,3 +44,13 @@ int systemd_start_unit(sd_bus *bus, const char *unit, char **ret_message);
  * holding pid, with Delegate=yes, and waits until it is started. */
 int systemd_start_scope(sd_bus *bus, const char *scope, const char *slice, const char *description, pid_t pid,
                         char **ret_message);
+
+/* StopUnit(unit, "replace") and waits for the job to finish. */
+int systemd_stop_unit(sd_bus *bus, const char *unit, char **ret_message);
+
+/* SetUnitProperties(unit, runtime) with n properties of type "t". */
+int systemd_set_unit_properties(sd_bus *bus, const char *unit, const char *const *names, const uint64_t *values,
+                                size_t n, char **ret_message);
+
+/* Reload: systemd reads its unit files again (after enable/disable). */
+int systemd_reload(sd_bus *bus, char **ret_message);

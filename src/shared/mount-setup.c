@@ -314,3 +314,30 @@ int mount_switch_root(const char *root_path, const char **what) {
                 return -errno;
         return RET_NERRNO(chdir("/"));
 }
+
+bool mount_setup_proc_is_covered(void) {
+        _cleanup_free_ char *text = NULL;
+
+        if (read_full_file("/proc/self/mountinfo", &text, NULL) < 0)
+                return true; /* can't tell: assume the worst, a helper is cheap */
+
+        /* "ID PARENT MAJ:MIN ROOT MOUNTPOINT …": a mount point below /proc.
+         * binfmt_misc's is an empty directory, which the kernel allows. */
+        for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+                char *f = line;
+
+                for (int i = 0; i < 4 && f; i++) {
+                        f = strchr(f, ' ');
+                        f = f ? f + 1 : NULL;
+                }
+                if (f && startswith(f, "/proc/") && !startswith(f, "/proc/sys/fs/binfmt_misc "))
+                        return true;
+        }
+        return false;
+}
+
+int mount_setup_proc_helper(const char *where) {
+        /* Unpopulated and uncovered, this one proves to the kernel that
+         * procfs is fully visible to whoever may see it. */
+        return RET_NERRNO(mount("proc", where, "proc", MS_NOSUID | MS_NOEXEC | MS_NODEV, NULL));
+}

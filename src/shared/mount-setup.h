@@ -44,3 +44,14 @@ int mount_setup_inner(const MountSetup *m, const char **what);
 /* Makes root_path the root directory (pivot_root) and drops the old one:
  * nothing of the host's file system stays reachable. */
 int mount_switch_root(const char *root_path, const char **what);
+
+/* The kernel lets a user namespace mount procfs only if its mount namespace
+ * already has a procfs mount that is fully visible: none of its locked
+ * children covers anything. Inside a container /proc is usually covered
+ * (/proc/sys read-only, /proc/kcore masked…), so the machine's own /proc
+ * would be refused. Whether that is so here: */
+bool mount_setup_proc_is_covered(void);
+/* Mounts a fresh, uncovered procfs at where (outside the machine's root, in
+ * the outer child's mount namespace, which the machine's inherits; it goes
+ * with the old root when the machine switches root). */
+int mount_setup_proc_helper(const char *where);

@@ -28,6 +28,7 @@ void machine_record_done(MachineRecord *r) {
         free(r->unified_mount);
         free(r->cgroup);
         free(r->unit);
+        strv_free(r->cgroups_v1);
         undo_log_done(&r->undo);
         *r = (MachineRecord) {};
 }
@@ -107,6 +108,9 @@ int registry_format(const MachineRecord *m, char **ret) {
         r = r ?: append(f, "UNIFIED", m->unified_mount);
         r = r ?: append(f, "CGROUP", m->cgroup);
         r = r ?: append(f, "UNIT", m->unit);
+        r = r ?: append(f, "SYSTEMD_UNIT", yes_no(m->systemd_unit));
+        STRV_FOREACH(c, m->cgroups_v1)
+                r = r ?: append(f, "CGROUP_V1", *c);
         r = r ?: append(f, "REGISTERED", yes_no(m->registered));
         r = r ?: appendf(f, "SINCE", m->since);
         STRV_FOREACH(e, m->undo.entries)
@@ -177,6 +181,16 @@ static int record_cb(const char *key, const char *value, void *userdata) {
                 return free_and_strdup(&m->cgroup, value);
         if (streq(key, "UNIT"))
                 return free_and_strdup(&m->unit, value);
+        if (streq(key, "SYSTEMD_UNIT")) {
+                r = parse_boolean(value);
+                if (r < 0)
+                        return -EBADMSG;
+                m->systemd_unit = r;
+                return 0;
+        }
+        if (streq(key, "CGROUP_V1"))
+                return path_is_absolute(value) && path_has_no_dotdot(value) ? strv_extend(&m->cgroups_v1, value)
+                                                                            : -EBADMSG;
         if (streq(key, "REGISTERED")) {
                 r = parse_boolean(value);
                 if (r < 0)

@@ -45,10 +45,12 @@ typedef struct MachineRecord {
         uid_t uid_base;
         uid_t uid_count; /* 0: no user namespace */
         char *unified_mount;
-        char *cgroup;    /* the machine's cgroup, relative to unified_mount */
-        char *unit;      /* the unit that cgroup belongs to */
-        bool registered; /* with systemd-machined */
-        usec_t since;    /* CLOCK_REALTIME */
+        char *cgroup;      /* the machine's cgroup, relative to unified_mount */
+        char *unit;        /* the unit that cgroup belongs to */
+        bool systemd_unit; /* systemd manages that unit: its properties go through systemd */
+        char **cgroups_v1; /* the machine's v1 cgroups (absolute), on a hybrid host */
+        bool registered;   /* with systemd-machined */
+        usec_t since;      /* CLOCK_REALTIME */
         UndoLog undo;
 } MachineRecord;
 

@@ -196,6 +196,32 @@ int resource_parse(const char *assignment, ResourceKind *ret_kind, uint64_t *ret
         return 0;
 }
 
+const char *resource_explain_error(const char *assignment, int error) {
+        static const char *const syntax[_RESOURCE_KIND_MAX] = {
+                [RESOURCE_MEMORY_MAX] = "MemoryMax= takes a size of at least 4K (bytes, or with K, M, G or T), "
+                                        "a percentage of memory, or infinity",
+                [RESOURCE_MEMORY_HIGH] = "MemoryHigh= takes a size of at least 4K (bytes, or with K, M, G or T), "
+                                         "a percentage of memory, or infinity",
+                [RESOURCE_CPU_WEIGHT] = "CPUWeight= takes a weight of 1…10000",
+                [RESOURCE_CPU_QUOTA] = "CPUQuota= takes a percentage of one CPU above 0% (150% is 1.5 CPUs)",
+                [RESOURCE_TASKS_MAX] = "TasksMax= takes a number of tasks above 0, or infinity",
+                [RESOURCE_IO_WEIGHT] = "IOWeight= takes a weight of 1…10000",
+        };
+        const char *eq = strchr(assignment, '=');
+        char name[32];
+
+        if (!eq)
+                return "expected NAME=VALUE, such as MemoryMax=512M";
+        if (error != -EOPNOTSUPP && (size_t) (eq - assignment) < sizeof(name)) {
+                memcpy(name, assignment, (size_t) (eq - assignment));
+                name[eq - assignment] = 0;
+                ResourceKind k = resource_kind_from_string(name);
+                if (k >= 0)
+                        return syntax[k];
+        }
+        return "expected MemoryMax=, MemoryHigh=, CPUWeight=, CPUQuota=, TasksMax= or IOWeight=";
+}
+
 int resources_add(Resources *r, const char *assignment) {
         ResourceKind k;
         uint64_t v;

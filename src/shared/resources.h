@@ -48,6 +48,10 @@ DECLARE_STRING_TABLE_LOOKUP(resource_kind, ResourceKind);
  * cannot be parsed, -ERANGE for one out of range. */
 int resource_parse(const char *assignment, ResourceKind *ret_kind, uint64_t *ret_value);
 
+/* What is wrong with an assignment resource_parse() refused with error, for
+ * a message: "MemoryMax= takes …". */
+const char *resource_explain_error(const char *assignment, int error) _pure_;
+
 /* Parses an assignment into the set (replacing an earlier value of it). */
 int resources_add(Resources *r, const char *assignment);
 

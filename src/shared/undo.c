@@ -15,7 +15,7 @@
 
 static const char *const undo_type_table[_UNDO_TYPE_MAX] = {
         [UNDO_LOCK_FILE] = "lock", [UNDO_CGROUP] = "cgroup",     [UNDO_MOUNTS] = "mounts",
-        [UNDO_FILE] = "file",      [UNDO_MACHINED] = "machined",
+        [UNDO_FILE] = "file",      [UNDO_MACHINED] = "machined", [UNDO_CGROUP_V1] = "cgroup1",
 };
 DEFINE_PRIVATE_STRING_TABLE_LOOKUP(undo_type, UndoType);
 
@@ -66,6 +66,8 @@ static int parse_entry(const char *entry, UndoType *ret_type, const char **ret_p
                 return -EINVAL;
         if (t == UNDO_FILE && !path_startswith_dir(colon + 1, BERTH_RUNTIME_DIR))
                 return -EINVAL;
+        if (t == UNDO_CGROUP_V1 && !path_startswith_dir(colon + 1, "/sys/fs/cgroup"))
+                return -EINVAL;
         *ret_type = t;
         *ret_path = colon + 1;
         return 0;
@@ -93,6 +95,8 @@ int undo_entry_run(const char *entry) {
                 return r == -EBUSY ? 0 : r; /* somebody else's now */
         case UNDO_CGROUP:
                 return cgroup_kill_and_remove("/", path);
+        case UNDO_CGROUP_V1:
+                return cgroup_v1_kill_and_remove(path);
         case UNDO_MOUNTS:
                 return mount_table_umount_under(path);
         case UNDO_FILE:

@@ -17,6 +17,7 @@ typedef enum UndoType {
         UNDO_MOUNTS,    /* detach every mount at or below a path */
         UNDO_FILE,      /* remove a file of ours (in the runtime directory only) */
         UNDO_MACHINED,  /* unregister a machine (by name) from systemd-machined */
+        UNDO_CGROUP_V1, /* kill what is in a v1 cgroup (absolute path) and remove it */
         _UNDO_TYPE_MAX,
         _UNDO_TYPE_INVALID = -EINVAL,
 } UndoType;

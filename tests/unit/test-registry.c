@@ -35,6 +35,9 @@ static void make_record(MachineRecord *m, const char *name) {
                 .since = UINT64_C(1700000000123456),
         };
         ASSERT_TRUE(m->name && m->class && m->service && m->mode && m->root && m->unified_mount && m->cgroup);
+        m->systemd_unit = true;
+        ASSERT_OK(strv_extend(&m->cgroups_v1, "/sys/fs/cgroup/memory/user.slice/machine-web\\x2d1.scope"));
+        ASSERT_OK(strv_extend(&m->cgroups_v1, "/sys/fs/cgroup/pids/machine-web\\x2d1.scope"));
         ASSERT_OK(id128_randomize(&m->uuid));
         ASSERT_OK(undo_log_push(&m->undo, UNDO_LOCK_FILE, "/run/berth/uid-range/524288"));
         ASSERT_OK(undo_log_push(&m->undo, UNDO_CGROUP, "/sys/fs/cgroup/machine.slice/machine-web\\x2d1.scope"));
@@ -58,6 +61,10 @@ static void assert_records_equal(const MachineRecord *a, const MachineRecord *b)
         ASSERT_STREQ_PTR(a->unified_mount, b->unified_mount);
         ASSERT_STREQ_PTR(a->cgroup, b->cgroup);
         ASSERT_TRUE(a->since == b->since);
+        ASSERT_EQ(a->systemd_unit, b->systemd_unit);
+        ASSERT_EQ(strv_length(a->cgroups_v1), strv_length(b->cgroups_v1));
+        for (size_t i = 0; a->cgroups_v1 && a->cgroups_v1[i]; i++)
+                ASSERT_STREQ(a->cgroups_v1[i], b->cgroups_v1[i]);
         ASSERT_EQ(strv_length(a->undo.entries), strv_length(b->undo.entries));
         for (size_t i = 0; a->undo.entries && a->undo.entries[i]; i++)
                 ASSERT_STREQ(a->undo.entries[i], b->undo.entries[i]);
@@ -131,6 +138,9 @@ TEST(parse_refuses_bad_records) {
                 "NAME=web\nLEADER=12x\n",
                 "NAME=web\nUID_BASE=\n",
                 "NAME=web\nEPHEMERAL=maybe\n",
+                "NAME=web\nSYSTEMD_UNIT=perhaps\n",
+                "NAME=web\nCGROUP_V1=memory/machine-web.scope\n",
+                "NAME=web\nCGROUP_V1=/sys/fs/cgroup/memory/../../../etc\n",
                 "NAME=web\nthis line is not an assignment\n",
                 "NAME=web\nROOT=\"unterminated\n",
         };

@@ -63,6 +63,7 @@ TEST(entry_is_valid) {
                 "lock:/",
                 "lock:/a..b/c..",
                 "mounts:/with space:and colon",
+                "cgroup1:/sys/fs/cgroup/memory/machine-web.scope",
         };
         static const char *const bad[] = {
                 "",
@@ -76,6 +77,8 @@ TEST(entry_is_valid) {
                 "lock:/..",
                 "cgroup:/sys/fs/cgroup/..",
                 "mounts:../x",
+                "cgroup1:/tmp/x",
+                "cgroup1:/sys/fs/cgroupx/memory",
                 "bogus:/a",
                 "LOCK:/a",
                 "lock /a",
@@ -123,6 +126,11 @@ TEST(entry_run_missing_cgroup) {
         entry = strjoin("cgroup:", p);
         ASSERT_EQ(undo_entry_run(entry), 0);
         ASSERT_FALSE(file_exists(p));
+}
+
+TEST(entry_run_missing_cgroup_v1) {
+        /* Not a cgroup at all (missing, or an ordinary directory): left. */
+        ASSERT_EQ(undo_entry_run("cgroup1:/sys/fs/cgroup/no-such-controller/machine-web.scope"), 0);
 }
 
 TEST(entry_run_mounts_without_mounts) {
