@@ -1,0 +1,963 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fileio.h"
+#include "image.h"
+#include "machine-name.h"
+#include "path-util.h"
+#include "settings.h"
+#include "string-util.h"
+#include "strv.h"
+
+#define WHITESPACE " \t\r\n"
+
+/* Limits that keep an untrusted file from making us spin or drown the log:
+ * settings files are small, and lists in them short. */
+#define SETTINGS_FILE_MAX (1024 * 1024)
+#define SETTINGS_LIST_MAX 4096 /* Parameters= words, Environment= variables, mounts */
+#define SETTINGS_WARNINGS_MAX 100
+
+/* --- Keys ----------------------------------------------------------------- */
+
+typedef struct SettingKey SettingKey;
+
+/* Parses one value into the config: 0, -EINVAL or -ERANGE for a bad value,
+ * -E2BIG past SETTINGS_LIST_MAX, -ENOMEM. Leaves the config as it was on
+ * failure. */
+typedef int (*SettingParser)(BootConfig *c, const SettingKey *k, const char *value);
+
+typedef enum KeyFlags {
+        KEY_SAFE = 1 << 0,     /* applies from an untrusted file too: grants nothing on the host */
+        KEY_RUN_ONLY = 1 << 1, /* means something to `berth run` only */
+        KEY_BOOT = 1 << 2,     /* Boot=: checked against the verb once the whole file is read */
+} KeyFlags;
+
+struct SettingKey {
+        const char *section;
+        const char *name;
+        SettingParser parse; /* NULL: a systemd-nspawn key berth doesn't support yet */
+        KeyFlags flags;
+        size_t offset; /* parse_bool(): the field */
+        uint64_t bit;  /* parse_bool(): its set_by bit */
+        const char *expected;
+};
+
+static int parse_boolean_ignored(BootConfig *c, const SettingKey *k, const char *v) {
+        return parse_boolean(v) < 0 ? -EINVAL : 0;
+}
+
+static int parse_bool(BootConfig *c, const SettingKey *k, const char *v) {
+        int r = parse_boolean(v);
+
+        if (r < 0)
+                return -EINVAL;
+        *(bool *) ((char *) c + k->offset) = r;
+        c->set_by |= k->bit;
+        return 0;
+}
+
+/* The next whitespace-separated word, as systemd's config_parse_strv()
+ * splits them: '…' and "…" quote (and go), backslashes stay as they are.
+ * 1 with the word, 0 at the end, -EINVAL for an unbalanced quote. */
+static int next_word(const char **p, char **ret) {
+        const char *s = *p + strspn(*p, WHITESPACE);
+        char *w, *o, quote = 0;
+
+        if (*s == '\0') {
+                *ret = NULL;
+                return 0;
+        }
+        w = o = malloc(strlen(s) + 1);
+        if (!w)
+                return -ENOMEM;
+        for (; *s; s++) {
+                if (quote) {
+                        if (*s == quote)
+                                quote = 0;
+                        else
+                                *o++ = *s;
+                } else if (*s == '\'' || *s == '"')
+                        quote = *s;
+                else if (strchr(WHITESPACE, *s))
+                        break;
+                else
+                        *o++ = *s;
+        }
+        if (quote) {
+                free(w);
+                return -EINVAL;
+        }
+        *o = '\0';
+        *p = s;
+        *ret = w;
+        return 1;
+}
+
+/* The words of v, when there are no more than max - have. */
+static int split_words(const char *v, size_t have, char ***ret) {
+        _cleanup_strv_free_ char **l = NULL;
+        size_t n = 0;
+
+        for (;;) {
+                char *w;
+                int r = next_word(&v, &w);
+
+                if (r < 0)
+                        return r;
+                if (r == 0)
+                        break;
+                if (have + ++n > SETTINGS_LIST_MAX) {
+                        free(w);
+                        return -E2BIG;
+                }
+                r = strv_consume(&l, w);
+                if (r < 0)
+                        return r;
+        }
+        *ret = TAKE_PTR(l);
+        return 0;
+}
+
+static int strv_append_all(char ***l, char *const *add) {
+        STRV_FOREACH(a, (char **) add)
+                if (strv_extend(l, *a) < 0)
+                        return -ENOMEM;
+        return 0;
+}
+
+/* Repeated Parameters= add words, as systemd-nspawn's do (its
+ * config_parse_strv(): "Parameters=a" then "Parameters=b c" runs "a b c");
+ * an empty one drops the earlier ones. */
+static int parse_parameters(BootConfig *c, const SettingKey *k, const char *v) {
+        _cleanup_strv_free_ char **words = NULL;
+        int r;
+
+        if (isempty(v)) {
+                c->parameters = strv_free(c->parameters);
+                c->set_by &= ~(uint64_t) SETTING_PARAMETERS;
+                return 0;
+        }
+        r = split_words(v, strv_length(c->parameters), &words);
+        if (r < 0)
+                return r;
+        r = strv_append_all(&c->parameters, words);
+        if (r < 0)
+                return r;
+        c->set_by |= SETTING_PARAMETERS;
+        return 0;
+}
+
+/* NAME=VALUE words; an empty Environment= drops the earlier ones. */
+static int parse_environment(BootConfig *c, const SettingKey *k, const char *v) {
+        _cleanup_strv_free_ char **words = NULL;
+        int r;
+
+        if (isempty(v)) {
+                c->environment = strv_free(c->environment);
+                c->set_by &= ~(uint64_t) SETTING_ENVIRONMENT;
+                return 0;
+        }
+        r = split_words(v, strv_length(c->environment), &words);
+        if (r < 0)
+                return r;
+        STRV_FOREACH(w, words)
+                if (!env_assignment_is_valid(*w))
+                        return -EINVAL;
+        STRV_FOREACH(w, words) {
+                r = boot_config_add_environment(c, *w);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static int set_string(BootConfig *c, char **field, uint64_t bit, const char *v) {
+        int r = free_and_strdup(field, v);
+
+        if (r < 0)
+                return r;
+        c->set_by |= bit;
+        return 0;
+}
+
+/* A user name or UID, looked up in the machine's own /etc/passwd later. */
+static int parse_user(BootConfig *c, const SettingKey *k, const char *v) {
+        if (isempty(v) || strlen(v) > 256 || !string_is_safe(v) || strpbrk(v, " :/") || v[0] == '-')
+                return -EINVAL;
+        return set_string(c, &c->user, SETTING_USER, v);
+}
+
+static int parse_working_directory(BootConfig *c, const SettingKey *k, const char *v) {
+        _cleanup_free_ char *p = NULL;
+
+        if (!path_is_absolute(v))
+                return -EINVAL;
+        p = strdup(v);
+        if (!p)
+                return -ENOMEM;
+        path_simplify(p);
+        return set_string(c, &c->working_directory, SETTING_WORKING_DIRECTORY, p);
+}
+
+static int parse_hostname(BootConfig *c, const SettingKey *k, const char *v) {
+        if (!hostname_is_valid(v))
+                return -EINVAL;
+        return set_string(c, &c->hostname, SETTING_HOSTNAME, v);
+}
+
+static int parse_machine_id(BootConfig *c, const SettingKey *k, const char *v) {
+        Id128 id;
+
+        if (id128_from_string(v, &id) < 0 || id128_is_null(id))
+                return -EINVAL;
+        c->uuid = id;
+        c->set_by |= SETTING_UUID;
+        return 0;
+}
+
+static int parse_private_users(BootConfig *c, const SettingKey *k, const char *v) {
+        int r = boot_config_set_private_users(c, v);
+
+        if (r < 0)
+                return r;
+        c->set_by |= SETTING_PRIVATE_USERS;
+        return 0;
+}
+
+static int parse_ownership(BootConfig *c, const SettingKey *k, const char *v) {
+        Ownership o = ownership_from_string(v);
+
+        if (o < 0)
+                return -EINVAL;
+        c->ownership = o;
+        c->set_by |= SETTING_OWNERSHIP;
+        return 0;
+}
+
+static int parse_link_journal(BootConfig *c, const SettingKey *k, const char *v) {
+        LinkJournal l = link_journal_from_string(v);
+
+        if (l < 0)
+                return -EINVAL;
+        c->link_journal = l;
+        c->set_by |= SETTING_LINK_JOURNAL;
+        return 0;
+}
+
+/* systemd-nspawn's older PrivateUsersChown=yes|no. */
+static int parse_ownership_chown(BootConfig *c, const SettingKey *k, const char *v) {
+        int r = parse_boolean(v);
+
+        if (r < 0)
+                return -EINVAL;
+        c->ownership = r ? OWNERSHIP_CHOWN : OWNERSHIP_OFF;
+        c->set_by |= SETTING_OWNERSHIP;
+        return 0;
+}
+
+static int parse_bind(BootConfig *c, const SettingKey *k, const char *v) {
+        if (c->n_mounts >= SETTINGS_LIST_MAX)
+                return -E2BIG;
+        return boot_config_add_bind(c, v, streq(k->name, "BindReadOnly"));
+}
+
+static int parse_tmpfs(BootConfig *c, const SettingKey *k, const char *v) {
+        if (c->n_mounts >= SETTINGS_LIST_MAX)
+                return -E2BIG;
+        return boot_config_add_tmpfs(c, v);
+}
+
+static int parse_resource(BootConfig *c, const SettingKey *k, const char *v) {
+        _cleanup_free_ char *a = strjoin(k->name, "=", v);
+
+        if (!a)
+                return -ENOMEM;
+        return boot_config_add_property(c, a);
+}
+
+#define YES_NO "expected yes or no"
+#define BYTES "expected bytes with an optional K, M, G or T suffix, a percentage or infinity"
+#define WEIGHT "expected a number from 1 to 10000"
+
+/* Every key of systemd.nspawn(5), and berth's [Resources]. The trust flags
+ * follow systemd-nspawn (252), which ignores from an untrusted file
+ * Ephemeral=, MachineID=, PrivateUsers=, every mount key (Bind=,
+ * BindReadOnly=, TemporaryFileSystem=, Overlay=, Inaccessible=), the
+ * [Network] keys, Capability=, SystemCallFilter=, Limit*=, OOMScoreAdjust=,
+ * CPUAffinity=, LinkJournal= and BindUser=; [Resources], berth's own, is
+ * trusted only too: it could lift a limit the host relies on. */
+static const SettingKey setting_keys[] = {
+        /* clang-format off */
+        { "Exec", "Boot",                  parse_boolean_ignored,   KEY_SAFE | KEY_BOOT, 0, 0, YES_NO },
+        { "Exec", "Ephemeral",             parse_bool,              0, offsetof(BootConfig, ephemeral), SETTING_EPHEMERAL, YES_NO },
+        { "Exec", "ProcessTwo",            parse_bool,              KEY_SAFE | KEY_RUN_ONLY, offsetof(BootConfig, as_pid2), SETTING_AS_PID2, YES_NO },
+        { "Exec", "Parameters",            parse_parameters,        KEY_SAFE, 0, 0, "expected words, with balanced quotes" },
+        { "Exec", "Environment",           parse_environment,       KEY_SAFE, 0, 0, "expected NAME=VALUE assignments" },
+        { "Exec", "User",                  parse_user,              KEY_SAFE | KEY_RUN_ONLY, 0, 0, "expected a user name" },
+        { "Exec", "WorkingDirectory",      parse_working_directory, KEY_SAFE, 0, 0, "expected an absolute path" },
+        { "Exec", "Hostname",              parse_hostname,          KEY_SAFE, 0, 0, "expected a valid hostname" },
+        { "Exec", "MachineID",             parse_machine_id,        0, 0, 0, "expected a UUID or a 32-digit ID" },
+        { "Exec", "PrivateUsers",          parse_private_users,     0, 0, 0, "expected pick, identity, no, UID or UID:COUNT" },
+        { "Exec", "NotifyReady",           parse_bool,              KEY_SAFE, offsetof(BootConfig, notify_ready), SETTING_NOTIFY_READY, YES_NO },
+        { "Exec", "PivotRoot" },
+        { "Exec", "Capability" },
+        { "Exec", "AmbientCapability" },
+        { "Exec", "DropCapability" },
+        { "Exec", "KillSignal" },
+        { "Exec", "Personality" },
+        { "Exec", "SystemCallFilter" },
+        { "Exec", "NoNewPrivileges" },
+        { "Exec", "OOMScoreAdjust" },
+        { "Exec", "CPUAffinity" },
+        { "Exec", "ResolvConf" },
+        { "Exec", "LinkJournal",           parse_link_journal,      0, 0, 0, "expected no, host, try-host, guest, try-guest or auto" },
+        { "Exec", "Timezone" },
+        { "Exec", "SuppressSync" },
+        { "Exec", "LimitCPU" },
+        { "Exec", "LimitFSIZE" },
+        { "Exec", "LimitDATA" },
+        { "Exec", "LimitSTACK" },
+        { "Exec", "LimitCORE" },
+        { "Exec", "LimitRSS" },
+        { "Exec", "LimitNOFILE" },
+        { "Exec", "LimitAS" },
+        { "Exec", "LimitNPROC" },
+        { "Exec", "LimitMEMLOCK" },
+        { "Exec", "LimitLOCKS" },
+        { "Exec", "LimitSIGPENDING" },
+        { "Exec", "LimitMSGQUEUE" },
+        { "Exec", "LimitNICE" },
+        { "Exec", "LimitRTPRIO" },
+        { "Exec", "LimitRTTIME" },
+
+        { "Files", "Bind",                  parse_bind,              0, 0, 0, "expected SRC[:DST[:OPTS]] with absolute paths" },
+        { "Files", "BindReadOnly",          parse_bind,              0, 0, 0, "expected SRC[:DST[:OPTS]] with absolute paths" },
+        { "Files", "TemporaryFileSystem",   parse_tmpfs,             0, 0, 0, "expected an absolute PATH[:OPTS]" },
+        { "Files", "PrivateUsersOwnership", parse_ownership,         0, 0, 0, "expected auto, map, chown or off" },
+        { "Files", "PrivateUsersChown",     parse_ownership_chown,   0, 0, 0, YES_NO },
+        { "Files", "ReadOnly" },
+        { "Files", "Volatile" },
+        { "Files", "Overlay" },
+        { "Files", "OverlayReadOnly" },
+        { "Files", "Inaccessible" },
+        { "Files", "BindUser" },
+
+        { "Network", "Private",             parse_bool,              0, offsetof(BootConfig, private_network), SETTING_NETWORK, YES_NO },
+        { "Network", "VirtualEthernet" },
+        { "Network", "VirtualEthernetExtra" },
+        { "Network", "Interface" },
+        { "Network", "MACVLAN" },
+        { "Network", "IPVLAN" },
+        { "Network", "Bridge" },
+        { "Network", "Zone" },
+        { "Network", "Port" },
+
+        { "Resources", "MemoryMax",         parse_resource,          0, 0, 0, BYTES },
+        { "Resources", "MemoryHigh",        parse_resource,          0, 0, 0, BYTES },
+        { "Resources", "CPUWeight",         parse_resource,          0, 0, 0, WEIGHT },
+        { "Resources", "CPUQuota",          parse_resource,          0, 0, 0, "expected a percentage above 0, such as 50% or 200%" },
+        { "Resources", "TasksMax",          parse_resource,          0, 0, 0, "expected a number above 0 or infinity" },
+        { "Resources", "IOWeight",          parse_resource,          0, 0, 0, WEIGHT },
+        /* clang-format on */
+};
+
+static const char *const known_sections[] = { "Exec", "Files", "Network", "Resources" };
+
+static const SettingKey *setting_key_find(const char *section, const char *name) {
+        for (size_t i = 0; i < ELEMENTSOF(setting_keys); i++)
+                if (streq(setting_keys[i].section, section) && streq(setting_keys[i].name, name))
+                        return &setting_keys[i];
+        return NULL;
+}
+
+/* --- Parsing ---------------------------------------------------------------- */
+
+typedef struct Parser {
+        const char *filename;
+        bool trusted;
+        BootConfig *config;
+        char **warnings;
+        size_t n_warnings;
+        char *error;
+        char *section;      /* NULL before the first header */
+        bool section_known; /* unknown sections are skipped, after one warning */
+        unsigned line;      /* where the line being parsed starts */
+        int boot;           /* Boot=: -1 when not set */
+        unsigned boot_line;
+} Parser;
+
+/* Messages quote the file's own bytes: control characters become '?', so
+ * that an untrusted file can't drive the terminal they are shown on. */
+_printf_(2, 0) static char *message_vformat(const Parser *p, const char *format, va_list ap) {
+        _cleanup_free_ char *m = NULL;
+        char *s;
+
+        if (vasprintf(&m, format, ap) < 0)
+                return NULL;
+        s = strdup_printf("%s:%u: %s", p->filename, p->line, m);
+        for (char *c = s; c && *c; c++)
+                if ((unsigned char) *c < ' ' || *c == 0x7f)
+                        *c = '?';
+        return s;
+}
+
+_printf_(2, 3) static int warn(Parser *p, const char *format, ...) {
+        va_list ap;
+        char *m;
+
+        if (p->n_warnings > SETTINGS_WARNINGS_MAX)
+                return 0;
+        if (p->n_warnings++ == SETTINGS_WARNINGS_MAX)
+                return strv_consume(&p->warnings,
+                                    strdup_printf("%s:%u: More warnings, not shown", p->filename, p->line));
+        va_start(ap, format);
+        m = message_vformat(p, format, ap);
+        va_end(ap);
+        return strv_consume(&p->warnings, m);
+}
+
+_printf_(2, 3) static int fail(Parser *p, const char *format, ...) {
+        va_list ap;
+
+        free(p->error);
+        va_start(ap, format);
+        p->error = message_vformat(p, format, ap);
+        va_end(ap);
+        return p->error ? -EBADMSG : -ENOMEM;
+}
+
+static int parse_section_header(Parser *p, const char *l) {
+        size_t n = strlen(l);
+
+        if (n < 2 || l[n - 1] != ']')
+                return fail(p, "Invalid section header '%.200s'", l);
+        free(p->section);
+        p->section = strndup(l + 1, n - 2);
+        if (!p->section)
+                return -ENOMEM;
+
+        p->section_known = false;
+        for (size_t i = 0; i < ELEMENTSOF(known_sections); i++)
+                if (streq(p->section, known_sections[i]))
+                        p->section_known = true;
+        /* X- sections are for other programs, as in systemd. */
+        if (p->section_known || startswith(p->section, "X-"))
+                return 0;
+        return warn(p, "Section [%.200s] not supported, ignoring", p->section);
+}
+
+/* Applies a known key. A value that can't be right fails even where it
+ * would be ignored, so that a file doesn't turn bad only when moved. */
+static int parse_known_key(Parser *p, const SettingKey *k, const char *value) {
+        bool boot_only = (k->flags & KEY_RUN_ONLY) && p->config->mode == BOOT_MODE_BOOT;
+        bool apply = (p->trusted || (k->flags & KEY_SAFE)) && !boot_only;
+        _cleanup_(boot_config_done) BootConfig scratch = {};
+        int r;
+
+        if (!k->parse)
+                return warn(p, "[%s] %s= not supported by berth yet, ignoring", k->section, k->name);
+
+        boot_config_init(&scratch, p->config->mode);
+        r = k->parse(apply ? p->config : &scratch, k, value);
+        if (r == -ENOMEM)
+                return r;
+        if (r == -E2BIG)
+                return fail(p, "Too many values for %s= (at most %d)", k->name, SETTINGS_LIST_MAX);
+        if (r < 0)
+                return fail(p, "Invalid value '%.200s' for %s=: %s", value, k->name, k->expected);
+        if (k->flags & KEY_BOOT) {
+                p->boot = parse_boolean(value);
+                p->boot_line = p->line;
+        }
+        if (boot_only)
+                return warn(p, "%s= applies to 'berth run' only, ignoring", k->name);
+        if (!apply)
+                return warn(p, "ignoring %s= in an untrusted settings file (see --settings=trusted)", k->name);
+        return 0;
+}
+
+static int parse_assignment(Parser *p, char *l) {
+        char *eq = strchr(l, '='), *key, *value;
+        const SettingKey *k;
+
+        if (!eq)
+                return fail(p, "Missing '=' in '%.200s'", l);
+        /* As systemd does: a warning, not an error. */
+        if (!p->section)
+                return warn(p, "Assignment '%.200s' outside of a section, ignoring", l);
+        *eq = '\0';
+        key = strstrip_trailing(l);
+        value = eq + 1 + strspn(eq + 1, WHITESPACE);
+        if (isempty(key))
+                return fail(p, "Missing key name before '='");
+        if (!p->section_known || startswith(key, "X-"))
+                return 0;
+
+        k = setting_key_find(p->section, key);
+        if (!k)
+                return warn(p, "Unknown key %.200s= in [%s], not supported, ignoring", key, p->section);
+        return parse_known_key(p, k, value);
+}
+
+/* One logical line, stripped, not a comment. */
+static int parse_line(Parser *p, char *l) {
+        if (l[0] == '[')
+                return parse_section_header(p, l);
+        return parse_assignment(p, l);
+}
+
+/* A line ending in an odd number of backslashes goes on on the next one. */
+static bool line_continues(const char *l) {
+        size_t n = strlen(l), k = 0;
+
+        while (k < n && l[n - 1 - k] == '\\')
+                k++;
+        return k % 2 == 1;
+}
+
+/* A logical line: physical ones joined, in a buffer that grows by doubling
+ * (a file of a million continued lines must not take quadratic time). */
+typedef struct LineBuffer {
+        char *data;
+        size_t size, allocated;
+} LineBuffer;
+
+static int line_buffer_append(LineBuffer *b, const char *s) {
+        size_t n = strlen(s);
+
+        if (b->size + n + 1 > b->allocated) {
+                size_t a = MAX(b->allocated * 2, b->size + n + 1);
+                char *t = realloc(b->data, a);
+
+                if (!t)
+                        return -ENOMEM;
+                b->data = t;
+                b->allocated = a;
+        }
+        memcpy(b->data + b->size, s, n + 1);
+        b->size += n;
+        return 0;
+}
+
+static int parse_lines(Parser *p, const char *text) {
+        _cleanup_free_ char *raw = NULL;
+        LineBuffer logical = {};
+        bool continued = false;
+        unsigned line = 0;
+        int r = 0;
+
+        /* A UTF-8 byte order mark is skipped, as systemd does. */
+        text = startswith(text, "\xef\xbb\xbf") ?: text;
+
+        for (const char *t = text; *t && r >= 0;) {
+                const char *eol = strchrnul(t, '\n');
+                char *l;
+                bool more;
+
+                free(raw);
+                raw = strndup(t, (size_t) (eol - t));
+                if (!raw) {
+                        r = -ENOMEM;
+                        break;
+                }
+                t = *eol ? eol + 1 : eol;
+                line++;
+                l = strstrip_trailing(raw + strspn(raw, WHITESPACE));
+                /* Comments are whole lines, also between continued ones. */
+                if (l[0] == '#' || l[0] == ';' || (l[0] == '\0' && !continued))
+                        continue;
+
+                more = line_continues(l);
+                if (more)
+                        l[strlen(l) - 1] = ' ';
+                if (!continued) {
+                        logical.size = 0;
+                        p->line = line;
+                }
+                r = line_buffer_append(&logical, l);
+                continued = more;
+                if (r >= 0 && !more)
+                        r = parse_line(p, strstrip_trailing(logical.data));
+        }
+        if (r >= 0 && continued)
+                r = parse_line(p, strstrip_trailing(logical.data));
+        free(logical.data);
+        return r;
+}
+
+/* Boot= chooses between booting init and running a command, which in berth
+ * the verb does: `berth boot` always boots init, `berth run` always runs a
+ * command. A Boot= that agrees says nothing; one that doesn't is ignored,
+ * and so are the file's Parameters=, which were written for the other verb
+ * (init's arguments would be run as a command, a command passed to init). */
+static int check_boot(Parser *p) {
+        bool boot = p->config->mode == BOOT_MODE_BOOT, params = p->config->set_by & SETTING_PARAMETERS;
+
+        if (p->boot < 0 || p->boot == boot)
+                return 0;
+        p->line = p->boot_line;
+        if (params) {
+                p->config->parameters = strv_free(p->config->parameters);
+                p->config->set_by &= ~(uint64_t) SETTING_PARAMETERS;
+        }
+        return warn(p, "Boot=%s ignored: %s%s", yes_no(p->boot),
+                    boot ? "'berth boot' always boots the machine's init (a command runs with 'berth run')"
+                         : "'berth run' runs a command, not init (init boots with 'berth boot')",
+                    params ? "; so is Parameters=" : "");
+}
+
+int settings_parse_text(const char *text, const char *filename, bool trusted, BootMode mode, BootConfig *ret,
+                        char ***ret_warnings, char **ret_error) {
+        _cleanup_(boot_config_done) BootConfig c = {};
+        Parser p = { .filename = filename, .trusted = trusted, .config = &c, .boot = -1 };
+        int r;
+
+        boot_config_init(&c, mode);
+        r = parse_lines(&p, text);
+        if (r >= 0)
+                r = check_boot(&p);
+        free(p.section);
+        if (r < 0) {
+                strv_free(p.warnings);
+                *ret_error = p.error;
+                return r;
+        }
+        *ret = c;
+        c = (BootConfig) {};
+        *ret_warnings = p.warnings;
+        *ret_error = NULL;
+        return 0;
+}
+
+int settings_parse(const char *path, bool trusted, BootMode mode, BootConfig *ret, char ***ret_warnings,
+                   char **ret_error) {
+        _cleanup_free_ char *text = NULL;
+        size_t size;
+        const char *nul;
+        int r;
+
+        r = read_full_file_at(AT_FDCWD, path, SETTINGS_FILE_MAX, &text, &size);
+        if (r < 0) {
+                *ret_error = r == -ENOMEM ? NULL : strdup_printf("%s: Failed to read: %s", path, strerror(-r));
+                return r;
+        }
+        nul = memchr(text, '\0', size);
+        if (nul) {
+                unsigned line = 1;
+
+                for (const char *c = text; c < nul; c++)
+                        line += *c == '\n';
+                *ret_error = strdup_printf("%s:%u: Unexpected NUL byte", path, line);
+                return *ret_error ? -EBADMSG : -ENOMEM;
+        }
+        return settings_parse_text(text, path, trusted, mode, ret, ret_warnings, ret_error);
+}
+
+/* --- Lookup ----------------------------------------------------------------- */
+
+static int file_exists(const char *path) {
+        struct stat st;
+
+        if (stat(path, &st) >= 0)
+                return 1;
+        if (errno == ENOENT || errno == ENOTDIR)
+                return 0;
+        return -errno;
+}
+
+int settings_find(const SettingsPaths *p, const char *name, const char *image_path, char **ret_path,
+                  bool *ret_trusted) {
+        static const SettingsPaths defaults = {
+                .config_dir = BERTH_CONFIG_DIR,
+                .runtime_dir = BERTH_RUNTIME_DIR,
+                .nspawn_config_dir = "/etc/systemd/nspawn",
+                .nspawn_runtime_dir = "/run/systemd/nspawn",
+        };
+        _cleanup_free_ char *image_dir = NULL;
+        int r;
+
+        if (!machine_name_is_valid(name))
+                return -EINVAL;
+        p = p ?: &defaults;
+
+        if (image_path) {
+                _cleanup_free_ char *last = NULL;
+
+                r = path_split_last(image_path, &image_dir, &last);
+                if (r == -ENOMEM)
+                        return r;
+                if (r < 0 || streq(last, "..")) {
+                        /* "/", ".", "x/..": no directory beside it to look in */
+                        free(image_dir);
+                        image_dir = NULL;
+                }
+        }
+
+        const struct {
+                const char *dir;
+                const char *suffix;
+                bool trusted;
+        } places[] = {
+                { p->config_dir, ".berth", true },
+                { p->runtime_dir, ".berth", true },
+                { image_dir, ".berth", false },
+                { p->nspawn_config_dir, ".nspawn", true },
+                { p->nspawn_runtime_dir, ".nspawn", true },
+                { image_dir, ".nspawn", false },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(places); i++) {
+                _cleanup_free_ char *file = NULL, *path = NULL;
+
+                if (!places[i].dir)
+                        continue;
+                file = strjoin(name, places[i].suffix);
+                path = file ? path_join(places[i].dir, file) : NULL;
+                if (!path)
+                        return -ENOMEM;
+                r = file_exists(path);
+                if (r < 0)
+                        return r;
+                if (r > 0) {
+                        *ret_path = TAKE_PTR(path);
+                        *ret_trusted = places[i].trusted;
+                        return 1;
+                }
+        }
+        *ret_path = NULL;
+        *ret_trusted = false;
+        return 0;
+}
+
+int settings_machine_of(const BootConfig *c, const char *image_dir, char **ret_name, char **ret_image_path) {
+        _cleanup_free_ char *path = NULL, *root = NULL, *dir = NULL, *last = NULL;
+        int r;
+
+        if (c->directory)
+                path = strdup(c->directory);
+        else if (c->machine) {
+                r = image_find(image_dir, c->machine, &path);
+                if (r == -ENOMEM)
+                        return r;
+                if (r < 0)
+                        return 0;
+        } else
+                path = getcwd(NULL, 0);
+        if (!path)
+                return errno == ENOMEM || c->directory ? -ENOMEM : 0;
+
+        root = realpath(path, NULL);
+        if (!root)
+                return errno == ENOMEM ? -ENOMEM : 0;
+        r = path_split_last(root, &dir, &last);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0)
+                return 0;
+        if (c->machine) {
+                free(last);
+                last = strdup(c->machine);
+                if (!last)
+                        return -ENOMEM;
+        }
+        if (!machine_name_is_valid(last))
+                return 0;
+        *ret_name = TAKE_PTR(last);
+        *ret_image_path = TAKE_PTR(root);
+        return 1;
+}
+
+/* --- Merging ---------------------------------------------------------------- */
+
+/* How one setting goes from the file (s) into the command line's config
+ * (c). A whole setting is copied only when the file wins it; a per-item one
+ * is always called and decides item by item. */
+typedef int (*SettingCopy)(BootConfig *c, const BootConfig *s, size_t offset, bool override);
+
+static int copy_string(BootConfig *c, const BootConfig *s, size_t offset, bool override) {
+        return free_and_strdup((char **) ((char *) c + offset), *(char *const *) ((const char *) s + offset));
+}
+
+static int copy_strv(BootConfig *c, const BootConfig *s, size_t offset, bool override) {
+        char ***to = (char ***) ((char *) c + offset), **l = strv_copy(*(char **const *) ((const char *) s + offset));
+
+        if (!l)
+                return -ENOMEM;
+        strv_free(*to);
+        *to = l;
+        return 0;
+}
+
+static int copy_private_users(BootConfig *c, const BootConfig *s, size_t offset, bool override) {
+        c->private_users = s->private_users;
+        c->uid_base = s->uid_base;
+        c->uid_count = s->uid_count;
+        return 0;
+}
+
+static int merge_environment(BootConfig *c, const BootConfig *s, size_t offset, bool override) {
+        STRV_FOREACH(e, s->environment) {
+                size_t n = strcspn(*e, "=");
+                bool have = false;
+
+                STRV_FOREACH(f, c->environment)
+                        if (strneq(*f, *e, n) && (*f)[n] == '=')
+                                have = true;
+                if ((override || !have) && strv_env_set(&c->environment, *e) < 0)
+                        return -ENOMEM;
+        }
+        return 0;
+}
+
+static int custom_mount_copy(const CustomMount *m, CustomMount *ret) {
+        *ret = (CustomMount) {
+                .type = m->type,
+                .source = m->source ? strdup(m->source) : NULL,
+                .destination = m->destination ? strdup(m->destination) : NULL,
+                .options = m->options ? strdup(m->options) : NULL,
+                .recursive = m->recursive,
+                .idmap = m->idmap,
+        };
+        if ((m->source && !ret->source) || (m->destination && !ret->destination) || (m->options && !ret->options)) {
+                free(ret->source);
+                free(ret->destination);
+                free(ret->options);
+                return -ENOMEM;
+        }
+        return 0;
+}
+
+/* Bind=, BindReadOnly= and TemporaryFileSystem= are one setting, as in
+ * systemd-nspawn: the list that wins replaces the other whole (a file's
+ * mounts are never mixed with the command line's). */
+static void custom_mounts_free(CustomMount *m, size_t n) {
+        for (size_t i = 0; i < n; i++) {
+                free(m[i].source);
+                free(m[i].destination);
+                free(m[i].options);
+        }
+        free(m);
+}
+
+static int copy_mounts(BootConfig *c, const BootConfig *s, size_t offset, bool override) {
+        CustomMount *t = calloc(MAX(s->n_mounts, 1u), sizeof(CustomMount));
+
+        if (!t)
+                return -ENOMEM;
+        for (size_t i = 0; i < s->n_mounts; i++)
+                if (custom_mount_copy(&s->mounts[i], &t[i]) < 0) {
+                        custom_mounts_free(t, i);
+                        return -ENOMEM;
+                }
+        custom_mounts_free(c->mounts, c->n_mounts);
+        c->mounts = t;
+        c->n_mounts = s->n_mounts;
+        return 0;
+}
+
+static int merge_resources(BootConfig *c, const BootConfig *s, size_t offset, bool override) {
+        for (ResourceKind k = 0; k < _RESOURCE_KIND_MAX; k++)
+                if (resources_has(&s->resources, k) && (override || !resources_has(&c->resources, k))) {
+                        c->resources.value[k] = s->resources.value[k];
+                        c->resources.set |= 1U << k;
+                }
+        return 0;
+}
+
+static const struct {
+        uint64_t bit;
+        bool per_item;
+        size_t offset;
+        size_t size;      /* a plain value: copied as it is */
+        SettingCopy copy; /* otherwise */
+} merge_table[] = {
+        /* clang-format off */
+        { SETTING_EPHEMERAL,         false, offsetof(BootConfig, ephemeral),         sizeof(bool) },
+        { SETTING_AS_PID2,           false, offsetof(BootConfig, as_pid2),           sizeof(bool) },
+        { SETTING_NOTIFY_READY,      false, offsetof(BootConfig, notify_ready),      sizeof(bool) },
+        { SETTING_NETWORK,           false, offsetof(BootConfig, private_network),   sizeof(bool) },
+        { SETTING_UUID,              false, offsetof(BootConfig, uuid),              sizeof(Id128) },
+        { SETTING_OWNERSHIP,         false, offsetof(BootConfig, ownership),         sizeof(Ownership) },
+        { SETTING_LINK_JOURNAL,      false, offsetof(BootConfig, link_journal),      sizeof(LinkJournal) },
+        { SETTING_USER,              false, offsetof(BootConfig, user),              0, copy_string },
+        { SETTING_WORKING_DIRECTORY, false, offsetof(BootConfig, working_directory), 0, copy_string },
+        { SETTING_HOSTNAME,          false, offsetof(BootConfig, hostname),          0, copy_string },
+        { SETTING_PARAMETERS,        false, offsetof(BootConfig, parameters),        0, copy_strv },
+        { SETTING_PRIVATE_USERS,     false, 0,                                       0, copy_private_users },
+        { SETTING_ENVIRONMENT,       true,  0,                                       0, merge_environment },
+        { SETTING_CUSTOM_MOUNTS,     false, 0,                                       0, copy_mounts },
+        { SETTING_PROPERTIES,        true,  0,                                       0, merge_resources },
+        /* clang-format on */
+};
+
+int settings_merge(BootConfig *c, const BootConfig *s, SettingsMode mode) {
+        bool override = mode == SETTINGS_OVERRIDE;
+
+        if (mode == SETTINGS_NO)
+                return 0;
+
+        for (size_t i = 0; i < ELEMENTSOF(merge_table); i++) {
+                uint64_t bit = merge_table[i].bit;
+                int r;
+
+                if (!(s->set_by & bit))
+                        continue;
+                if (!merge_table[i].per_item && !override && (c->set_by & bit))
+                        continue;
+                if (merge_table[i].copy) {
+                        r = merge_table[i].copy(c, s, merge_table[i].offset, override);
+                        if (r < 0)
+                                return r;
+                } else
+                        memcpy((char *) c + merge_table[i].offset, (const char *) s + merge_table[i].offset,
+                               merge_table[i].size);
+                c->set_by |= bit;
+        }
+        return 0;
+}
+
+int settings_load(const SettingsPaths *p, BootConfig *c, const char *name, const char *image_path, char **ret_path,
+                  char ***ret_warnings, char **ret_error) {
+        _cleanup_(boot_config_done) BootConfig s = {};
+        _cleanup_strv_free_ char **warnings = NULL;
+        _cleanup_free_ char *path = NULL;
+        bool trusted;
+        int r;
+
+        *ret_error = NULL;
+        if (c->settings_mode == SETTINGS_NO) {
+                if (ret_path)
+                        *ret_path = NULL;
+                *ret_warnings = NULL;
+                return 0;
+        }
+
+        r = settings_find(p, name, image_path, &path, &trusted);
+        if (r < 0) {
+                *ret_error = r == -ENOMEM
+                                     ? NULL
+                                     : strdup_printf("Failed to look for settings of '%s': %s", name, strerror(-r));
+                return r;
+        }
+        if (r > 0) {
+                r = settings_parse(path, trusted || c->settings_mode == SETTINGS_TRUSTED, c->mode, &s, &warnings,
+                                   ret_error);
+                if (r < 0)
+                        return r;
+                r = settings_merge(c, &s, c->settings_mode);
+                if (r < 0)
+                        return r;
+                r = 1;
+        }
+        if (ret_path)
+                *ret_path = TAKE_PTR(path);
+        *ret_warnings = TAKE_PTR(warnings);
+        return r;
+}
