@@ -9,6 +9,7 @@
 #include "log.h"
 #include "machine-name.h"
 #include "path-util.h"
+#include "settings.h"
 #include "string-util.h"
 #include "strv.h"
 #include "verbs.h"
@@ -27,6 +28,9 @@ static void help(BootMode mode) {
                "  -M --machine=NAME         Name of the machine (default: the directory's name);\n"
                "                            alone, the image NAME in " BERTH_IMAGE_DIR "\n"
                "  -x --ephemeral            Run on a throw-away overlay of the tree\n"
+               "     --settings=yes|no|trusted|override\n"
+               "                            Read the machine's settings file, NAME.berth or\n"
+               "                            NAME.nspawn (default: yes)\n"
                "\nUsers:\n"
                "  -U                        Same as --private-users=pick\n"
                "     --private-users=pick|identity|no|UID[:COUNT]\n"
@@ -67,6 +71,9 @@ static void help(BootMode mode) {
                "     --slice=SLICE          The slice of the machine's scope (default: machine.slice)\n"
                "     --property=NAME=VALUE  A resource limit: MemoryMax=, MemoryHigh=, CPUWeight=,\n"
                "                            CPUQuota=, TasksMax=, IOWeight=\n"
+               "     --link-journal=no|host|try-host|guest|try-guest|auto\n"
+               "                            Make the machine's journal visible on the host, in\n"
+               "                            /var/log/journal/MACHINE-ID (default: auto)\n"
                "  -h --help                 Show this help\n"
                "\nSee berth(1).\n",
                run ? "COMMAND" : "init", run ? "COMMAND" : "init", run ? "pipe" : "read-only");
@@ -89,6 +96,8 @@ enum {
         ARG_KEEP_UNIT,
         ARG_SLICE,
         ARG_PROPERTY,
+        ARG_SETTINGS,
+        ARG_LINK_JOURNAL,
 };
 
 /* clang-format off */
@@ -120,6 +129,8 @@ static const struct option options[] = {
         { "keep-unit",               no_argument,       NULL, ARG_KEEP_UNIT               },
         { "slice",                   required_argument, NULL, ARG_SLICE                   },
         { "property",                required_argument, NULL, ARG_PROPERTY                },
+        { "settings",                required_argument, NULL, ARG_SETTINGS                },
+        { "link-journal",            required_argument, NULL, ARG_LINK_JOURNAL            },
         {}
 };
 /* clang-format on */
@@ -135,13 +146,10 @@ static int set_string(char **s, const char *v) {
 static int parse_property(BootConfig *c, const char *arg) {
         int r = resources_add(&c->resources, arg);
 
-        if (r == -EOPNOTSUPP)
-                return bad_value("property", arg,
-                                 "expected MemoryMax=, MemoryHigh=, CPUWeight=, CPUQuota=, TasksMax= or IOWeight=");
-        if (r == -ERANGE)
-                return bad_value("property", arg, "value out of range");
+        if (r == -ENOMEM)
+                return log_oom();
         if (r < 0)
-                return bad_value("property", arg, "expected NAME=VALUE, e.g. MemoryMax=512M or CPUQuota=50%");
+                return bad_value("property", arg, resource_explain_error(arg, r));
         return 0;
 }
 
@@ -278,6 +286,17 @@ static int parse_option(BootConfig *c, int opt, const char *arg) {
                 return set_string(&c->slice, arg);
         case ARG_PROPERTY:
                 return parse_property(c, arg);
+        case ARG_LINK_JOURNAL:
+                c->link_journal = link_journal_from_string(arg);
+                if (c->link_journal < 0)
+                        return bad_value("link-journal", arg, "expected no, host, try-host, guest, try-guest or auto");
+                c->set_by |= SETTING_LINK_JOURNAL;
+                return 0;
+        case ARG_SETTINGS:
+                c->settings_mode = settings_mode_from_string(arg);
+                if (c->settings_mode < 0)
+                        return bad_value("settings", arg, "expected yes, no, trusted or override");
+                return 0;
         default:
                 assert_not_reached();
         }
@@ -317,6 +336,36 @@ static int parse_argv(int argc, char *argv[], BootConfig *c, bool *ret_help) {
         return 0;
 }
 
+/* The machine's settings file (berth.settings(5)), merged into c before the
+ * supervisor reads it, so that a bad file fails before anything is made on
+ * the host. When the name or tree can't be resolved, boot_machine() says
+ * why. */
+static int load_settings(BootConfig *c) {
+        _cleanup_strv_free_ char **warnings = NULL;
+        _cleanup_free_ char *name = NULL, *root = NULL, *path = NULL, *error = NULL;
+        int r;
+
+        if (c->settings_mode == SETTINGS_NO)
+                return 0;
+        r = settings_machine_of(c, BERTH_IMAGE_DIR, &name, &root);
+        if (r <= 0)
+                return r == -ENOMEM ? log_oom() : 0;
+        r = settings_load(NULL, c, name, root, &path, &warnings, &error);
+        if (r == -ENOMEM)
+                return log_oom();
+        if (r < 0)
+                return log_error_errno(r, "%s", error);
+        STRV_FOREACH(w, warnings)
+                log_warning("%s", *w);
+        if (r == 0)
+                return 0;
+        log_debug("Applied settings from %s (%s).", path, settings_mode_to_string(c->settings_mode));
+        if (c->mode == BOOT_MODE_RUN && c->as_pid2 && strv_length(c->parameters) == 0)
+                return log_error_errno(SYNTHETIC_ERRNO(EINVAL), "%s: ProcessTwo=yes needs a command (Parameters=).",
+                                       path);
+        return 0;
+}
+
 static int verb_boot_or_run(int argc, char *argv[], BootMode mode) {
         _cleanup_(boot_config_done) BootConfig c;
         bool show_help;
@@ -330,6 +379,9 @@ static int verb_boot_or_run(int argc, char *argv[], BootMode mode) {
                 help(mode);
                 return 0;
         }
+        r = load_settings(&c);
+        if (r < 0)
+                return r;
         return boot_machine(&c);
 }
 

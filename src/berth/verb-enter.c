@@ -171,7 +171,7 @@ static _noreturn_ void run_enter_child(const EnterRequest *req, const MachineRec
         pid_t pid;
         int r;
 
-        r = enter_namespaces(leader_pidfd, ENTER_ALL_NAMESPACES, m->unified_mount, cgroup);
+        r = enter_namespaces(leader_pidfd, ENTER_ALL_NAMESPACES, m->unified_mount, cgroup, m->cgroups_v1);
         if (r < 0)
                 child_fail(sock, r, "enter machine '%s'", m->name);
 

@@ -249,7 +249,7 @@ static void child_enter(const MachineRecord *m, int leader, int flags, const cha
                 child_fail(sock, r, true, "Failed to close file descriptors");
         if (m->uid_count == 0)
                 flags &= ~CLONE_NEWUSER; /* the machine shares ours */
-        r = enter_namespaces(leader, flags, m->unified_mount, cgroup);
+        r = enter_namespaces(leader, flags, m->unified_mount, cgroup, m->cgroups_v1);
         if (r < 0)
                 child_fail(sock, r, true, "Failed to enter machine '%s'", m->name);
         /* Set after the credentials changed (which resets it). Should we
@@ -497,7 +497,7 @@ static int lock_tree(int leader, bool directory, int *tree) {
         if (r < 0)
                 return r;
 
-        r = enter_namespaces(leader, CLONE_NEWUSER, NULL, NULL);
+        r = enter_namespaces(leader, CLONE_NEWUSER, NULL, NULL, NULL);
         if (r < 0)
                 return r;
         if (unshare(CLONE_NEWNS) < 0)
@@ -524,7 +524,7 @@ static _noreturn_ void run_bind_child(const FilesArgs *a, const MachineRecord *m
                         child_fail(sock, r, true, "Failed to prepare the mount of '%s' for machine '%s'", a->src,
                                    m->name);
         }
-        r = enter_namespaces(leader, CLONE_NEWNS, NULL, NULL);
+        r = enter_namespaces(leader, CLONE_NEWNS, NULL, NULL, NULL);
         if (r < 0)
                 child_fail(sock, r, true, "Failed to enter machine '%s'", m->name);
         safe_close(leader);

@@ -3,6 +3,7 @@
 #include <ctype.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -19,6 +20,7 @@
 #include "log.h"
 #include "machine-name.h"
 #include "machine-ref.h"
+#include "machined.h"
 #include "output.h"
 #include "path-util.h"
 #include "process-util.h"
@@ -506,6 +508,7 @@ typedef struct MachineStatus {
         char *uids;
         char *os_id, *os_version, *os_pretty_name;
         char **console; /* the last lines */
+        MachineLimits limits;
 } MachineStatus;
 
 static void machine_status_done(MachineStatus *s) {
@@ -519,6 +522,7 @@ static void machine_status_done(MachineStatus *s) {
         free(s->os_version);
         free(s->os_pretty_name);
         strv_free(s->console);
+        machine_limits_done(&s->limits);
 }
 
 static int machine_status_console(const MachineRecord *m, char ***ret) {
@@ -553,6 +557,8 @@ static int machine_status_get(const MachineRecord *m, MachineStatus *s) {
         if (machine_status_console(m, &s->console) < 0)
                 return -ENOMEM;
         (void) leader_comm(m, &s->comm);
+        if (machine_limits_get(m, &s->limits) == -ENOMEM)
+                return -ENOMEM;
 
         s->title = strdup_printf("%s(%s)", m->name, id128_to_string(m->uuid, id));
         s->service = strdup_printf("%s; class %s", strna(m->service), strna(m->class));
@@ -600,6 +606,17 @@ static const Column status_columns[] = {
         { "UID base", "uid_base", COLUMN_JSON_ONLY },
         { "UID count", "uid_count", COLUMN_JSON_ONLY },
         { "CGroup", "cgroup" },
+        { "Memory", "memory_text", COLUMN_TEXT_ONLY },
+        { "Tasks", "tasks_text", COLUMN_TEXT_ONLY },
+        { "CPU", "cpu_text", COLUMN_TEXT_ONLY },
+        { "Memory current", "memory_current", COLUMN_JSON_ONLY },
+        { "Memory max", "memory_max", COLUMN_JSON_ONLY },
+        { "Memory high", "memory_high", COLUMN_JSON_ONLY },
+        { "Tasks current", "tasks_current", COLUMN_JSON_ONLY },
+        { "Tasks max", "tasks_max", COLUMN_JSON_ONLY },
+        { "CPU weight", "cpu_weight", COLUMN_JSON_ONLY },
+        { "CPU quota", "cpu_quota_percent", COLUMN_JSON_ONLY },
+        { "IO weight", "io_weight", COLUMN_JSON_ONLY },
         { "Supervisor", "supervisor" },
         { "OS", "os_pretty_name" },
         { "OS ID", "os", COLUMN_JSON_ONLY },
@@ -610,6 +627,38 @@ static const Column status_columns[] = {
 
 static int add_pid(Table *t, pid_t pid) {
         return pid > 0 ? table_add_uint(t, (uint64_t) pid) : table_add_null(t);
+}
+
+/* A number, or null for unknown or "infinity". */
+static int add_amount(Table *t, uint64_t v) {
+        return v == UINT64_MAX ? table_add_null(t) : table_add_uint(t, v);
+}
+
+static int add_limit(Table *t, const MachineLimits *l, ResourceKind k) {
+        uint64_t v;
+
+        if (machine_limits_value(l, k, &v) < 0)
+                return table_add_null(t);
+        if (k == RESOURCE_CPU_QUOTA && v != RESOURCE_INFINITY)
+                v /= USEC_PER_SEC / 100;
+        return add_amount(t, v);
+}
+
+static int add_limit_cells(Table *t, const MachineLimits *l) {
+        int r = 0;
+
+        r = r ?: table_add_string(t, l->memory_text);
+        r = r ?: table_add_string(t, l->tasks_text);
+        r = r ?: table_add_string(t, l->cpu_text);
+        r = r ?: add_amount(t, l->usage.memory);
+        r = r ?: add_limit(t, l, RESOURCE_MEMORY_MAX);
+        r = r ?: add_limit(t, l, RESOURCE_MEMORY_HIGH);
+        r = r ?: add_amount(t, l->usage.tasks);
+        r = r ?: add_limit(t, l, RESOURCE_TASKS_MAX);
+        r = r ?: add_limit(t, l, RESOURCE_CPU_WEIGHT);
+        r = r ?: add_limit(t, l, RESOURCE_CPU_QUOTA);
+        r = r ?: add_limit(t, l, RESOURCE_IO_WEIGHT);
+        return r;
 }
 
 static int add_status_row(Table *t, const MachineRecord *m, const MachineStatus *s) {
@@ -635,6 +684,7 @@ static int add_status_row(Table *t, const MachineRecord *m, const MachineStatus 
         r = r ?: table_add_uint(t, m->uid_base);
         r = r ?: table_add_uint(t, m->uid_count);
         r = r ?: table_add_string(t, m->cgroup);
+        r = r ?: add_limit_cells(t, &s->limits);
         r = r ?: add_pid(t, m->supervisor);
         r = r ?: table_add_string(t, s->os_pretty_name);
         r = r ?: table_add_string(t, s->os_id);
@@ -709,7 +759,69 @@ static const Column show_columns[] = {
         { "UIDShift", "UIDShift" },
         { "UIDCount", "UIDCount" },
         { "ControlGroup", "ControlGroup" },
+#define LIMIT_PROPERTY(name)                 \
+        { name, name, COLUMN_TEXT_ONLY }, {  \
+                name, name, COLUMN_JSON_ONLY \
+        }
+        LIMIT_PROPERTY("MemoryCurrent"),
+        LIMIT_PROPERTY("MemoryMax"),
+        LIMIT_PROPERTY("MemoryHigh"),
+        LIMIT_PROPERTY("TasksCurrent"),
+        LIMIT_PROPERTY("TasksMax"),
+        LIMIT_PROPERTY("CPUWeight"),
+        LIMIT_PROPERTY("CPUQuota"),
+        LIMIT_PROPERTY("IOWeight"),
+#undef LIMIT_PROPERTY
 };
+
+/* A limit as systemctl show prints one ("infinity", "[not set]"), then as
+ * JSON (a number, or null). */
+static int add_show_limit(Table *t, const MachineLimits *l, ResourceKind k) {
+        _cleanup_free_ char *text = NULL;
+        uint64_t v;
+        int r;
+
+        if (machine_limits_value(l, k, &v) < 0)
+                return table_add_string(t, "[not set]") ?: table_add_null(t);
+        if (v == RESOURCE_INFINITY)
+                r = table_add_string(t, "infinity");
+        else if (k == RESOURCE_CPU_QUOTA) {
+                r = resource_value_to_string(k, v, &text);
+                r = r ?: table_add_string(t, text);
+        } else {
+                char buf[DECIMAL_STR_MAX(uint64_t)];
+                snprintf(buf, sizeof buf, "%" PRIu64, v);
+                r = table_add_string(t, buf);
+        }
+        return r ?: add_limit(t, l, k);
+}
+
+static int add_show_usage(Table *t, uint64_t v) {
+        char buf[DECIMAL_STR_MAX(uint64_t)];
+
+        if (v == UINT64_MAX)
+                return table_add_string(t, "[not set]") ?: table_add_null(t);
+        snprintf(buf, sizeof buf, "%" PRIu64, v);
+        return table_add_string(t, buf) ?: table_add_uint(t, v);
+}
+
+static int add_show_limits(Table *t, const MachineRecord *m) {
+        _cleanup_(machine_limits_done) MachineLimits l = {};
+        int r;
+
+        r = machine_limits_get(m, &l);
+        if (r < 0)
+                return r;
+        r = r ?: add_show_usage(t, l.usage.memory);
+        r = r ?: add_show_limit(t, &l, RESOURCE_MEMORY_MAX);
+        r = r ?: add_show_limit(t, &l, RESOURCE_MEMORY_HIGH);
+        r = r ?: add_show_usage(t, l.usage.tasks);
+        r = r ?: add_show_limit(t, &l, RESOURCE_TASKS_MAX);
+        r = r ?: add_show_limit(t, &l, RESOURCE_CPU_WEIGHT);
+        r = r ?: add_show_limit(t, &l, RESOURCE_CPU_QUOTA);
+        r = r ?: add_show_limit(t, &l, RESOURCE_IO_WEIGHT);
+        return r;
+}
 
 static int add_show_row(Table *t, const MachineRecord *m) {
         char id[ID128_STRING_MAX], ts[64];
@@ -731,6 +843,7 @@ static int add_show_row(Table *t, const MachineRecord *m) {
         r = r ?: table_add_uint(t, m->uid_base);
         r = r ?: table_add_uint(t, m->uid_count);
         r = r ?: table_add_string(t, m->cgroup);
+        r = r ?: add_show_limits(t, m);
         return r;
 }
 
@@ -844,7 +957,25 @@ static int stop_machines(MachineRecord *ms, size_t n, usec_t timeout) {
         return ret;
 }
 
+/* A machine that runs as berth@NAME.service of systemd. */
+static bool machine_is_service(const MachineRecord *m) {
+        _cleanup_free_ char *unit = strjoin("berth@", m->name, ".service");
+
+        return m->systemd_unit && unit && streq_ptr(m->unit, unit);
+}
+
+static int stop_unit(sd_bus *bus, const MachineRecord *m) {
+        _cleanup_free_ char *message = NULL;
+        int r;
+
+        r = systemd_stop_unit(bus, m->unit, &message);
+        if (r < 0)
+                return log_error_errno(r, "Failed to stop %s: %s", m->unit, message ?: strerror(ERRNO_VALUE(r)));
+        return 0;
+}
+
 int verb_stop(int argc, char *argv[]) {
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
         _cleanup_(args_done) Args a = {};
         _cleanup_free_ MachineRecord *ms = NULL;
         size_t n = 0;
@@ -853,7 +984,8 @@ int verb_stop(int argc, char *argv[]) {
         r = parse_args(argc, argv,
                        "berth stop NAME… [--timeout=SEC]\n\n"
                        "Power machines off and wait until they are gone; terminate those still\n"
-                       "running after SEC.\n\n"
+                       "running after SEC. Machines that run as berth@NAME.service of systemd are\n"
+                       "stopped through systemd (with the unit's own stop timeout).\n\n"
                        "     --timeout=SEC  How long to wait for a poweroff (default: 90s; or infinity)\n"
                        "  -h --help         Show this help\n",
                        ARG_TIMEOUT, &a);
@@ -865,9 +997,15 @@ int verb_stop(int argc, char *argv[]) {
         ms = calloc((size_t) (argc - optind), sizeof(MachineRecord));
         if (!ms)
                 return log_oom();
+        (void) systemd_manager_bus(&bus);
         for (int i = optind; i < argc; i++) {
                 r = machine_get(argv[i], &ms[n]);
-                if (r >= 0) {
+                if (r >= 0 && bus && machine_is_service(&ms[n])) {
+                        /* systemd stops its unit: the same poweroff, and
+                         * it knows the machine was stopped on purpose. */
+                        r = stop_unit(bus, &ms[n]);
+                        machine_record_done(&ms[n]);
+                } else if (r >= 0) {
                         r = poweroff_one(&ms[n], &a);
                         if (r >= 0)
                                 n++;

@@ -206,9 +206,7 @@ int verb_start(int argc, char *argv[]) {
                 return log_usage("'berth start' needs at least one machine name.");
 
         /* systemd as PID 1 supervises machines as its units. */
-        if (sd_booted() > 0 && machined_bus_open(&bus) >= 0 &&
-            machined_name_has_owner(bus, "org.freedesktop.systemd1") <= 0)
-                bus = sd_bus_flush_close_unref(bus);
+        (void) systemd_manager_bus(&bus);
 
         for (int i = optind; i < argc; i++) {
                 MachineRecord m;

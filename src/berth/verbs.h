@@ -32,6 +32,9 @@ int verb_login(int argc, char *argv[]);
 int verb_copy_to(int argc, char *argv[]);
 int verb_copy_from(int argc, char *argv[]);
 int verb_bind(int argc, char *argv[]);
+int verb_set_property(int argc, char *argv[]);
+int verb_enable(int argc, char *argv[]);
+int verb_disable(int argc, char *argv[]);
 
 /* Shared option handling: reports an unknown option or a missing argument
  * (getopt_long()'s '?' and ':', just returned as opt) as one line, and

@@ -18,6 +18,7 @@
 #include "image.h"
 #include "lock-util.h"
 #include "log.h"
+#include "mount-setup.h"
 #include "machine-name.h"
 #include "path-util.h"
 #include "process-util.h"
@@ -34,6 +35,8 @@ static void machine_done(Machine *m) {
         safe_close(m->root_fd);
         free(m->hostname);
         free(m->host_os_release);
+        free(m->journal_mount.source);
+        free(m->journal_mount.destination);
         safe_close(m->supervisor_pidfd);
         lock_file_release(&m->uid_lock);
         safe_close(m->userns_fd);
@@ -203,6 +206,12 @@ static int machine_prepare(Machine *m) {
         r = mkdir_p(STAGING_DIR, 0755);
         if (r < 0)
                 return log_error_errno(r, "Failed to create %s: %m", STAGING_DIR);
+        m->proc_helper = c->private_users != PRIVATE_USERS_NO && mount_setup_proc_is_covered();
+        if (m->proc_helper) {
+                r = mkdir_p(PROC_HELPER_DIR, 0755);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to create %s: %m", PROC_HELPER_DIR);
+        }
 
         m->supervisor_pid = getpid();
         m->supervisor_pidfd = pidfd_open(m->supervisor_pid, 0);
@@ -339,7 +348,9 @@ int boot_machine(const BootConfig *config) {
                 return log_error_errno(errno, "Failed to block signals: %m");
 
         log_debug("Starting.");
+        machine_log_to_journal(config->machine);
         r = machine_prepare(&m);
+        machine_log_to_journal(r < 0 ? NULL : m.name);
         if (r < 0)
                 return r;
 
@@ -353,8 +364,10 @@ int boot_machine(const BootConfig *config) {
         if (r >= 0) {
                 log_debug("User namespace ready (base %u, %s).", (unsigned) m.uid_base,
                           ownership_to_string(m.ownership));
-                r = machine_setup_cgroup(&m);
+                r = machine_setup_journal_link(&m);
         }
+        if (r >= 0)
+                r = machine_setup_cgroup(&m);
         if (r >= 0) {
                 log_debug("Cgroup ready.");
                 r = machine_setup_console(&m);
@@ -380,5 +393,7 @@ int boot_machine(const BootConfig *config) {
         machine_reap_leader(&m);
         machine_undo_host(&m);
         log_debug("Cleaned up.");
+        /* Errors are logged by now; m.name goes with m. */
+        machine_log_to_journal(NULL);
         return r < 0 ? r : m.exit_status;
 }

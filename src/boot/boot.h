@@ -38,6 +38,9 @@
  * namespace only: an empty directory on the host that anybody may walk
  * through, unlike the directories trees usually live in. */
 #define STAGING_DIR BERTH_RUNTIME_DIR "/root"
+/* Where the outer child mounts a fully visible procfs, when the host's is
+ * covered (see mount_setup_proc_is_covered()). */
+#define PROC_HELPER_DIR BERTH_RUNTIME_DIR "/proc"
 
 /* Who made the machine's cgroup, and so who removes it. */
 typedef enum CGroupMode {
@@ -54,6 +57,8 @@ typedef struct Machine {
         int root_fd; /* O_PATH of the tree, on the host */
         Id128 uuid;
         bool bind_machine_id;
+        bool proc_helper;          /* the host's /proc is covered: mount a visible one */
+        CustomMount journal_mount; /* --link-journal=host: its bind (source NULL: none) */
         ConsoleMode console;
         char *hostname;
         char *host_os_release;
@@ -112,6 +117,12 @@ int machine_setup_userns(Machine *m);
 /* cgroups.c */
 int machine_plan_cgroup(Machine *m);
 int machine_setup_cgroup(Machine *m);
+/* limits.c: the machine's v1 cgroups on a hybrid host, and its limits. */
+int machine_plan_limits(Machine *m);
+int machine_setup_limits(Machine *m);
+
+/* journal-link.c: --link-journal= */
+int machine_setup_journal_link(Machine *m);
 
 /* register.c: with systemd-machined, when there is one. */
 int machine_register(Machine *m);
@@ -133,6 +144,10 @@ _noreturn_ void inner_child(Machine *m, int sync_fd);
 
 /* stub-init.c: PID 1 for `run --as-pid2`. Returns the exit status. */
 int stub_init(pid_t main_child);
+
+/* journal.c: under a unit, our messages go to the journal with MACHINE=name
+ * (NULL: back to stderr). name must stay valid until then. */
+void machine_log_to_journal(const char *name);
 
 /* supervise.c */
 int machine_supervise(Machine *m);

@@ -188,5 +188,5 @@ int machine_setup_cgroup(Machine *m) {
         if (r < 0)
                 return log_error_errno(r, "Failed to set up the cgroups of machine '%s' in '%s%s': %m", m->name,
                                        m->unified_mount, m->cgroup);
-        return 0;
+        return machine_setup_limits(m);
 }

@@ -112,6 +112,8 @@ int machine_lock(Machine *m) {
                 return log_oom();
 
         r = machine_intend(m, UNDO_LOCK_FILE, lock_path);
+        if (r >= 0)
+                r = machine_plan_limits(m);
         if (r >= 0 && m->cgroup_mode == CGROUP_MODE_OWN) {
                 /* The whole scope is ours to remove. (In the other modes the
                  * cgroup is systemd's: see machine_setup_cgroup().) */

@@ -132,6 +132,11 @@ static _noreturn_ void outer_child(Machine *m, int sync_fd) {
         r = custom_mounts_apply(root_fd, m->config->mounts, m->config->n_mounts, m->userns_fd, m->uid_base, &what);
         if (r < 0)
                 sync_fail(sync_fd, r, "mount '%s' in the machine", what);
+        if (m->journal_mount.source) {
+                r = custom_mounts_apply(root_fd, &m->journal_mount, 1, m->userns_fd, m->uid_base, &what);
+                if (r < 0)
+                        sync_fail(sync_fd, r, "bind the journal '%s' into the machine", what);
+        }
 
         r = sync_send(sync_fd, SYNC_NOTIFY_FD, 0, notify_fd);
         if (r < 0)
@@ -146,6 +151,17 @@ static _noreturn_ void outer_child(Machine *m, int sync_fd) {
         r = cgroup_attach(m->unified_mount, payload, 0);
         if (r < 0)
                 sync_fail(sync_fd, r, "join cgroup '%s'", payload);
+        STRV_FOREACH(d, m->record.cgroups_v1) {
+                r = cgroup_v1_attach(*d, 0);
+                if (r < 0)
+                        sync_fail(sync_fd, r, "join cgroup '%s'", *d);
+        }
+
+        if (m->proc_helper) {
+                r = mount_setup_proc_helper(PROC_HELPER_DIR);
+                if (r < 0)
+                        sync_fail(sync_fd, r, "mount a procfs at %s", PROC_HELPER_DIR);
+        }
 
         join_userns(m, sync_fd);
         log_debug("Joined the user namespace.");

@@ -179,6 +179,9 @@ int machine_supervise(Machine *m) {
         r = sd_event_new(&m->event);
         if (r < 0)
                 return log_error_errno(r, "Failed to create the event loop: %m");
+        /* Under a unit with WatchdogSec= (berth@.service): WATCHDOG=1 from
+         * the loop itself, so a hung supervisor gets restarted. */
+        (void) sd_event_set_watchdog(m->event, true);
 
         /* The leader is ours (CLONE_PARENT); sd-event reaps it. */
         r = sd_event_add_child_pidfd(m->event, NULL, m->leader_pidfd, WEXITED, on_leader_exit, m);

@@ -37,6 +37,12 @@ static const char *const console_mode_table[_CONSOLE_MODE_MAX] = {
 };
 DEFINE_STRING_TABLE_LOOKUP(console_mode, ConsoleMode);
 
+static const char *const link_journal_table[_LINK_JOURNAL_MAX] = {
+        [LINK_JOURNAL_NO] = "no",       [LINK_JOURNAL_HOST] = "host",           [LINK_JOURNAL_TRY_HOST] = "try-host",
+        [LINK_JOURNAL_GUEST] = "guest", [LINK_JOURNAL_TRY_GUEST] = "try-guest", [LINK_JOURNAL_AUTO] = "auto",
+};
+DEFINE_STRING_TABLE_LOOKUP(link_journal, LinkJournal);
+
 static const char *const custom_mount_type_table[_CUSTOM_MOUNT_TYPE_MAX] = {
         [CUSTOM_MOUNT_BIND] = "bind",
         [CUSTOM_MOUNT_BIND_RO] = "bind-ro",
@@ -64,6 +70,30 @@ const char *register_mode_to_string(RegisterMode m) {
         return (size_t) m < ELEMENTSOF(table) ? table[m] : NULL;
 }
 
+static const char *const settings_mode_table[_SETTINGS_MODE_MAX] = {
+        [SETTINGS_NO] = "no",
+        [SETTINGS_YES] = "yes",
+        [SETTINGS_TRUSTED] = "trusted",
+        [SETTINGS_OVERRIDE] = "override",
+};
+
+SettingsMode settings_mode_from_string(const char *s) {
+        SettingsMode m = (SettingsMode) string_table_lookup(settings_mode_table, ELEMENTSOF(settings_mode_table), s);
+        int r;
+
+        if (m >= 0 || !s)
+                return m;
+        /* systemd-nspawn's --settings= takes any boolean word too. */
+        r = parse_boolean(s);
+        if (r < 0)
+                return _SETTINGS_MODE_INVALID;
+        return r ? SETTINGS_YES : SETTINGS_NO;
+}
+
+const char *settings_mode_to_string(SettingsMode m) {
+        return (size_t) m < ELEMENTSOF(settings_mode_table) ? settings_mode_table[m] : NULL;
+}
+
 void boot_config_init(BootConfig *c, BootMode mode) {
         *c = (BootConfig) {
                 .mode = mode,
@@ -72,6 +102,8 @@ void boot_config_init(BootConfig *c, BootMode mode) {
                 .console = _CONSOLE_MODE_INVALID, /* decided from the terminal */
                 .timeout = USEC_INFINITY,
                 .register_mode = REGISTER_AUTO,
+                .settings_mode = SETTINGS_YES,
+                .link_journal = LINK_JOURNAL_AUTO,
         };
 }
 
@@ -247,6 +279,15 @@ int boot_config_add_environment(BootConfig *c, const char *assignment) {
                 return -EINVAL;
         c->set_by |= SETTING_ENVIRONMENT;
         return strv_env_set(&c->environment, assignment);
+}
+
+int boot_config_add_property(BootConfig *c, const char *assignment) {
+        int r = resources_add(&c->resources, assignment);
+
+        if (r < 0)
+                return r;
+        c->set_by |= SETTING_PROPERTIES;
+        return 0;
 }
 
 ConsoleMode console_mode_resolve(ConsoleMode m, BootMode mode, bool stdin_tty, bool stdout_tty) {

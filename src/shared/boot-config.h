@@ -77,6 +77,19 @@ typedef enum SettingsMode {
         _SETTINGS_MODE_INVALID = -EINVAL,
 } SettingsMode;
 
+/* --link-journal=, as systemd-nspawn's: whether the machine's persistent
+ * journal, /var/log/journal/MACHINE-ID, is seen by the host's journalctl. */
+typedef enum LinkJournal {
+        LINK_JOURNAL_NO,        /* not at all */
+        LINK_JOURNAL_HOST,      /* kept on the host, bind-mounted into the machine */
+        LINK_JOURNAL_TRY_HOST,  /* the same, skipped where it can't be done */
+        LINK_JOURNAL_GUEST,     /* kept in the tree, a host symlink points at it */
+        LINK_JOURNAL_TRY_GUEST, /* the same, skipped where it can't be done */
+        LINK_JOURNAL_AUTO,      /* bind the host's directory if there is one, else nothing */
+        _LINK_JOURNAL_MAX,
+        _LINK_JOURNAL_INVALID = -EINVAL,
+} LinkJournal;
+
 typedef struct CustomMount {
         CustomMountType type;
         char *source;      /* bind: absolute host path */
@@ -108,6 +121,7 @@ typedef enum BootSetting {
         SETTING_REGISTER = 1ULL << 18,
         SETTING_SLICE = 1ULL << 19,
         SETTING_PROPERTIES = 1ULL << 20,
+        SETTING_LINK_JOURNAL = 1ULL << 21,
 } BootSetting;
 
 typedef struct BootConfig {
@@ -139,10 +153,10 @@ typedef struct BootConfig {
         bool private_network;
 
         RegisterMode register_mode;
-        bool keep_unit;    /* we run in a unit of our own: its cgroup is the machine's */
-        char *slice;       /* for the scope systemd makes (default: machine.slice) */
-        char **properties; /* NAME=VALUE resource limits, one per NAME (--property=, [Resources]) */
+        bool keep_unit; /* we run in a unit of our own: its cgroup is the machine's */
+        char *slice;    /* for the scope systemd makes (default: machine.slice) */
         SettingsMode settings_mode;
+        LinkJournal link_journal;
         Resources resources; /* --property=, [Resources]: each kind has its own "set" bit */
 
         char **parameters; /* boot: init's arguments; run: the command */
@@ -159,6 +173,7 @@ DECLARE_STRING_TABLE_LOOKUP(private_users, PrivateUsers);
 DECLARE_STRING_TABLE_LOOKUP(ownership, Ownership);
 DECLARE_STRING_TABLE_LOOKUP(console_mode, ConsoleMode);
 DECLARE_STRING_TABLE_LOOKUP(custom_mount_type, CustomMountType);
+DECLARE_STRING_TABLE_LOOKUP(link_journal, LinkJournal);
 
 /* "auto" or a boolean. */
 RegisterMode register_mode_from_string(const char *s) _pure_;
@@ -182,14 +197,10 @@ int boot_config_add_bind(BootConfig *c, const char *spec, bool read_only);
 int boot_config_add_tmpfs(BootConfig *c, const char *spec);
 /* "NAME=VALUE" */
 int boot_config_add_environment(BootConfig *c, const char *assignment);
-/* "NAME=VALUE", a resource limit in systemd's syntax, replacing an earlier
- * NAME. -EOPNOTSUPP for a NAME other than those property_value_syntax()
- * knows, -EINVAL for a VALUE that doesn't parse, -ERANGE for one out of
- * range. The value is kept as written. */
+/* "NAME=VALUE", a resource limit (resource_parse()) into c->resources,
+ * replacing an earlier NAME; sets SETTING_PROPERTIES. -EOPNOTSUPP for a NAME
+ * that is not a resource limit, -EINVAL or -ERANGE for a bad VALUE. */
 int boot_config_add_property(BootConfig *c, const char *assignment);
-/* What a property NAME takes, in words for a message ("1…10000"); NULL for
- * a NAME that is not a property. */
-const char *property_value_syntax(const char *name) _pure_;
 
 /* Resolves the console mode to use from the configured one and whether our
  * stdin and stdout are terminals. */

@@ -16,6 +16,8 @@ TEST(init_defaults) {
         ASSERT_EQ(c.set_by, 0);
         ASSERT_EQ(c.n_mounts, 0);
         ASSERT_NULL(c.environment);
+        ASSERT_EQ(c.settings_mode, SETTINGS_YES);
+        ASSERT_EQ(c.resources.set, 0);
 }
 
 /* private users */
@@ -265,6 +267,87 @@ TEST(environment) {
         ASSERT_STREQ(c.environment[2], "C=x=y z");
 }
 
+/* properties */
+
+TEST(properties) {
+        _cleanup_(boot_config_done) BootConfig c = {};
+
+        boot_config_init(&c, BOOT_MODE_BOOT);
+        ASSERT_OK(boot_config_add_property(&c, "MemoryMax=512M"));
+        ASSERT_OK(boot_config_add_property(&c, "MemoryHigh=infinity"));
+        ASSERT_OK(boot_config_add_property(&c, "CPUWeight=10000"));
+        ASSERT_OK(boot_config_add_property(&c, "CPUQuota=150%"));
+        ASSERT_OK(boot_config_add_property(&c, "TasksMax=1"));
+        ASSERT_OK(boot_config_add_property(&c, "IOWeight=1"));
+        ASSERT_TRUE(c.set_by & SETTING_PROPERTIES);
+        ASSERT_EQ(c.resources.set, (1U << _RESOURCE_KIND_MAX) - 1);
+        ASSERT_EQ(c.resources.value[RESOURCE_MEMORY_MAX], 512ULL << 20);
+        ASSERT_TRUE(c.resources.value[RESOURCE_MEMORY_HIGH] == RESOURCE_INFINITY);
+        ASSERT_EQ(c.resources.value[RESOURCE_CPU_WEIGHT], 10000);
+        ASSERT_EQ(c.resources.value[RESOURCE_CPU_QUOTA], 1500000);
+        ASSERT_EQ(c.resources.value[RESOURCE_TASKS_MAX], 1);
+        ASSERT_EQ(c.resources.value[RESOURCE_IO_WEIGHT], 1);
+
+        /* a later one of the same name replaces the earlier */
+        ASSERT_OK(boot_config_add_property(&c, "MemoryMax=2G"));
+        ASSERT_OK(boot_config_add_property(&c, "TasksMax=infinity"));
+        ASSERT_EQ(c.resources.value[RESOURCE_MEMORY_MAX], 2ULL << 30);
+        ASSERT_TRUE(c.resources.value[RESOURCE_TASKS_MAX] == RESOURCE_INFINITY);
+        ASSERT_EQ(c.resources.set, (1U << _RESOURCE_KIND_MAX) - 1);
+
+        /* a percentage of the host's memory */
+        ASSERT_OK(boot_config_add_property(&c, "MemoryMax=50%"));
+        ASSERT_TRUE(c.resources.value[RESOURCE_MEMORY_MAX] > 0);
+}
+
+TEST(properties_bad) {
+        static const struct {
+                const char *assignment;
+                int error;
+        } bad[] = {
+                { "", EINVAL },
+                { "MemoryMax", EINVAL },
+                { "Memorymax=1G", EOPNOTSUPP },
+                { "MemoryLow=1G", EOPNOTSUPP },
+                { "=1G", EOPNOTSUPP },
+                { "MemoryMax=", EINVAL },
+                { "MemoryMax=lots", EINVAL },
+                { "MemoryMax=1.5G", EINVAL },
+                { "MemoryMax=1g", EINVAL },
+                { "MemoryMax=-1", EINVAL },
+                { "MemoryMax= 1G", EINVAL },
+                { "MemoryMax=0", ERANGE },
+                { "MemoryMax=101%", ERANGE },
+                { "MemoryMax=99999999999T", ERANGE },
+                { "CPUWeight=0", ERANGE },
+                { "CPUWeight=10001", ERANGE },
+                { "CPUWeight=x", EINVAL },
+                { "IOWeight=0", ERANGE },
+                { "IOWeight=", EINVAL },
+                { "CPUQuota=0%", ERANGE },
+                { "CPUQuota=50", EINVAL },
+                { "CPUQuota=%", EINVAL },
+                { "TasksMax=0", ERANGE },
+                { "TasksMax=-5", EINVAL },
+                { "TasksMax=many", EINVAL },
+        };
+        _cleanup_(boot_config_done) BootConfig c = {};
+
+        boot_config_init(&c, BOOT_MODE_RUN);
+        ASSERT_OK(boot_config_add_property(&c, "MemoryMax=1G"));
+        c.set_by = 0;
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+                int r = boot_config_add_property(&c, bad[i].assignment);
+                if (r != -bad[i].error)
+                        tests_fail(__FILE__, __LINE__, "property \"%s\": %d, expected -%s", bad[i].assignment, r,
+                                   strerror(bad[i].error));
+        }
+        /* the config is left as it was */
+        ASSERT_EQ(c.set_by, 0);
+        ASSERT_EQ(c.resources.set, 1U << RESOURCE_MEMORY_MAX);
+        ASSERT_EQ(c.resources.value[RESOURCE_MEMORY_MAX], 1ULL << 30);
+}
+
 /* console_mode_resolve(): what each configured mode becomes, for each
  * combination of terminals on stdin and stdout. */
 TEST(console_mode_resolve) {
@@ -328,6 +411,7 @@ TEST(string_tables) {
         CHECK_TABLE(ownership, _OWNERSHIP_MAX, "auto", "map", "chown", "off");
         CHECK_TABLE(console_mode, _CONSOLE_MODE_MAX, "interactive", "read-only", "passive", "pipe", "autopipe");
         CHECK_TABLE(custom_mount_type, _CUSTOM_MOUNT_TYPE_MAX, "bind", "bind-ro", "tmpfs");
+        CHECK_TABLE(settings_mode, _SETTINGS_MODE_MAX, "no", "yes", "trusted", "override");
 }
 
 TEST(string_tables_case_sensitive) {
