@@ -184,7 +184,7 @@ int verb_start(int argc, char *argv[]) {
 
         optind = 0;
         opterr = 0;
-        while ((opt = getopt_long(argc, argv, "+:h", options, NULL)) >= 0)
+        while ((opt = getopt_long(argc, argv, ":h", options, NULL)) >= 0)
                 switch (opt) {
                 case 'h':
                         printf("berth start NAME… [--wait-ready]\n\n"
