@@ -5,7 +5,8 @@
 # privileged machine, with this build of berth and its units installed in
 # it. Inside that host: `berth enable inner && systemctl start berth@inner`
 # boots a user-namespaced machine; machinectl, systemctl -M and berth shell
-# reach it; its cgroup is berth@inner.service/payload, owned by its root; a
+# reach it; journalctl -M, -m and -u find its logs; its cgroup is
+# berth@inner.service/payload, owned by its root; a
 # reboot inside restarts the unit (exit 133); systemctl stop, berth stop,
 # berth start and berth disable do what they say; the supervisor's errors
 # reach the journal with MACHINE=; and nothing is left in the host.
@@ -62,6 +63,21 @@ check "machined knows its unit" test "$(host /bin/machinectl show inner -p Unit 
 check "systemctl -M inner is-system-running" \
         test "$(host /bin/systemctl -M inner is-system-running --wait)" = running
 check "berth shell inner -- hostname" test "$(host /usr/local/bin/berth shell inner -- /bin/hostname)" = inner
+
+# The journal: berth@.service links the machine's (--link-journal=try-guest).
+check "journalctl -M inner reads the machine's own journal" \
+        grep -qx "_HOSTNAME=inner" <<<"$(host /bin/journalctl -M inner -o export --no-pager -n 20)"
+id=$(host /usr/local/bin/berth shell inner -- /bin/cat /etc/machine-id)
+check "the host has /var/log/journal/$id, a symlink into the machine's tree" \
+        host /bin/test -L "/var/log/journal/$id"
+for ((i = 0; i < 100; i++)); do
+        host /bin/journalctl -m _HOSTNAME=inner -n 1 -o cat --no-pager | grep -q . && break
+        sleep 0.1
+done
+check "journalctl -m on the host merges the machine's entries in" \
+        grep -q . <<<"$(host /bin/journalctl -m _HOSTNAME=inner -n 1 -o cat --no-pager)"
+check "journalctl -u berth@inner has the unit's messages" \
+        grep -q . <<<"$(host /bin/journalctl -u berth@inner -o cat --no-pager)"
 
 cgroup=$(host /usr/local/bin/berth show inner -p ControlGroup --value)
 check "the machine's cgroup is the unit's: $cgroup" test "$cgroup" = /machine.slice/berth@inner.service
