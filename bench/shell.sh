@@ -24,8 +24,10 @@ work=$(mktemp -d /var/tmp/berth-bench-XXXXXX)
 pids=()
 cleanup() {
         "$BERTH" poweroff bench-shell 2>/dev/null || true
+        # dbus-daemon and machined run until told to stop.
         for p in "${pids[@]}"; do
-                wait "$p" 2>/dev/null || kill "$p" 2>/dev/null || true
+                kill "$p" 2>/dev/null || true
+                wait "$p" 2>/dev/null || true
         done
         rm -rf "$work"
 }
