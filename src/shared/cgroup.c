@@ -55,7 +55,12 @@ int cgroup_detect(const char *sys_fs_cgroup, CGroupLayout *ret_layout, char **re
         return 0;
 }
 
-int cgroup_pid_get_path(pid_t pid, char **ret) {
+static bool controllers_have(const char *list, size_t n, const char *controller);
+
+/* A line of /proc/PID/cgroup, "ID:CONTROLLER,CONTROLLER:PATH": the one of
+ * controller's v1 hierarchy, or with controller NULL the unified one
+ * ("0::PATH"). -ENOMEDIUM when there is none. */
+static int pid_cgroup_find(pid_t pid, const char *controller, char **ret) {
         _cleanup_free_ char *text = NULL;
         char path[64];
         int r;
@@ -69,16 +74,30 @@ int cgroup_pid_get_path(pid_t pid, char **ret) {
                 return r;
 
         for (char *line = text, *next; line && *line; line = next) {
+                char *c1, *c2;
+                bool match;
+
                 next = strchr(line, '\n');
                 if (next)
                         *next++ = '\0';
-                const char *p = startswith(line, "0::");
-                if (p) {
-                        *ret = strdup(p);
+                c1 = strchr(line, ':');
+                c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+                if (!c2)
+                        continue;
+                if (controller)
+                        match = controllers_have(c1 + 1, (size_t) (c2 - c1 - 1), controller);
+                else
+                        match = c1 == line + 1 && line[0] == '0' && c2 == c1 + 1;
+                if (match) {
+                        *ret = strdup(c2 + 1);
                         return *ret ? 0 : -ENOMEM;
                 }
         }
         return -ENOMEDIUM;
+}
+
+int cgroup_pid_get_path(pid_t pid, char **ret) {
+        return pid_cgroup_find(pid, NULL, ret);
 }
 
 static char *cgroup_join(const char *unified_mount, const char *path, const char *file) {
@@ -356,33 +375,7 @@ static bool controllers_have(const char *list, size_t n, const char *controller)
 }
 
 int cgroup_v1_pid_get_path(pid_t pid, const char *controller, char **ret) {
-        _cleanup_free_ char *text = NULL;
-        char path[64];
-        int r;
-
-        if (pid == 0)
-                snprintf(path, sizeof path, "/proc/self/cgroup");
-        else
-                snprintf(path, sizeof path, "/proc/%i/cgroup", pid);
-        r = read_full_file(path, &text, NULL);
-        if (r < 0)
-                return r;
-
-        /* "ID:CONTROLLER,CONTROLLER:PATH" */
-        for (char *line = text, *next; line && *line; line = next) {
-                char *c1, *c2;
-
-                next = strchr(line, '\n');
-                if (next)
-                        *next++ = '\0';
-                c1 = strchr(line, ':');
-                c2 = c1 ? strchr(c1 + 1, ':') : NULL;
-                if (c2 && controllers_have(c1 + 1, (size_t) (c2 - c1 - 1), controller)) {
-                        *ret = strdup(c2 + 1);
-                        return *ret ? 0 : -ENOMEM;
-                }
-        }
-        return -ENOMEDIUM;
+        return pid_cgroup_find(pid, controller, ret);
 }
 
 int cgroup_v1_find(const char *sys_fs_cgroup, const char *controller, pid_t pid, char **ret_dir) {

@@ -147,7 +147,8 @@ static int wait_for_job(sd_bus *bus, JobWait *w, const char *unit, char **ret_me
         return r;
 }
 
-int systemd_start_unit(sd_bus *bus, const char *unit, char **ret_message) {
+/* StartUnit or StopUnit, and wait for its job. */
+static int unit_job(sd_bus *bus, const char *method, const char *unit, char **ret_message) {
         _cleanup_(bus_error_freep) sd_bus_error error = SD_BUS_ERROR_NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         _cleanup_(sd_bus_slot_unrefp) sd_bus_slot *slot = NULL;
@@ -159,8 +160,8 @@ int systemd_start_unit(sd_bus *bus, const char *unit, char **ret_message) {
                                 on_job_removed, &w);
         if (r < 0)
                 return r;
-        r = sd_bus_call_method(bus, SYSTEMD_SERVICE, SYSTEMD_PATH, SYSTEMD_MANAGER, "StartUnit", &error, &reply, "ss",
-                               unit, "replace");
+        r = sd_bus_call_method(bus, SYSTEMD_SERVICE, SYSTEMD_PATH, SYSTEMD_MANAGER, method, &error, &reply, "ss", unit,
+                               "replace");
         if (r < 0)
                 return take_error(r, &error, ret_message);
         r = sd_bus_message_read(reply, "o", &job);
@@ -168,6 +169,10 @@ int systemd_start_unit(sd_bus *bus, const char *unit, char **ret_message) {
                 return r;
         w.job = job;
         return wait_for_job(bus, &w, unit, ret_message);
+}
+
+int systemd_start_unit(sd_bus *bus, const char *unit, char **ret_message) {
+        return unit_job(bus, "StartUnit", unit, ret_message);
 }
 
 int systemd_start_scope(sd_bus *bus, const char *scope, const char *slice, const char *description, pid_t pid,
@@ -216,26 +221,7 @@ int systemd_start_scope(sd_bus *bus, const char *scope, const char *slice, const
 }
 
 int systemd_stop_unit(sd_bus *bus, const char *unit, char **ret_message) {
-        _cleanup_(bus_error_freep) sd_bus_error error = SD_BUS_ERROR_NULL;
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        _cleanup_(sd_bus_slot_unrefp) sd_bus_slot *slot = NULL;
-        JobWait w = {};
-        const char *job;
-        int r;
-
-        r = sd_bus_match_signal(bus, &slot, SYSTEMD_SERVICE, SYSTEMD_PATH, SYSTEMD_MANAGER, "JobRemoved",
-                                on_job_removed, &w);
-        if (r < 0)
-                return r;
-        r = sd_bus_call_method(bus, SYSTEMD_SERVICE, SYSTEMD_PATH, SYSTEMD_MANAGER, "StopUnit", &error, &reply, "ss",
-                               unit, "replace");
-        if (r < 0)
-                return take_error(r, &error, ret_message);
-        r = sd_bus_message_read(reply, "o", &job);
-        if (r < 0)
-                return r;
-        w.job = job;
-        return wait_for_job(bus, &w, unit, ret_message);
+        return unit_job(bus, "StopUnit", unit, ret_message);
 }
 
 int systemd_set_unit_properties(sd_bus *bus, const char *unit, const char *const *names, const uint64_t *values,
