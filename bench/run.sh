@@ -14,6 +14,9 @@
 #             orderly shutdown on SIGTERM: `berth boot` vs `systemd-nspawn -b -U`
 #   ephemeral `berth run -x` (overlay) vs `berth run` on the same 200 MB tree
 #   memory    the supervisor's VmRSS (and PSS) with a booted machine
+#   floors    /bin/true, and util-linux's `unshare -Urmpf --mount-proc
+#             /bin/true` (a user, mount and PID namespace and a /proc: less
+#             than a machine needs), to tell berth's cost from the kernel's
 #
 # systemd-nspawn runs with --keep-unit --register=no: this host has no
 # system bus, and without them nspawn can't run at all. That spares nspawn
@@ -64,8 +67,12 @@ echo
 hyperfine -N -w 3 -r "$runs" --export-json "$json" \
         -n berth-run "$BERTH run -q -D $tree /bin/true" \
         -n nspawn-run "systemd-nspawn -q -U --keep-unit --register=no -D $tree /bin/true" \
-        -n berth-run-ephemeral "$BERTH run -q -x -D $tree /bin/true" >/dev/null
+        -n berth-run-ephemeral "$BERTH run -q -x -D $tree /bin/true" \
+        -n floor-true "/bin/true" \
+        -n floor-unshare "unshare -Urmpf --mount-proc /bin/true" >/dev/null
 run_b=$(mean berth-run)
+floor_true=$(mean floor-true)
+floor_unshare=$(mean floor-unshare)
 run_n=$(mean nspawn-run)
 run_x=$(mean berth-run-ephemeral)
 
@@ -82,6 +89,8 @@ read -r rss_n anon_n pss_n < <(python3 "$src/bench/rss.py" systemd-nspawn -q -U 
 
 printf '%-34s %12s %12s %8s   %s\n' "" berth nspawn ratio target
 printf '%-34s %10s ms %9s ms %8s   %s\n' "run /bin/true" "$(ms "$run_b")" "$(ms "$run_n")" "$(ratio "$run_b" "$run_n")" "<= 10 ms and <= 0.15"
+printf '%-34s %10s ms %12s %8s   %s\n' "  floor: /bin/true" "$(ms "$floor_true")" "-" "-" "exec of a dynamic program"
+printf '%-34s %10s ms %12s %8s   %s\n' "  floor: unshare -Urmpf" "$(ms "$floor_unshare")" "-" "-" "--mount-proc: user+mount+PID ns, /proc"
 printf '%-34s %10s ms %9s ms %8s   %s\n' "boot to multi-user + poweroff" "$(ms "$boot_b")" "$(ms "$boot_n")" "$(ratio "$boot_b" "$boot_n")" "<= 0.90"
 printf '%-34s %10s ms %12s %8s   %s\n' "run -x (ephemeral) vs run" "$(ms "$run_x")" "-" "$(ratio "$run_x" "$run_b")" "<= 1.10 (vs berth run)"
 printf '%-34s %10s kB %9s kB %8s   %s\n' "supervisor VmRSS, machine booted" "$rss_b" "$rss_n" "$(ratio "$rss_b" "$rss_n")" "<= 2048 kB"
