@@ -9,11 +9,14 @@ BUILD_PACKAGES=(
 )
 # To make Debian trees to boot (tests/fixtures/debian-tree.sh).
 TREE_PACKAGES=(mmdebstrap ca-certificates)
-# To run the test suites: nsenter, flock, losetup (util-linux), ip
-# (iproute2), getfattr (attr), tmux for the console tests, python3 for
-# helpers, and the linters.
+# To run the test suites: nsenter, flock (util-linux), losetup (mount), ip
+# (iproute2), getfattr (attr), tmux for the console tests, strace for
+# shell.sh, python3 for helpers; the real systemd-machined and machinectl
+# (systemd-container), journalctl, busctl, systemctl, systemd-run (systemd)
+# and dbus-daemon for a private system bus; and the linters.
 TEST_PACKAGES=(
-        util-linux iproute2 procps attr tmux python3 findutils
+        util-linux mount iproute2 procps attr tmux python3 findutils strace
+        systemd systemd-container dbus-daemon
         groff-base shellcheck clang-format zsh
 )
 
