@@ -13,6 +13,9 @@ set -euo pipefail
 runs=${1:-30}
 src=$(cd "$(dirname "$0")/.." && pwd)
 [[ $(id -u) == 0 ]] || { echo "bench/shell.sh: run me as root" >&2; exit 1; }
+# shellcheck source=tools/deps.sh
+. "$src/tools/deps.sh"
+install_packages hyperfine bc python3 systemd-container dbus-daemon util-linux
 if [[ -z ${BERTH:-} ]]; then
         build=/var/cache/berth-build-bench
         [[ -d $build ]] || meson setup "$build" "$src" -Dbuildtype=release >/dev/null
