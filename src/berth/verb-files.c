@@ -39,6 +39,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "chase.h"
 #include "copy.h"
@@ -49,6 +50,7 @@
 #include "mount-util.h"
 #include "path-util.h"
 #include "process-util.h"
+#include "progress.h"
 #include "running.h"
 #include "string-util.h"
 #include "verbs.h"
@@ -304,6 +306,19 @@ static void copy_report(ChildReport *rep, const FilesArgs *a, int error, const c
         }
 }
 
+/* On a terminal, the copy shows its progress on stderr. */
+static void copy_written(uint64_t bytes, void *userdata) {
+        progress_add(userdata, bytes);
+}
+
+static uint64_t copy_size(int dir_fd, const char *name) {
+        uint64_t total = UINT64_MAX;
+
+        if (isatty(STDERR_FILENO))
+                (void) copy_tree_size_at(dir_fd, name, &total);
+        return total;
+}
+
 static _noreturn_ void copy_fail(int sock, const FilesArgs *a, int error, const char *where) {
         static ChildReport rep;
 
@@ -314,9 +329,11 @@ static _noreturn_ void copy_fail(int sock, const FilesArgs *a, int error, const 
 
 /* The copy-to child: creates in the machine what the parent sends. */
 static _noreturn_ void run_copy_to_child(const FilesArgs *a, const MachineRecord *m, int leader, const char *cgroup,
-                                         const SplitPath *dst, int sock) {
+                                         const SplitPath *dst, uint64_t total, int sock) {
         _cleanup_close_ int root = -EBADF, parent = -EBADF;
         _cleanup_free_ char *failed_at = NULL;
+        Progress progress;
+        CopyProgress cp = { copy_written, &progress };
         int r;
 
         child_enter(m, leader, CLONE_NEWUSER | CLONE_NEWNS, cgroup, sock, NULL, 0);
@@ -336,7 +353,9 @@ static _noreturn_ void run_copy_to_child(const FilesArgs *a, const MachineRecord
         if (r < 0)
                 child_fail(sock, r, true, "Failed to open directory '%s' in machine '%s'", dst->dir, m->name);
 
-        r = copy_tree_receive(sock, parent, dst->last, a->force ? COPY_REPLACE : 0, &failed_at);
+        progress_init(&progress, STDERR_FILENO, total);
+        r = copy_tree_receive(sock, parent, dst->last, a->force ? COPY_REPLACE : 0, &cp, &failed_at);
+        progress_end(&progress, r >= 0, "Copied");
         if (r == -ECONNABORTED)
                 child_fail(sock, r, true, "The copy was aborted"); /* the parent says why */
         if (r < 0)
@@ -352,6 +371,7 @@ static int copy_to(const FilesArgs *a) {
         _cleanup_free_ char *cgroup = NULL, *failed_at = NULL;
         ChildReport rep;
         struct stat st;
+        uint64_t total;
         pid_t pid;
         int r;
 
@@ -370,6 +390,7 @@ static int copy_to(const FilesArgs *a) {
                 return log_error_errno(errno, "Failed to open directory '%s': %m", src.dir);
         if (fstatat(src_fd, src.last, &st, AT_SYMLINK_NOFOLLOW) < 0)
                 return log_error_errno(errno, "Failed to copy '%s': %m", a->src);
+        total = copy_size(src_fd, src.last);
 
         if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0)
                 return log_error_errno(errno, "Failed to create a socket pair: %m");
@@ -378,7 +399,7 @@ static int copy_to(const FilesArgs *a) {
                 return log_error_errno(errno, "Failed to fork: %m");
         if (pid == 0) {
                 pair[0] = safe_close(pair[0]);
-                run_copy_to_child(a, &m, leader, cgroup, &dst, pair[1]);
+                run_copy_to_child(a, &m, leader, cgroup, &dst, total, pair[1]);
         }
         pair[1] = safe_close(pair[1]);
 
@@ -401,6 +422,8 @@ static _noreturn_ void run_copy_from_child(const FilesArgs *a, const MachineReco
                                            const SplitPath *src, const SplitPath *dst, int dst_fd, int sock) {
         _cleanup_close_ int root = -EBADF, parent = -EBADF;
         _cleanup_free_ char *failed_at = NULL;
+        Progress progress;
+        CopyProgress cp = { copy_written, &progress };
         int r;
 
         child_enter(m, leader, CLONE_NEWNS, cgroup, sock, &dst_fd, 1);
@@ -421,7 +444,9 @@ static _noreturn_ void run_copy_from_child(const FilesArgs *a, const MachineReco
         if (r < 0)
                 child_fail(sock, r, true, "Failed to open directory '%s' in machine '%s'", src->dir, m->name);
 
-        r = copy_tree_at(parent, src->last, dst_fd, dst->last, a->force ? COPY_REPLACE : 0, &failed_at);
+        progress_init(&progress, STDERR_FILENO, copy_size(parent, src->last));
+        r = copy_tree_at(parent, src->last, dst_fd, dst->last, a->force ? COPY_REPLACE : 0, &cp, &failed_at);
+        progress_end(&progress, r >= 0, "Copied");
         if (r < 0)
                 copy_fail(sock, a, r, failed_at);
         _exit(EXIT_SUCCESS);
@@ -617,7 +642,8 @@ int verb_copy_to(int argc, char *argv[]) {
                              "Copy a file or directory tree from the host into a running machine.\n"
                              "SRC is a host path, DST an absolute path in the machine (default: SRC)\n"
                              "that names the copy itself. What is created belongs to the machine's root;\n"
-                             "modes, times and symlinks are kept, symlinks are never followed.\n\n"
+                             "modes, times and symlinks are kept, symlinks are never followed.\n"
+                             "On a terminal, progress is shown on stderr.\n\n"
                              "  --force    Replace DST if it exists (a directory is merged into)\n"
                              "  -h --help  Show this help\n",
                              &a, &help);
@@ -636,7 +662,8 @@ int verb_copy_from(int argc, char *argv[]) {
                              "Copy a file or directory tree from a running machine to the host.\n"
                              "SRC is an absolute path in the machine, DST a host path (default: SRC)\n"
                              "that names the copy itself. What is created belongs to the caller;\n"
-                             "modes, times and symlinks are kept, symlinks are never followed.\n\n"
+                             "modes, times and symlinks are kept, symlinks are never followed.\n"
+                             "On a terminal, progress is shown on stderr.\n\n"
                              "  --force    Replace DST if it exists (a directory is merged into)\n"
                              "  -h --help  Show this help\n",
                              &a, &help);

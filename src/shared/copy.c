@@ -89,7 +89,8 @@ typedef struct WriterLevel {
 
 typedef struct Writer {
         CopyFlags flags;
-        int dst_dir_fd; /* not ours */
+        const CopyProgress *progress; /* NULL: nobody is told */
+        int dst_dir_fd;               /* not ours */
         const char *dst_name;
         WriterLevel *levels; /* the directories being filled, COPY_DEPTH_MAX */
         unsigned depth;
@@ -97,8 +98,8 @@ typedef struct Writer {
         Where where;
 } Writer;
 
-static int writer_init(Writer *w, int dst_dir_fd, const char *dst_name, CopyFlags flags) {
-        *w = (Writer) { .flags = flags, .dst_dir_fd = dst_dir_fd, .dst_name = dst_name };
+static int writer_init(Writer *w, int dst_dir_fd, const char *dst_name, CopyFlags flags, const CopyProgress *progress) {
+        *w = (Writer) { .flags = flags, .progress = progress, .dst_dir_fd = dst_dir_fd, .dst_name = dst_name };
         if (!name_is_valid(dst_name))
                 return -EINVAL;
         w->levels = calloc(COPY_DEPTH_MAX, sizeof(WriterLevel));
@@ -122,12 +123,19 @@ static int temp_name(char buf[static 32]) {
         return 0;
 }
 
-static int copy_bytes(int from, int to) {
+static void tell_written(const CopyProgress *progress, size_t n) {
+        if (progress && n > 0)
+                progress->written(n, progress->userdata);
+}
+
+static int copy_bytes(int from, int to, const CopyProgress *progress) {
+        /* Smaller steps when somebody shows the progress. */
+        size_t step = progress ? 8U << 20 : 1U << 30;
         _cleanup_free_ char *buf = NULL;
         bool first = true;
 
         for (;;) {
-                ssize_t n = copy_file_range(from, NULL, to, NULL, 1U << 30, 0);
+                ssize_t n = copy_file_range(from, NULL, to, NULL, step, 0);
                 if (n < 0) {
                         if (errno != EXDEV && errno != EINVAL && errno != EOPNOTSUPP && errno != ENOSYS &&
                             errno != EBADF)
@@ -140,6 +148,7 @@ static int copy_bytes(int from, int to) {
                 if (n == 0)
                         break;
                 first = false;
+                tell_written(progress, (size_t) n);
         }
 
         buf = malloc(128 * 1024);
@@ -157,11 +166,12 @@ static int copy_bytes(int from, int to) {
                 int r = loop_write(to, buf, (size_t) n);
                 if (r < 0)
                         return r;
+                tell_written(progress, (size_t) n);
         }
 }
 
-static int fill_file(int fd, const CopyEntry *e) {
-        int r = copy_bytes(e->fd, fd);
+static int fill_file(int fd, const CopyEntry *e, const CopyProgress *progress) {
+        int r = copy_bytes(e->fd, fd, progress);
 
         if (r < 0)
                 return r;
@@ -175,7 +185,7 @@ static int fill_file(int fd, const CopyEntry *e) {
 /* Creates a file or symlink under a temporary name in parent and renames it
  * over name: whoever looks at name sees the old entry or the new complete
  * one. rename() replaces a symlink itself, never what it points at. */
-static int write_replacing(int parent, const char *name, const CopyEntry *e) {
+static int write_replacing(int parent, const char *name, const CopyEntry *e, const CopyProgress *progress) {
         char tmp[32];
         _cleanup_close_ int fd = -EBADF;
         int r;
@@ -196,7 +206,7 @@ static int write_replacing(int parent, const char *name, const CopyEntry *e) {
                 return r;
 
         if (e->op == COPY_OP_FILE)
-                r = fill_file(fd, e);
+                r = fill_file(fd, e, progress);
         else if (utimensat(parent, tmp, e->times, AT_SYMLINK_NOFOLLOW) < 0 && errno != EOPNOTSUPP)
                 r = -errno;
         if (r >= 0)
@@ -210,7 +220,7 @@ static int write_file_or_symlink(Writer *w, int parent, const char *name, const 
         _cleanup_close_ int fd = -EBADF;
 
         if (w->flags & COPY_REPLACE)
-                return write_replacing(parent, name, e);
+                return write_replacing(parent, name, e, w->progress);
 
         /* O_EXCL and symlinkat() fail on anything in the way, a symlink
          * included (never followed). */
@@ -224,7 +234,7 @@ static int write_file_or_symlink(Writer *w, int parent, const char *name, const 
         fd = openat(parent, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC, 0600);
         if (fd < 0)
                 return -errno;
-        return fill_file(fd, e);
+        return fill_file(fd, e, w->progress);
 }
 
 /* Creates (or with COPY_REPLACE, merges into) directory name in parent, and
@@ -441,17 +451,39 @@ static int walk(int src_dir_fd, const char *src_name, copy_put_t put, void *user
 }
 
 int copy_tree_at(int src_dir_fd, const char *src_name, int dst_dir_fd, const char *dst_name, CopyFlags flags,
-                 char **failed_at) {
+                 const CopyProgress *progress, char **failed_at) {
         Writer w;
         int r;
 
-        r = writer_init(&w, dst_dir_fd, dst_name, flags);
+        r = writer_init(&w, dst_dir_fd, dst_name, flags, progress);
         if (r >= 0)
                 r = walk(src_dir_fd, src_name, writer_put, &w, failed_at);
         else if (failed_at)
                 *failed_at = NULL;
         writer_done(&w);
         return r;
+}
+
+static int size_put(void *userdata, const CopyEntry *e) {
+        uint64_t *total = userdata;
+        struct stat st;
+
+        if (e->op != COPY_OP_FILE)
+                return 0;
+        if (fstat(e->fd, &st) < 0)
+                return -errno;
+        *total += (uint64_t) st.st_size;
+        return 0;
+}
+
+int copy_tree_size_at(int src_dir_fd, const char *src_name, uint64_t *ret) {
+        uint64_t total = 0;
+        int r = walk(src_dir_fd, src_name, size_put, &total, NULL);
+
+        if (r < 0)
+                return r;
+        *ret = total;
+        return 0;
 }
 
 /* ---- Across a socket -------------------------------------------------- */
@@ -557,13 +589,14 @@ static int receive_one(int sock, Writer *w, char *buf, bool *ret_done) {
         return writer_put(w, &e);
 }
 
-int copy_tree_receive(int sock, int dst_dir_fd, const char *dst_name, CopyFlags flags, char **failed_at) {
+int copy_tree_receive(int sock, int dst_dir_fd, const char *dst_name, CopyFlags flags, const CopyProgress *progress,
+                      char **failed_at) {
         _cleanup_free_ char *buf = malloc(COPY_WIRE_MAX);
         bool done = false;
         Writer w;
         int r;
 
-        r = writer_init(&w, dst_dir_fd, dst_name, flags);
+        r = writer_init(&w, dst_dir_fd, dst_name, flags, progress);
         if (r >= 0 && !buf)
                 r = -ENOMEM;
         while (r >= 0 && !done)

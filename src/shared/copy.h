@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include <stdint.h>
+
 #include "macro.h"
 
 /* Copying a tree (a regular file, a symlink, or a directory with everything
@@ -40,10 +42,21 @@ typedef enum CopyFlags {
         COPY_REPLACE = 1 << 0,
 } CopyFlags;
 
+/* Who is told, as file contents are written, how many bytes more are: a
+ * progress display (src/shared/progress.h). */
+typedef struct CopyProgress {
+        void (*written)(uint64_t bytes, void *userdata);
+        void *userdata;
+} CopyProgress;
+
 /* Copies src_name in src_dir_fd to dst_name in dst_dir_fd. Both names are
- * single components. */
+ * single components. progress may be NULL. */
 int copy_tree_at(int src_dir_fd, const char *src_name, int dst_dir_fd, const char *dst_name, CopyFlags flags,
-                 char **failed_at);
+                 const CopyProgress *progress, char **failed_at);
+
+/* What copying src_name would write: the sizes of its regular files, found
+ * the same careful way. */
+int copy_tree_size_at(int src_dir_fd, const char *src_name, uint64_t *ret);
 
 /* The same copy split between two processes with different credentials,
  * connected by a SOCK_SEQPACKET socket: copy_tree_send() reads the source
@@ -53,4 +66,5 @@ int copy_tree_at(int src_dir_fd, const char *src_name, int dst_dir_fd, const cha
  * When one side fails, the other sees the socket fail (-EPIPE) or close
  * (-ECONNABORTED); each returns its own error. */
 int copy_tree_send(int sock, int src_dir_fd, const char *src_name, char **failed_at);
-int copy_tree_receive(int sock, int dst_dir_fd, const char *dst_name, CopyFlags flags, char **failed_at);
+int copy_tree_receive(int sock, int dst_dir_fd, const char *dst_name, CopyFlags flags, const CopyProgress *progress,
+                      char **failed_at);

@@ -3,7 +3,8 @@
 # berth copy-to, copy-from, bind on a running machine: contents, modes,
 # times and ownership on both sides; symlinks in the machine (to "/",
 # "../../..", host paths) never make berth read or write host files;
-# --force; bind's --read-only and --mkdir, and no mount left on the host.
+# --force; progress only on a terminal; bind's --read-only and --mkdir, and
+# no mount left on the host.
 . "$(dirname "$0")/lib.sh"
 
 M=fl-files
@@ -202,6 +203,45 @@ mkfifo "$src/fifo"
 inside sh -c 'mkdir /root/esc && mkfifo "/root/esc/$(printf "bad\nname")"'
 expect 1 "Cannot copy '/root/esc/bad\\\\x0aname' in machine '$M': only regular" copy-from "$M" /root/esc "$WORK/esc"
 expect 1 "Cannot copy '$src/fifo': only regular files" copy-to "$M" "$src/fifo" /root/fifo2
+
+# --- progress: on a terminal only ---------------------------------------------
+
+dd if=/dev/urandom of="$src/big" bs=1M count=64 status=none
+err=$("$BERTH" copy-to "$M" "$src/big" /root/big 2>&1 </dev/null >/dev/null)
+check "without a terminal, copy-to says nothing: '$err'" test -z "$err"
+err=$("$BERTH" copy-from "$M" /root/big "$WORK/big-back" 2>&1 </dev/null >/dev/null)
+check "… and neither does copy-from: '$err'" test -z "$err"
+check "… and the 64 MB came back whole" cmp -s "$src/big" "$WORK/big-back"
+command -v tmux >/dev/null || fail "tmux is missing"
+sock=berth-files-$$
+on_exit "tmux -L $sock kill-server 2>/dev/null"
+# on_tty NAME CMD: runs CMD on a terminal (tmux), waits for it to end;
+# what the terminal shows is in $WORK/NAME.screen.
+on_tty() {
+        local name=$1 i
+        shift
+        tmux -L "$sock" new-session -d -s "$name" -x 120 -y 20 "$*; echo DONE=\$?; sleep 600"
+        for ((i = 0; i < 300; i++)); do
+                tmux -L "$sock" capture-pane -p -t "$name" >"$WORK/$name.screen"
+                grep -q '^DONE=' "$WORK/$name.screen" && break
+                sleep 0.1
+        done
+        tmux -L "$sock" kill-session -t "$name"
+}
+on_tty to "$BERTH copy-to --force $M $src/big /root/big"
+check "on a terminal, copy-to ends with what it copied: $(grep Copied "$WORK/to.screen")" \
+        grep -qE '^Copied 64\.0M in [0-9.]+[a-z]+ \([0-9.]+[KMG]?/s\)\.$' "$WORK/to.screen"
+check "… and succeeds" grep -qx 'DONE=0' "$WORK/to.screen"
+on_tty from "$BERTH copy-from --force $M /root/big $WORK/big-back"
+check "… so does copy-from: $(grep Copied "$WORK/from.screen")" \
+        grep -qE '^Copied 64\.0M in ' "$WORK/from.screen"
+check "… and the copy is whole" cmp -s "$src/big" "$WORK/big-back"
+on_tty fail "$BERTH copy-to $M $src/big /root/big"
+check "a failed copy on a terminal shows the error and no progress: $(grep berth: "$WORK/fail.screen")" \
+        grep -q "^berth: .*already exists" "$WORK/fail.screen"
+check "… and no 'Copied'" not grep -q Copied "$WORK/fail.screen"
+inside rm -f /root/big
+rm -f "$src/big" "$WORK/big-back"
 
 # --- bind -------------------------------------------------------------------
 

@@ -2,6 +2,8 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <pty.h>
 #include <math.h>
 #include <sched.h>
 #include <sys/prctl.h>
@@ -16,6 +18,7 @@
 #include "parse-util.h"
 #include "path-util.h"
 #include "process-util.h"
+#include "progress.h"
 #include "string-util.h"
 #include "strv.h"
 #include "tests.h"
@@ -72,6 +75,64 @@ TEST(format_bytes) {
         ASSERT_STREQ(format_bytes(buf, sizeof buf, UINT64_C(64) << 20), "64.0M");
         ASSERT_STREQ(format_bytes(buf, sizeof buf, (UINT64_C(1) << 30) * 3 / 2), "1.5G");
         ASSERT_STREQ(format_bytes(buf, sizeof buf, UINT64_MAX), "15.9E");
+}
+
+/* What a progress line wrote on the terminal (master side), as text: all
+ * that arrives until the terminal is quiet for 100ms. */
+static void read_terminal(int master, char *buf, size_t size) {
+        size_t have = 0;
+
+        for (;;) {
+                struct pollfd pfd = { .fd = master, .events = POLLIN };
+                ssize_t n;
+
+                if (poll(&pfd, 1, have == 0 ? 5000 : 100) <= 0)
+                        break;
+                n = read(master, buf + have, size - 1 - have);
+                if (n <= 0)
+                        break;
+                have += (size_t) n;
+        }
+        ASSERT_TRUE(have > 0);
+        buf[have] = '\0';
+}
+
+TEST(progress) {
+        _cleanup_close_ int master = -EBADF, slave = -EBADF;
+        _cleanup_close_pair_ int pipe_fd[2] = { -EBADF, -EBADF };
+        char buf[256];
+        Progress p;
+
+        /* Not a terminal: nothing at all, but it still counts. */
+        ASSERT_OK(pipe2(pipe_fd, O_CLOEXEC | O_NONBLOCK));
+        progress_init(&p, pipe_fd[1], 100);
+        progress_add(&p, 40);
+        progress_end(&p, true, "Copied");
+        ASSERT_EQ(p.done, 40);
+        ASSERT_TRUE(read(pipe_fd[0], buf, sizeof buf) < 0 && errno == EAGAIN);
+
+        /* A terminal: a line redrawn in place, then the summary. */
+        ASSERT_OK(openpty(&master, &slave, NULL, NULL, NULL));
+        progress_init(&p, slave, 100);
+        progress_add(&p, 50); /* the first one draws */
+        read_terminal(master, buf, sizeof buf);
+        ASSERT_TRUE(startswith(buf, "\r\033[K50B of 100B (50%), "));
+        ASSERT_TRUE(strstr(buf, "/s, ") && endswith(buf, " left"));
+        progress_add(&p, 10); /* too soon after: not drawn */
+        ASSERT_EQ(p.done, 60);
+        progress_end(&p, true, "Copied");
+        read_terminal(master, buf, sizeof buf);
+        ASSERT_TRUE(startswith(buf, "\r\033[KCopied 60B in "));
+
+        /* Unknown total: no percentage; a failure leaves a clean line. */
+        progress_init(&p, slave, UINT64_MAX);
+        progress_add(&p, 2048);
+        read_terminal(master, buf, sizeof buf);
+        ASSERT_TRUE(startswith(buf, "\r\033[K2.0K, "));
+        ASSERT_NULL(strstr(buf, "%"));
+        progress_end(&p, false, "Copied");
+        read_terminal(master, buf, sizeof buf);
+        ASSERT_STREQ(buf, "\r\033[K");
 }
 
 TEST(string_is_safe) {

@@ -226,7 +226,7 @@ TEST(copy_tree) {
         setup_tree();
         src = open_dir("src");
         dst = make_dst();
-        ASSERT_OK(copy_tree_at(src, "tree", dst, "copy", 0, &failed_at));
+        ASSERT_OK(copy_tree_at(src, "tree", dst, "copy", 0, NULL, &failed_at));
         ASSERT_NULL(failed_at);
         first_copy = true;
         assert_tree_copied(dst, "copy");
@@ -242,18 +242,18 @@ TEST(copy_single_file_and_link) {
         src = open_dir("src");
         tree = open_dir("src/tree");
         dst = make_dst();
-        ASSERT_OK(copy_tree_at(tree, "private", dst, "p", 0, NULL));
+        ASSERT_OK(copy_tree_at(tree, "private", dst, "p", 0, NULL, NULL));
         assert_file(dst, "p", "secret", 0600);
 
         /* A symlink at the top is copied as a link too, never followed. */
-        ASSERT_OK(copy_tree_at(tree, "canary-dir", dst, "cd", 0, NULL));
+        ASSERT_OK(copy_tree_at(tree, "canary-dir", dst, "cd", 0, NULL, NULL));
         {
                 _cleanup_free_ char *canary_dir = tests_path("canary-dir");
                 assert_link(dst, "cd", canary_dir);
         }
-        ASSERT_OK(copy_tree_at(tree, "up", dst, "up", 0, NULL));
+        ASSERT_OK(copy_tree_at(tree, "up", dst, "up", 0, NULL, NULL));
         assert_link(dst, "up", "../../..");
-        ASSERT_OK(copy_tree_at(tree, "canary", dst, "c", 0, NULL));
+        ASSERT_OK(copy_tree_at(tree, "canary", dst, "c", 0, NULL, NULL));
         {
                 _cleanup_free_ char *canary = tests_path("canary");
                 assert_link(dst, "c", canary);
@@ -277,14 +277,14 @@ TEST(existing_destination_without_replace) {
         ASSERT_TRUE(utimensat(dst, "to-canary", old_times, AT_SYMLINK_NOFOLLOW) >= 0);
         ASSERT_TRUE(symlinkat(canary_dir, dst, "to-canary-dir") >= 0);
 
-        ASSERT_ERROR(copy_tree_at(tree, "file", dst, "f", 0, &failed_at), EEXIST);
+        ASSERT_ERROR(copy_tree_at(tree, "file", dst, "f", 0, NULL, &failed_at), EEXIST);
         ASSERT_STREQ(failed_at, "");
         free(failed_at);
-        ASSERT_ERROR(copy_tree_at(tree, "file", dst, "d", 0, NULL), EEXIST);
-        ASSERT_ERROR(copy_tree_at(src, "tree", dst, "d", 0, NULL), EEXIST);
-        ASSERT_ERROR(copy_tree_at(tree, "file", dst, "to-canary", 0, NULL), EEXIST);
-        ASSERT_ERROR(copy_tree_at(src, "tree", dst, "to-canary-dir", 0, NULL), EEXIST);
-        ASSERT_ERROR(copy_tree_at(tree, "abs", dst, "to-canary", 0, NULL), EEXIST);
+        ASSERT_ERROR(copy_tree_at(tree, "file", dst, "d", 0, NULL, NULL), EEXIST);
+        ASSERT_ERROR(copy_tree_at(src, "tree", dst, "d", 0, NULL, NULL), EEXIST);
+        ASSERT_ERROR(copy_tree_at(tree, "file", dst, "to-canary", 0, NULL, NULL), EEXIST);
+        ASSERT_ERROR(copy_tree_at(src, "tree", dst, "to-canary-dir", 0, NULL, NULL), EEXIST);
+        ASSERT_ERROR(copy_tree_at(tree, "abs", dst, "to-canary", 0, NULL, NULL), EEXIST);
 
         assert_file(dst, "f", "old", 0644);
         assert_link(dst, "to-canary", canary);
@@ -307,19 +307,19 @@ TEST(replace) {
         write_at(dst, "not-a-dir", "x", 0644);
 
         /* a file over a file */
-        ASSERT_OK(copy_tree_at(tree, "file", dst, "f", COPY_REPLACE, NULL));
+        ASSERT_OK(copy_tree_at(tree, "file", dst, "f", COPY_REPLACE, NULL, NULL));
         assert_file(dst, "f", "hello", 0644);
         /* a file over a symlink replaces the link, not what it points at */
-        ASSERT_OK(copy_tree_at(tree, "file", dst, "to-canary", COPY_REPLACE, NULL));
+        ASSERT_OK(copy_tree_at(tree, "file", dst, "to-canary", COPY_REPLACE, NULL, NULL));
         assert_file(dst, "to-canary", "hello", 0644);
         /* a directory over a symlink to a directory: a directory of its own */
-        ASSERT_OK(copy_tree_at(src, "tree", dst, "to-canary-dir", COPY_REPLACE, NULL));
+        ASSERT_OK(copy_tree_at(src, "tree", dst, "to-canary-dir", COPY_REPLACE, NULL, NULL));
         assert_tree_copied(dst, "to-canary-dir");
         /* a directory over a file */
-        ASSERT_OK(copy_tree_at(src, "tree", dst, "not-a-dir", COPY_REPLACE, NULL));
+        ASSERT_OK(copy_tree_at(src, "tree", dst, "not-a-dir", COPY_REPLACE, NULL, NULL));
         assert_tree_copied(dst, "not-a-dir");
         /* a file over a directory: refused, the directory stays */
-        ASSERT_ERROR(copy_tree_at(tree, "file", dst, "full", COPY_REPLACE, NULL), EISDIR);
+        ASSERT_ERROR(copy_tree_at(tree, "file", dst, "full", COPY_REPLACE, NULL, NULL), EISDIR);
         {
                 struct stat st;
                 ASSERT_TRUE(fstatat(dst, "full", &st, AT_SYMLINK_NOFOLLOW) >= 0 && S_ISDIR(st.st_mode));
@@ -331,14 +331,14 @@ TEST(replace) {
         write_at(merged, "kept", "kept", 0644);
         write_at(merged, "file", "old", 0600);
         ASSERT_TRUE(symlinkat(canary_dir, merged, "sub") >= 0);
-        ASSERT_OK(copy_tree_at(src, "tree", dst, "full", COPY_REPLACE, NULL));
+        ASSERT_OK(copy_tree_at(src, "tree", dst, "full", COPY_REPLACE, NULL, NULL));
         assert_file(merged, "kept", "kept", 0644);
         assert_file(merged, "file", "hello", 0644);
         assert_dir_mode(merged, "sub/deep", 0555);
         assert_link(merged, "canary-dir", canary_dir);
         /* and again, over itself (without "kept", to compare the trees) */
         ASSERT_TRUE(unlinkat(merged, "kept", 0) >= 0);
-        ASSERT_OK(copy_tree_at(src, "tree", dst, "full", COPY_REPLACE, NULL));
+        ASSERT_OK(copy_tree_at(src, "tree", dst, "full", COPY_REPLACE, NULL, NULL));
         assert_tree_copied(dst, "full");
 
         assert_canaries_untouched();
@@ -361,9 +361,9 @@ TEST(no_descent_through_symlinks_in_destination) {
         ASSERT_TRUE(symlinkat(canary_dir, copy, "sub") >= 0);
         ASSERT_TRUE(symlinkat("../../canary", copy, "file") >= 0);
 
-        ASSERT_ERROR(copy_tree_at(src, "tree", dst, "copy", 0, NULL), EEXIST);
+        ASSERT_ERROR(copy_tree_at(src, "tree", dst, "copy", 0, NULL, NULL), EEXIST);
         assert_canaries_untouched();
-        ASSERT_OK(copy_tree_at(src, "tree", dst, "copy", COPY_REPLACE, NULL));
+        ASSERT_OK(copy_tree_at(src, "tree", dst, "copy", COPY_REPLACE, NULL, NULL));
         assert_tree_copied(dst, "copy");
         assert_canaries_untouched();
         cleanup_tree();
@@ -378,10 +378,10 @@ TEST(refuses_special_files) {
         sub = open_dir("src/tree/sub");
         dst = make_dst();
         ASSERT_TRUE(mkfifoat(sub, "fifo", 0644) >= 0);
-        ASSERT_ERROR(copy_tree_at(src, "tree", dst, "copy", 0, &failed_at), EOPNOTSUPP);
+        ASSERT_ERROR(copy_tree_at(src, "tree", dst, "copy", 0, NULL, &failed_at), EOPNOTSUPP);
         ASSERT_STREQ(failed_at, "sub/fifo");
         free(failed_at);
-        ASSERT_ERROR(copy_tree_at(sub, "fifo", dst, "fifo", 0, &failed_at), EOPNOTSUPP);
+        ASSERT_ERROR(copy_tree_at(sub, "fifo", dst, "fifo", 0, NULL, &failed_at), EOPNOTSUPP);
         ASSERT_STREQ(failed_at, "");
         free(failed_at);
         cleanup_tree();
@@ -394,11 +394,11 @@ TEST(bad_names_and_missing_source) {
         setup_tree();
         src = open_dir("src");
         dst = make_dst();
-        ASSERT_ERROR(copy_tree_at(src, "tree/file", dst, "x", 0, NULL), EINVAL);
-        ASSERT_ERROR(copy_tree_at(src, "..", dst, "x", 0, NULL), EINVAL);
-        ASSERT_ERROR(copy_tree_at(src, "tree", dst, "a/b", 0, NULL), EINVAL);
-        ASSERT_ERROR(copy_tree_at(src, "tree", dst, ".", 0, NULL), EINVAL);
-        ASSERT_ERROR(copy_tree_at(src, "missing", dst, "x", 0, &failed_at), ENOENT);
+        ASSERT_ERROR(copy_tree_at(src, "tree/file", dst, "x", 0, NULL, NULL), EINVAL);
+        ASSERT_ERROR(copy_tree_at(src, "..", dst, "x", 0, NULL, NULL), EINVAL);
+        ASSERT_ERROR(copy_tree_at(src, "tree", dst, "a/b", 0, NULL, NULL), EINVAL);
+        ASSERT_ERROR(copy_tree_at(src, "tree", dst, ".", 0, NULL, NULL), EINVAL);
+        ASSERT_ERROR(copy_tree_at(src, "missing", dst, "x", 0, NULL, &failed_at), ENOENT);
         ASSERT_STREQ(failed_at, "");
         free(failed_at);
         ASSERT_TRUE(faccessat(dst, "x", F_OK, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT);
@@ -423,7 +423,7 @@ TEST(depth_limit) {
                 safe_close(fd);
                 fd = next;
         }
-        ASSERT_ERROR(copy_tree_at(src, "deep", dst, "deep", 0, &failed_at), ELOOP);
+        ASSERT_ERROR(copy_tree_at(src, "deep", dst, "deep", 0, NULL, &failed_at), ELOOP);
         ASSERT_NOT_NULL(failed_at);
         ASSERT_TRUE(strlen(failed_at) == 2 * COPY_DEPTH_MAX - 1);
         free(failed_at);
@@ -438,7 +438,7 @@ static pid_t fork_receiver(int sock, int other, int dst, const char *name, CopyF
         ASSERT_TRUE(pid >= 0);
         if (pid == 0) {
                 safe_close(other);
-                _exit(-copy_tree_receive(sock, dst, name, flags, NULL));
+                _exit(-copy_tree_receive(sock, dst, name, flags, NULL, NULL));
         }
         safe_close(sock);
         return pid;
