@@ -12,12 +12,8 @@ set -euo pipefail
 n=${1:-50}
 src=$(cd "$(dirname "$0")/.." && pwd)
 [[ $(id -u) == 0 ]] || { echo "bench/parallel.sh: run me as root" >&2; exit 1; }
-if [[ -z ${BERTH:-} ]]; then
-        build=/var/cache/berth-build-bench
-        [[ -d $build ]] || meson setup "$build" "$src" -Dbuildtype=release >/dev/null
-        ninja -C "$build" src/berth/berth >/dev/null
-        BERTH=$build/src/berth/berth
-fi
+# shellcheck source=bench/lib.sh
+. "$src/bench/lib.sh"
 tree=$("$src/tests/fixtures/debian-tree.sh")
 
 pids=()

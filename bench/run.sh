@@ -35,13 +35,8 @@ if ((${#need[@]})); then
         apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 
-if [[ -z ${BERTH:-} ]]; then
-        build=/var/cache/berth-build-bench
-        [[ -d $build ]] || meson setup "$build" "$src" -Dbuildtype=release >/dev/null
-        ninja -C "$build" src/berth/berth >/dev/null
-        BERTH=$build/src/berth/berth
-fi
-export BERTH
+# shellcheck source=bench/lib.sh
+. "$src/bench/lib.sh"
 
 tree=$("$src/tests/fixtures/debian-tree.sh")
 # Booting writes to a tree: both boot a private copy (the same one).

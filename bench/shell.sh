@@ -16,12 +16,8 @@ src=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=tools/deps.sh
 . "$src/tools/deps.sh"
 install_packages hyperfine bc python3 systemd-container dbus-daemon util-linux
-if [[ -z ${BERTH:-} ]]; then
-        build=/var/cache/berth-build-bench
-        [[ -d $build ]] || meson setup "$build" "$src" -Dbuildtype=release >/dev/null
-        ninja -C "$build" src/berth/berth >/dev/null
-        BERTH=$build/src/berth/berth
-fi
+# shellcheck source=bench/lib.sh
+. "$src/bench/lib.sh"
 tree=$("$src/tests/fixtures/debian-tree.sh")
 work=$(mktemp -d /var/tmp/berth-bench-XXXXXX)
 pids=()

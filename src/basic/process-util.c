@@ -13,6 +13,8 @@
 #include "fileio.h"
 #include "parse-util.h"
 #include "process-util.h"
+#include "string-util.h"
+#include "strv.h"
 
 pid_t clone3_fork(struct clone_args *args) {
         return (pid_t) syscall(SYS_clone3, args, sizeof(struct clone_args));
@@ -158,4 +160,28 @@ int die_with_parent(pid_t expected_parent) {
         if (expected_parent > 0 && getppid() != expected_parent)
                 return -ESRCH;
         return 0;
+}
+
+void execve_search_path(char **argv, char **env) {
+        const char *path = strv_env_get(env, "PATH");
+        int saved = ENOENT;
+
+        if (strchr(argv[0], '/') || isempty(path)) {
+                execve(argv[0], argv, env);
+                return;
+        }
+        for (const char *p = path; p && *p;) {
+                const char *colon = strchrnul(p, ':');
+                _cleanup_free_ char *full = strdup_printf("%.*s/%s", (int) (colon - p), p, argv[0]);
+
+                if (!full)
+                        return;
+                execve(full, argv, env);
+                if (errno == EACCES)
+                        saved = EACCES;
+                else if (errno != ENOENT && errno != ENOTDIR)
+                        return;
+                p = *colon ? colon + 1 : NULL;
+        }
+        errno = saved;
 }

@@ -51,3 +51,9 @@ int pid_get_starttime(pid_t pid, uint64_t *ret);
 /* Makes the calling child die with SIGKILL when its parent dies, and checks
  * that the parent (expected_parent, or any when 0) has not died already. */
 int die_with_parent(pid_t expected_parent);
+
+/* execvp() that searches argv[0] in the PATH of env, not of environ, and
+ * touches no global state (callers may share another process's memory).
+ * Returns only on failure, with errno set (EACCES if a candidate was not
+ * executable, else ENOENT). */
+void execve_search_path(char **argv, char **env);

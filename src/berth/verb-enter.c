@@ -69,26 +69,6 @@ static void child_fail(int sock, int error, const char *format, ...) {
         _exit(EXIT_FAILURE);
 }
 
-/* execvp() with the PATH of the environment we give, not ours. */
-static void exec_in_path(char **argv, char **env) {
-        const char *path = strv_env_get(env, "PATH");
-
-        if (strchr(argv[0], '/') || isempty(path)) {
-                execve(argv[0], argv, env);
-                return;
-        }
-        for (const char *p = path; p && *p;) {
-                const char *colon = strchrnul(p, ':');
-                _cleanup_free_ char *full = strdup_printf("%.*s/%s", (int) (colon - p), p, argv[0]);
-
-                if (!full)
-                        return;
-                execve(full, argv, env);
-                p = *colon ? colon + 1 : NULL;
-        }
-        errno = ENOENT;
-}
-
 /* The session: PID N of the machine, root of its user namespace. */
 static _noreturn_ void run_session(const EnterRequest *req, const UserEntry *u, const char *slave, int sock) {
         _cleanup_strv_free_ char **env = NULL, **argv = NULL;
@@ -139,7 +119,7 @@ static _noreturn_ void run_session(const EnterRequest *req, const UserEntry *u, 
                 child_fail(sock, errno, "reset signals");
 
         if (req->login || req->argv)
-                exec_in_path(argv, env);
+                execve_search_path(argv, env);
         else
                 execve(u->shell, argv, env);
         child_fail(sock, errno, "execute '%s' in the machine",

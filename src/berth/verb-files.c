@@ -235,6 +235,21 @@ static int open_machine(const FilesArgs *a, MachineRecord *m, int *ret_leader, c
         return 0;
 }
 
+/* Forks a child that talks to us over a socket pair: pair[1] is the
+ * child's end (pair[0] closed in it), pair[0] ours (pair[1] closed here). */
+static int fork_child(int pair[static 2], pid_t *ret_pid) {
+        pid_t pid;
+
+        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0)
+                return log_error_errno(errno, "Failed to create a socket pair: %m");
+        pid = fork();
+        if (pid < 0)
+                return log_error_errno(errno, "Failed to fork: %m");
+        pair[pid == 0 ? 0 : 1] = safe_close(pair[pid == 0 ? 0 : 1]);
+        *ret_pid = pid;
+        return 0;
+}
+
 /* In a child: joins the machine's namespaces in flags. Everything but
  * stdio, sock and the fds in keep is closed first: nothing else of the
  * host comes along. */
@@ -260,6 +275,21 @@ static void child_enter(const MachineRecord *m, int leader, int flags, const cha
 }
 
 /* ---- copy-to, copy-from ----------------------------------------------- */
+
+/* In a child in the machine's mount namespace: directory dir of the
+ * machine, resolved in its root (symlinks included, never out of it). */
+static int child_open_dir(const MachineRecord *m, const char *dir, int sock) {
+        _cleanup_close_ int root = -EBADF;
+        int fd, r;
+
+        root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (root < 0)
+                child_fail(sock, errno, true, "Failed to open the root of machine '%s'", m->name);
+        r = open_in_root(root, dir, O_PATH | O_DIRECTORY, 0, &fd);
+        if (r < 0)
+                child_fail(sock, r, true, "Failed to open directory '%s' in machine '%s'", dir, m->name);
+        return fd;
+}
 
 /* Names below the top are the machine's to choose (or the source tree's):
  * shown escaped, so that none can end our one line or drive a terminal. */
@@ -330,7 +360,7 @@ static _noreturn_ void copy_fail(int sock, const FilesArgs *a, int error, const 
 /* The copy-to child: creates in the machine what the parent sends. */
 static _noreturn_ void run_copy_to_child(const FilesArgs *a, const MachineRecord *m, int leader, const char *cgroup,
                                          const SplitPath *dst, uint64_t total, int sock) {
-        _cleanup_close_ int root = -EBADF, parent = -EBADF;
+        _cleanup_close_ int parent = -EBADF;
         _cleanup_free_ char *failed_at = NULL;
         Progress progress;
         CopyProgress cp = { copy_written, &progress };
@@ -346,12 +376,7 @@ static _noreturn_ void run_copy_to_child(const FilesArgs *a, const MachineRecord
          * fds the parent opened. DST's directory is resolved in the root,
          * symlinks included, and the copy goes down from there by single
          * names without following any. */
-        root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-        if (root < 0)
-                child_fail(sock, errno, true, "Failed to open the root of machine '%s'", m->name);
-        r = open_in_root(root, dst->dir, O_PATH | O_DIRECTORY, 0, &parent);
-        if (r < 0)
-                child_fail(sock, r, true, "Failed to open directory '%s' in machine '%s'", dst->dir, m->name);
+        parent = child_open_dir(m, dst->dir, sock);
 
         progress_init(&progress, STDERR_FILENO, total);
         r = copy_tree_receive(sock, parent, dst->last, a->force ? COPY_REPLACE : 0, &cp, &failed_at);
@@ -392,16 +417,12 @@ static int copy_to(const FilesArgs *a) {
                 return log_error_errno(errno, "Failed to copy '%s': %m", a->src);
         total = copy_size(src_fd, src.last);
 
-        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0)
-                return log_error_errno(errno, "Failed to create a socket pair: %m");
-        pid = fork();
-        if (pid < 0)
-                return log_error_errno(errno, "Failed to fork: %m");
+        r = fork_child(pair, &pid);
+        if (r < 0)
+                return r;
         if (pid == 0) {
-                pair[0] = safe_close(pair[0]);
                 run_copy_to_child(a, &m, leader, cgroup, &dst, total, pair[1]);
         }
-        pair[1] = safe_close(pair[1]);
 
         r = copy_tree_send(pair[0], src_fd, src.last, &failed_at);
         if (r < 0)
@@ -420,7 +441,7 @@ static int copy_to(const FilesArgs *a) {
 /* The copy-from child: copies from the machine to the host fd. */
 static _noreturn_ void run_copy_from_child(const FilesArgs *a, const MachineRecord *m, int leader, const char *cgroup,
                                            const SplitPath *src, const SplitPath *dst, int dst_fd, int sock) {
-        _cleanup_close_ int root = -EBADF, parent = -EBADF;
+        _cleanup_close_ int parent = -EBADF;
         _cleanup_free_ char *failed_at = NULL;
         Progress progress;
         CopyProgress cp = { copy_written, &progress };
@@ -437,12 +458,7 @@ static _noreturn_ void run_copy_from_child(const FilesArgs *a, const MachineReco
          * (besides stdio and sock) is dst_fd, the destination's directory:
          * entries are created below it by single names the copy checked
          * (no "/", not "." or ".."), never through a symlink. */
-        root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-        if (root < 0)
-                child_fail(sock, errno, true, "Failed to open the root of machine '%s'", m->name);
-        r = open_in_root(root, src->dir, O_PATH | O_DIRECTORY, 0, &parent);
-        if (r < 0)
-                child_fail(sock, r, true, "Failed to open directory '%s' in machine '%s'", src->dir, m->name);
+        parent = child_open_dir(m, src->dir, sock);
 
         progress_init(&progress, STDERR_FILENO, copy_size(parent, src->last));
         r = copy_tree_at(parent, src->last, dst_fd, dst->last, a->force ? COPY_REPLACE : 0, &cp, &failed_at);
@@ -476,16 +492,12 @@ static int copy_from(const FilesArgs *a) {
         if (dst_fd < 0)
                 return log_error_errno(errno, "Failed to open directory '%s': %m", dst.dir);
 
-        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0)
-                return log_error_errno(errno, "Failed to create a socket pair: %m");
-        pid = fork();
-        if (pid < 0)
-                return log_error_errno(errno, "Failed to fork: %m");
+        r = fork_child(pair, &pid);
+        if (r < 0)
+                return r;
         if (pid == 0) {
-                pair[0] = safe_close(pair[0]);
                 run_copy_from_child(a, &m, leader, cgroup, &src, &dst, dst_fd, pair[1]);
         }
-        pair[1] = safe_close(pair[1]);
 
         if (wait_child(pid, pair[0], &rep) > 0)
                 return log_report(&rep);
@@ -614,16 +626,12 @@ static int bind_mount(const FilesArgs *a) {
                         return log_error_errno(r, "Failed to make the mount of '%s' read-only: %m", a->src);
         }
 
-        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0)
-                return log_error_errno(errno, "Failed to create a socket pair: %m");
-        pid = fork();
-        if (pid < 0)
-                return log_error_errno(errno, "Failed to fork: %m");
+        r = fork_child(pair, &pid);
+        if (r < 0)
+                return r;
         if (pid == 0) {
-                pair[0] = safe_close(pair[0]);
                 run_bind_child(a, &m, leader, tree, S_ISDIR(st.st_mode), pair[1]);
         }
-        pair[1] = safe_close(pair[1]);
 
         if (wait_child(pid, pair[0], &rep) > 0)
                 return log_report(&rep);

@@ -36,8 +36,6 @@ static int parse_assignments(char **args, Resources *ret) {
 
 static int set_limits(const MachineRecord *m, const Resources *res) {
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
-        _cleanup_free_ char *message = NULL, *value = NULL;
-        ResourceKind failed;
         unsigned unsupported = 0;
         LimitTarget t;
         int r;
@@ -57,12 +55,9 @@ static int set_limits(const MachineRecord *m, const Resources *res) {
                                                "Can't set %s= on machine '%s': the host gives it no %s controller.",
                                                resource_kind_to_string(k), m->name, resource_controller(k, false));
 
-        r = limits_apply(&t, res, &unsupported, &failed, &message);
-        if (r < 0) {
-                (void) resource_value_to_string(failed, res->value[failed], &value);
-                return log_error_errno(r, "Failed to set %s=%s on machine '%s': %s", resource_kind_to_string(failed),
-                                       strna(value), m->name, message ?: strerror(ERRNO_VALUE(r)));
-        }
+        r = limits_apply(&t, res, m->name, &unsupported);
+        if (r < 0)
+                return r;
         for (ResourceKind k = 0; k < _RESOURCE_KIND_MAX; k++)
                 if (unsupported & (1U << k))
                         return log_error_errno(SYNTHETIC_ERRNO(EOPNOTSUPP),

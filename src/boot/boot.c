@@ -84,20 +84,13 @@ static int find_tree(Machine *m) {
         _cleanup_free_ char *path = NULL;
         int r;
 
-        if (c->directory)
-                path = strdup(c->directory);
-        else if (c->machine) {
-                r = image_find(BERTH_IMAGE_DIR, c->machine, &path);
-                if (r < 0)
-                        return log_error_errno(r, "Failed to find image '%s' in %s: %m", c->machine, BERTH_IMAGE_DIR);
-        } else
-                path = getcwd(NULL, 0);
-        if (!path)
+        r = image_resolve(c->directory, c->machine, BERTH_IMAGE_DIR, &path, &m->root);
+        if (r == -ENOMEM)
                 return log_oom();
-
-        m->root = realpath(path, NULL);
-        if (!m->root)
-                return log_error_errno(errno, "Failed to find directory '%s': %m", path);
+        if (r < 0 && !path && c->machine && !c->directory)
+                return log_error_errno(r, "Failed to find image '%s' in %s: %m", c->machine, BERTH_IMAGE_DIR);
+        if (r < 0)
+                return log_error_errno(r, "Failed to find directory '%s': %m", path ?: ".");
         if (streq(m->root, "/"))
                 return log_error_errno(SYNTHETIC_ERRNO(EINVAL), "Refusing to boot the host's root directory.");
         for (const char *p = m->root; *p; p++)

@@ -106,36 +106,10 @@ static char **build_argv(Machine *m, const UserEntry *user, int sync_fd) {
         return TAKE_PTR(argv);
 }
 
-/* execvp() without touching environ (we may share the supervisor's memory):
- * COMMAND is searched in the machine's PATH. */
-static void exec_search_path(char **argv, char **env) {
-        const char *path = strv_env_get(env, "PATH");
-        int saved = ENOENT;
-
-        if (strchr(argv[0], '/') || isempty(path)) {
-                execve(argv[0], argv, env);
-                return;
-        }
-        for (const char *p = path; p && *p;) {
-                const char *colon = strchrnul(p, ':');
-                _cleanup_free_ char *full = strdup_printf("%.*s/%s", (int) (colon - p), p, argv[0]);
-
-                if (!full)
-                        return;
-                execve(full, argv, env);
-                if (errno == EACCES)
-                        saved = EACCES;
-                else if (errno != ENOENT && errno != ENOTDIR)
-                        return;
-                p = *colon ? colon + 1 : NULL;
-        }
-        errno = saved;
-}
-
 static _noreturn_ void exec_payload(char **argv, char **env, int sync_fd) {
         if (reset_all_signals() < 0)
                 sync_fail(sync_fd, errno, "reset signals");
-        exec_search_path(argv, env);
+        execve_search_path(argv, env);
         sync_fail(sync_fd, errno, "execute '%s' in the machine", argv[0]);
 }
 

@@ -70,8 +70,6 @@ static void limit_target(Machine *m, LimitTarget *ret) {
 
 int machine_setup_limits(Machine *m) {
         const Resources *res = &m->config->resources;
-        _cleanup_free_ char *message = NULL, *value = NULL;
-        ResourceKind failed;
         unsigned unsupported = 0;
         LimitTarget t;
         int r;
@@ -97,12 +95,9 @@ int machine_setup_limits(Machine *m) {
         }
 
         limit_target(m, &t);
-        r = limits_apply(&t, res, &unsupported, &failed, &message);
-        if (r < 0) {
-                (void) resource_value_to_string(failed, res->value[failed], &value);
-                return log_error_errno(r, "Failed to set %s=%s on machine '%s': %s", resource_kind_to_string(failed),
-                                       strna(value), m->name, message ?: strerror(ERRNO_VALUE(r)));
-        }
+        r = limits_apply(&t, res, m->name, &unsupported);
+        if (r < 0)
+                return r;
         for (ResourceKind k = 0; k < _RESOURCE_KIND_MAX; k++)
                 if (unsupported & (1U << k))
                         log_warning("%s= is not supported on this host (no %s controller for the machine), ignoring.",

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "fileio.h"
+#include "log.h"
 #include "cgroup-limits.h"
 #include "machined.h"
 #include "parse-util.h"
@@ -85,7 +86,7 @@ static int write_files(const LimitTarget *t, ResourceKind k, uint64_t v, bool v1
         return 0;
 }
 
-int limits_apply(const LimitTarget *t, const Resources *r, unsigned *ret_unsupported, ResourceKind *ret_failed,
+static int apply(const LimitTarget *t, const Resources *r, unsigned *ret_unsupported, ResourceKind *ret_failed,
                  char **ret_message) {
         const char *names[_RESOURCE_KIND_MAX];
         uint64_t values[_RESOURCE_KIND_MAX];
@@ -133,6 +134,21 @@ int limits_apply(const LimitTarget *t, const Resources *r, unsigned *ret_unsuppo
                 }
         }
         *ret_unsupported = unsupported;
+        return 0;
+}
+
+int limits_apply(const LimitTarget *t, const Resources *r, const char *machine, unsigned *ret_unsupported) {
+        _cleanup_free_ char *message = NULL, *value = NULL;
+        ResourceKind failed = 0;
+        int q;
+
+        *ret_unsupported = 0;
+        q = apply(t, r, ret_unsupported, &failed, &message);
+        if (q < 0) {
+                (void) resource_value_to_string(failed, r->value[failed], &value);
+                return log_error_errno(q, "Failed to set %s=%s on machine '%s': %s", resource_kind_to_string(failed),
+                                       strna(value), machine, message ?: strerror(ERRNO_VALUE(q)));
+        }
         return 0;
 }
 

@@ -43,10 +43,10 @@ extern const char *const limits_v1_controllers[];
 LimitRoute limit_route(const LimitTarget *t, ResourceKind k);
 
 /* Applies every limit of r. A kind with no route (or whose controller lacks
- * the file for it) is skipped and its bit set in *ret_unsupported. On failure, *ret_failed is the kind that failed and
- * *ret_message may hold systemd's reason. */
-int limits_apply(const LimitTarget *t, const Resources *r, unsigned *ret_unsupported, ResourceKind *ret_failed,
-                 char **ret_message);
+ * the file for it) is skipped and its bit set in *ret_unsupported. A failure
+ * is logged in one line naming the kind, its value, the machine and (from
+ * systemd) the reason, and returned. */
+int limits_apply(const LimitTarget *t, const Resources *r, const char *machine, unsigned *ret_unsupported);
 
 /* Reads back the limits in force (of the kinds that have a route). */
 int limits_read(const LimitTarget *t, Resources *ret);

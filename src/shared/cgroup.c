@@ -279,6 +279,21 @@ static int remove_tree(int dir_fd, const char *name) {
         return r;
 }
 
+/* The same for a path: the directory dir and every cgroup below it. */
+static int remove_tree_path(const char *dir) {
+        _cleanup_free_ char *parent = NULL, *last = NULL;
+        _cleanup_close_ int parent_fd = -EBADF;
+        int r;
+
+        r = path_split_last(dir, &parent, &last);
+        if (r < 0)
+                return r;
+        parent_fd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (parent_fd < 0)
+                return errno == ENOENT ? 0 : -errno;
+        return remove_tree(parent_fd, last);
+}
+
 /* SIGKILL to every process in the cgroup dir_fd/name and below (kernels
  * without cgroup.kill). */
 static int kill_tree(int dir_fd, const char *name) {
@@ -317,8 +332,7 @@ static int kill_all(const char *unified_mount, const char *path) {
 }
 
 int cgroup_kill_and_remove(const char *unified_mount, const char *path) {
-        _cleanup_free_ char *dir = NULL, *parent = NULL, *last = NULL;
-        _cleanup_close_ int parent_fd = -EBADF;
+        _cleanup_free_ char *dir = NULL;
         int r;
 
         dir = cgroup_join(unified_mount, path, NULL);
@@ -340,13 +354,7 @@ int cgroup_kill_and_remove(const char *unified_mount, const char *path) {
                         (void) nanosleep(&(struct timespec) { .tv_nsec = 10 * 1000 * 1000 }, NULL);
         }
 
-        r = path_split_last(dir, &parent, &last);
-        if (r < 0)
-                return r;
-        parent_fd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (parent_fd < 0)
-                return -errno;
-        return remove_tree(parent_fd, last);
+        return remove_tree_path(dir);
 }
 
 /* --- Cgroup v1 hierarchies (hybrid hosts) ---------------------------------- */
@@ -426,8 +434,6 @@ static bool v1_populated(const char *dir) {
 }
 
 int cgroup_v1_kill_and_remove(const char *dir) {
-        _cleanup_free_ char *parent = NULL, *last = NULL;
-        _cleanup_close_ int parent_fd = -EBADF;
         int r;
 
         /* Only ever a v1 cgroup: a record is not trusted to name any other
@@ -444,11 +450,5 @@ int cgroup_v1_kill_and_remove(const char *dir) {
                         (void) nanosleep(&(struct timespec) { .tv_nsec = 10 * 1000 * 1000 }, NULL);
         }
 
-        r = path_split_last(dir, &parent, &last);
-        if (r < 0)
-                return r;
-        parent_fd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (parent_fd < 0)
-                return errno == ENOENT ? 0 : -errno;
-        return remove_tree(parent_fd, last);
+        return remove_tree_path(dir);
 }

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "chase.h"
 #include "fd-util.h"
@@ -23,6 +25,28 @@ int image_find(const char *image_dir, const char *name, char **ret_path) {
                 return -ENOTDIR;
         *ret_path = TAKE_PTR(p);
         return 0;
+}
+
+int image_resolve(const char *directory, const char *machine, const char *image_dir, char **ret_path, char **ret_root) {
+        _cleanup_free_ char *path = NULL;
+        int r;
+
+        *ret_path = NULL;
+        if (directory)
+                path = strdup(directory);
+        else if (machine) {
+                r = image_find(image_dir, machine, &path);
+                if (r < 0)
+                        return r;
+        } else if (!(path = getcwd(NULL, 0)))
+                return -errno;
+        if (!path)
+                return -ENOMEM;
+
+        *ret_root = realpath(path, NULL);
+        r = *ret_root ? 0 : -errno;
+        *ret_path = TAKE_PTR(path);
+        return r;
 }
 
 char *image_lock_path(const char *tree) {

@@ -147,8 +147,10 @@ static int wait_for_job(sd_bus *bus, JobWait *w, const char *unit, char **ret_me
         return r;
 }
 
-/* StartUnit or StopUnit, and wait for its job. */
-static int unit_job(sd_bus *bus, const char *method, const char *unit, char **ret_message) {
+/* Sends call (a method of systemd's manager that returns a job) and waits
+ * for the job to end. The match comes first, so that the job's end can't
+ * pass unseen. */
+static int call_and_wait(sd_bus *bus, sd_bus_message *call, const char *unit, char **ret_message) {
         _cleanup_(bus_error_freep) sd_bus_error error = SD_BUS_ERROR_NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         _cleanup_(sd_bus_slot_unrefp) sd_bus_slot *slot = NULL;
@@ -160,8 +162,7 @@ static int unit_job(sd_bus *bus, const char *method, const char *unit, char **re
                                 on_job_removed, &w);
         if (r < 0)
                 return r;
-        r = sd_bus_call_method(bus, SYSTEMD_SERVICE, SYSTEMD_PATH, SYSTEMD_MANAGER, method, &error, &reply, "ss", unit,
-                               "replace");
+        r = sd_bus_call(bus, call, 0, &error, &reply);
         if (r < 0)
                 return take_error(r, &error, ret_message);
         r = sd_bus_message_read(reply, "o", &job);
@@ -171,24 +172,27 @@ static int unit_job(sd_bus *bus, const char *method, const char *unit, char **re
         return wait_for_job(bus, &w, unit, ret_message);
 }
 
+/* StartUnit or StopUnit, and wait for its job. */
+static int unit_job(sd_bus *bus, const char *method, const char *unit, char **ret_message) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *call = NULL;
+        int r;
+
+        r = sd_bus_message_new_method_call(bus, &call, SYSTEMD_SERVICE, SYSTEMD_PATH, SYSTEMD_MANAGER, method);
+        if (r >= 0)
+                r = sd_bus_message_append(call, "ss", unit, "replace");
+        if (r < 0)
+                return r;
+        return call_and_wait(bus, call, unit, ret_message);
+}
+
 int systemd_start_unit(sd_bus *bus, const char *unit, char **ret_message) {
         return unit_job(bus, "StartUnit", unit, ret_message);
 }
 
 int systemd_start_scope(sd_bus *bus, const char *scope, const char *slice, const char *description, pid_t pid,
                         char **ret_message) {
-        _cleanup_(bus_error_freep) sd_bus_error error = SD_BUS_ERROR_NULL;
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *call = NULL, *reply = NULL;
-        _cleanup_(sd_bus_slot_unrefp) sd_bus_slot *slot = NULL;
-        JobWait w = {};
-        const char *job;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *call = NULL;
         int r;
-
-        /* Subscribe first, so that the job's end can't pass unseen. */
-        r = sd_bus_match_signal(bus, &slot, SYSTEMD_SERVICE, SYSTEMD_PATH, SYSTEMD_MANAGER, "JobRemoved",
-                                on_job_removed, &w);
-        if (r < 0)
-                return r;
 
         r = sd_bus_message_new_method_call(bus, &call, SYSTEMD_SERVICE, SYSTEMD_PATH, SYSTEMD_MANAGER,
                                            "StartTransientUnit");
@@ -209,15 +213,7 @@ int systemd_start_scope(sd_bus *bus, const char *scope, const char *slice, const
                 r = sd_bus_message_append(call, "a(sa(sv))", 0);
         if (r < 0)
                 return r;
-
-        r = sd_bus_call(bus, call, 0, &error, &reply);
-        if (r < 0)
-                return take_error(r, &error, ret_message);
-        r = sd_bus_message_read(reply, "o", &job);
-        if (r < 0)
-                return r;
-        w.job = job;
-        return wait_for_job(bus, &w, scope, ret_message);
+        return call_and_wait(bus, call, scope, ret_message);
 }
 
 int systemd_stop_unit(sd_bus *bus, const char *unit, char **ret_message) {

@@ -740,22 +740,12 @@ int settings_machine_of(const BootConfig *c, const char *image_dir, char **ret_n
         _cleanup_free_ char *path = NULL, *root = NULL, *dir = NULL, *last = NULL;
         int r;
 
-        if (c->directory)
-                path = strdup(c->directory);
-        else if (c->machine) {
-                r = image_find(image_dir, c->machine, &path);
-                if (r == -ENOMEM)
-                        return r;
-                if (r < 0)
-                        return 0;
-        } else
-                path = getcwd(NULL, 0);
-        if (!path)
-                return errno == ENOMEM || c->directory ? -ENOMEM : 0;
-
-        root = realpath(path, NULL);
-        if (!root)
-                return errno == ENOMEM ? -ENOMEM : 0;
+        /* Where the tree isn't found, boot_machine() says so. */
+        r = image_resolve(c->directory, c->machine, image_dir, &path, &root);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0)
+                return 0;
         r = path_split_last(root, &dir, &last);
         if (r == -ENOMEM)
                 return r;

@@ -41,41 +41,34 @@ wait_supervisor pi
 check "pipe: exit 0 (got $RC)" test "$RC" = 0
 
 command -v tmux >/dev/null || skip "tmux is missing"
-sock=berth-test-$$
-on_exit "tmux -L $sock kill-server 2>/dev/null; \"\$BERTH\" terminate tty 2>/dev/null; sleep 0.5"
-tmux -L "$sock" new-session -d -s t -x 100 -y 30 \
+on_exit "\"\$BERTH\" terminate tty 2>/dev/null; sleep 0.5"
+tty_tmux new-session -d -s t -x 100 -y 30 \
         "$BERTH boot -x -D $TREE -M tty; echo EXIT=\$?; stty -a | grep -Eo -- '-?icanon'; sleep 600"
 
-pane_has() {
-        local pattern=$1 i
-        for ((i = 0; i < 600; i++)); do
-                tmux -L "$sock" capture-pane -p -t t | grep -q -- "$pattern" && return 0
-                sleep 0.1
-        done
-        tmux -L "$sock" capture-pane -p -t t >&2
-        fail "'$pattern' did not show up on the terminal"
+shows() {
+        pane_has "$1" || fail "'$1' did not show up on the terminal"
 }
 
-pane_has "Press \^] three times within 1s"
-pane_has "tty login:"
-tmux -L "$sock" send-keys -t t root Enter
-pane_has "Password:"
-tmux -L "$sock" send-keys -t t berth Enter
+shows "Press \^] three times within 1s"
+shows "tty login:"
+tty_tmux send-keys -t t root Enter
+shows "Password:"
+tty_tmux send-keys -t t berth Enter
 check "interactive: logged in with the machine's root password" pane_has "root@tty:~#"
-tmux -L "$sock" send-keys -t t "tty; stty size; echo done-1" Enter
-pane_has "done-1"
-screen=$(tmux -L "$sock" capture-pane -p -t t)
+tty_tmux send-keys -t t "tty; stty size; echo done-1" Enter
+shows "done-1"
+screen=$(tty_tmux capture-pane -p -t t)
 check "interactive: the shell's terminal is /dev/console" grep -q "^/dev/console" <<<"$screen"
 check "interactive: the window size is forwarded (30 100)" grep -q "^30 100" <<<"$screen"
-tmux -L "$sock" resize-window -t t -x 120 -y 40
+tty_tmux resize-window -t t -x 120 -y 40
 sleep 0.5
-tmux -L "$sock" send-keys -t t "stty size; echo done-2" Enter
-pane_has "done-2"
-check "interactive: window size changes are forwarded (40 120)" grep -q "^40 120" <(tmux -L "$sock" capture-pane -p -t t)
+tty_tmux send-keys -t t "stty size; echo done-2" Enter
+shows "done-2"
+check "interactive: window size changes are forwarded (40 120)" grep -q "^40 120" <(tty_tmux capture-pane -p -t t)
 
-tmux -L "$sock" send-keys -t t C-] C-] C-]
-pane_has "EXIT="
-screen=$(tmux -L "$sock" capture-pane -p -t t)
+tty_tmux send-keys -t t C-] C-] C-]
+shows "EXIT="
+screen=$(tty_tmux capture-pane -p -t t)
 check "interactive: ^]^]^] kills the machine (init died of SIGKILL: 137)" grep -q "^EXIT=137" <<<"$screen"
 check "interactive: the terminal is restored (canonical mode)" grep -qx "icanon" <<<"$screen"
-tmux -L "$sock" kill-server
+tty_tmux kill-server

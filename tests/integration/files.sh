@@ -213,20 +213,15 @@ err=$("$BERTH" copy-from "$M" /root/big "$WORK/big-back" 2>&1 </dev/null >/dev/n
 check "… and neither does copy-from: '$err'" test -z "$err"
 check "… and the 64 MB came back whole" cmp -s "$src/big" "$WORK/big-back"
 command -v tmux >/dev/null || fail "tmux is missing"
-sock=berth-files-$$
-on_exit "tmux -L $sock kill-server 2>/dev/null"
-# on_tty NAME CMD: runs CMD on a terminal (tmux), waits for it to end;
-# what the terminal shows is in $WORK/NAME.screen.
+# on_tty NAME CMD: runs CMD on a terminal until it ends; what the terminal
+# shows is in $WORK/NAME.screen.
 on_tty() {
-        local name=$1 i
+        local name=$1
         shift
-        tmux -L "$sock" new-session -d -s "$name" -x 120 -y 20 "$*; echo DONE=\$?; sleep 600"
-        for ((i = 0; i < 300; i++)); do
-                tmux -L "$sock" capture-pane -p -t "$name" >"$WORK/$name.screen"
-                grep -q '^DONE=' "$WORK/$name.screen" && break
-                sleep 0.1
-        done
-        tmux -L "$sock" kill-session -t "$name"
+        tty_tmux new-session -d -s t -x 120 -y 20 "$*; echo DONE=\$?; sleep 600"
+        pane_has '^DONE=' || fail "'$*' did not end on the terminal"
+        tty_tmux capture-pane -p -t t >"$WORK/$name.screen"
+        tty_tmux kill-session -t t
 }
 on_tty to "$BERTH copy-to --force $M $src/big /root/big"
 check "on a terminal, copy-to ends with what it copied: $(grep Copied "$WORK/to.screen")" \

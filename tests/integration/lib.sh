@@ -151,6 +151,25 @@ at_exit() {
 }
 trap at_exit EXIT
 
+# Through a terminal (tests that use one check that tmux is there):
+# tty_tmux ARGS… is tmux on this test's own server (killed at exit), whose
+# session t serves as the terminal; pane_has PATTERN waits (up to 60 s)
+# until that terminal shows PATTERN, else shows the screen and returns 1.
+TTY_SOCK=berth-$TEST_NAME-$$
+on_exit "tmux -L $TTY_SOCK kill-server 2>/dev/null"
+tty_tmux() {
+        tmux -L "$TTY_SOCK" "$@"
+}
+pane_has() {
+        local pattern=$1 i
+        for ((i = 0; i < 600; i++)); do
+                tty_tmux capture-pane -p -t t | grep -q -- "$pattern" && return 0
+                sleep 0.1
+        done
+        tty_tmux capture-pane -p -t t >&2
+        return 1
+}
+
 # start_machine NAME [OPTIONS…]: boots $TREE (or -D given in OPTIONS) as NAME
 # in the background, console output in $WORK/NAME.console.
 start_machine() {

@@ -71,35 +71,24 @@ expect_fail "login without a terminal" "needs a terminal" login sh
 
 # With a terminal, through tmux.
 command -v tmux >/dev/null || skip "tmux is missing"
-sock=berth-shell-$$
-on_exit "tmux -L $sock kill-server 2>/dev/null"
-pane_has() {
-        local pattern=$1 i
-        for ((i = 0; i < 300; i++)); do
-                tmux -L "$sock" capture-pane -p -t t | grep -q -- "$pattern" && return 0
-                sleep 0.1
-        done
-        tmux -L "$sock" capture-pane -p -t t >&2
-        return 1
-}
-tmux -L "$sock" new-session -d -s t -x 100 -y 30 "$BERTH shell sh; echo EXIT=\$?; sleep 600"
+tty_tmux new-session -d -s t -x 100 -y 30 "$BERTH shell sh; echo EXIT=\$?; sleep 600"
 check "shell: a prompt of the machine's shell" pane_has "root@sh:~#"
-tmux -L "$sock" send-keys -t t 'tty; echo TERM=$TERM; exit 5' Enter
+tty_tmux send-keys -t t 'tty; echo TERM=$TERM; exit 5' Enter
 check "shell: tty is a pty of the machine's devpts" pane_has "^/dev/pts/[0-9]"
 check "shell: exit status of the shell" pane_has "EXIT=5"
-tmux -L "$sock" kill-server
+tty_tmux kill-server
 
-tmux -L "$sock" new-session -d -s t -x 100 -y 30 "$BERTH login sh; echo EXIT=\$?; sleep 600"
+tty_tmux new-session -d -s t -x 100 -y 30 "$BERTH login sh; echo EXIT=\$?; sleep 600"
 check "login: the machine's login prompt" pane_has "sh login:"
-tmux -L "$sock" send-keys -t t root Enter
+tty_tmux send-keys -t t root Enter
 check "login: asks for the password" pane_has "Password:"
-tmux -L "$sock" send-keys -t t berth Enter
+tty_tmux send-keys -t t berth Enter
 check "login: the machine's root password works" pane_has "root@sh:~#"
-tmux -L "$sock" send-keys -t t 'tty' Enter
+tty_tmux send-keys -t t 'tty' Enter
 check "login: tty is a pty of the machine's devpts" pane_has "^/dev/pts/[0-9]"
-tmux -L "$sock" send-keys -t t C-] C-] C-]
+tty_tmux send-keys -t t C-] C-] C-]
 check "login: ^]^]^] leaves" pane_has "EXIT="
-tmux -L "$sock" kill-server
+tty_tmux kill-server
 check "the machine still runs" test "$(in_machine sh systemctl is-system-running)" = running
 
 "$BERTH" poweroff sh
