@@ -42,6 +42,23 @@ void clone_stack_free(void *stack) {
                 (void) munmap(stack, CLONE_STACK_SIZE);
 }
 
+pid_t spawn_child(int (*fn)(void *), void *arg, bool share_memory) {
+        void *stack = NULL;
+        pid_t pid;
+
+        if (share_memory) {
+                pid = clone_in_our_memory(fn, arg, CLONE_VFORK | SIGCHLD, &stack);
+                clone_stack_free(stack);
+                return pid;
+        }
+        pid = fork();
+        if (pid < 0)
+                return -errno;
+        if (pid == 0)
+                _exit(fn(arg));
+        return pid;
+}
+
 int wait_for_terminate(pid_t pid, siginfo_t *ret) {
         siginfo_t si = {};
 

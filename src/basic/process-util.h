@@ -25,6 +25,12 @@ pid_t clone3_fork(struct clone_args *args);
 pid_t clone_in_our_memory(int (*fn)(void *), void *arg, int flags, void **ret_stack);
 void clone_stack_free(void *stack);
 
+/* Runs fn(arg) in a child, whose exit status is what fn returns: forked,
+ * or with share_memory in our memory (clone_in_our_memory() with
+ * CLONE_VFORK), we suspended until it execs or exits. Returns its PID, or
+ * -errno. */
+pid_t spawn_child(int (*fn)(void *), void *arg, bool share_memory);
+
 /* Waits for a child, retrying on EINTR. */
 int wait_for_terminate(pid_t pid, siginfo_t *ret);
 

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "running.h"
 #include "string-util.h"
 #include "verbs.h"
 
@@ -82,6 +83,7 @@ int main(int argc, char *argv[]) {
 
         log_setup();
         r = run(argc, argv);
+        system_bus_close(cli_bus());
         fflush(stdout);
         if (r >= 0)
                 return r;

@@ -1,22 +1,27 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include "bus-util.h"
 #include "cgroup-limits.h"
+#include "enter.h"
+#include "machine-paths.h"
 #include "registry.h"
 
-#define MACHINES_DIR BERTH_RUNTIME_DIR "/machines"
+/* The process's one connection to the system bus (opened when a verb first
+ * needs it; main() closes it). */
+SystemBus *cli_bus(void);
 
 /* The running machine NAME, for a verb: stale records (of dead supervisors)
  * are cleaned up first, so what is returned has a live supervisor. Logs
  * "Machine 'NAME' is not running." and friends. */
 int machine_get(const char *name, MachineRecord *ret);
 
-/* The system bus, if systemd (PID 1) is on it: 1 and the bus, or 0 and
- * NULL. Verbs then go through systemd's units. */
-int systemd_manager_bus(sd_bus **ret);
+/* The running machine NAME, opened for entering (enter.h). Logs. */
+int machine_enter_open(const char *name, EnterTarget *ret);
 
-/* Where the limits of a running machine are (bus: NULL for reading). */
-void machine_limit_target(const MachineRecord *m, sd_bus *bus, LimitTarget *ret);
+/* The system bus, if systemd (PID 1) is on it: 1 and the bus (cli_bus()'s),
+ * or 0 and NULL. Verbs then go through systemd's units. */
+int systemd_manager_bus(sd_bus **ret);
 
 /* A running machine's limits and usage, for status and show
  * (verb-limits.c). The texts are NULL where there is nothing to say. */

@@ -338,19 +338,15 @@ static int parse_argv(int argc, char *argv[], BootConfig *c, bool *ret_help) {
 
 /* The machine's settings file (berth.settings(5)), merged into c before the
  * supervisor reads it, so that a bad file fails before anything is made on
- * the host. When the name or tree can't be resolved, boot_machine() says
- * why. */
-static int load_settings(BootConfig *c) {
+ * the host. */
+static int load_settings(BootConfig *c, const MachineIdentity *id) {
         _cleanup_strv_free_ char **warnings = NULL;
-        _cleanup_free_ char *name = NULL, *root = NULL, *path = NULL, *error = NULL;
+        _cleanup_free_ char *path = NULL, *error = NULL;
         int r;
 
         if (c->settings_mode == SETTINGS_NO)
                 return 0;
-        r = settings_machine_of(c, BERTH_IMAGE_DIR, &name, &root);
-        if (r <= 0)
-                return r == -ENOMEM ? log_oom() : 0;
-        r = settings_load(NULL, c, name, root, &path, &warnings, &error);
+        r = settings_load(NULL, c, id->name, id->root, &path, &warnings, &error);
         if (r == -ENOMEM)
                 return log_oom();
         if (r < 0)
@@ -368,6 +364,7 @@ static int load_settings(BootConfig *c) {
 
 static int verb_boot_or_run(int argc, char *argv[], BootMode mode) {
         _cleanup_(boot_config_done) BootConfig c;
+        _cleanup_(machine_identity_done) MachineIdentity id = {};
         bool show_help;
         int r;
 
@@ -379,10 +376,19 @@ static int verb_boot_or_run(int argc, char *argv[], BootMode mode) {
                 help(mode);
                 return 0;
         }
-        r = load_settings(&c);
-        if (r < 0)
-                return r;
-        return boot_machine(&c);
+
+        /* Under a unit, what we say goes to the journal with the machine's
+         * name, from here on. */
+        machine_log_to_journal(c.machine);
+        r = boot_identify(&c, &id);
+        if (r >= 0) {
+                machine_log_to_journal(id.name);
+                r = load_settings(&c, &id);
+        }
+        if (r >= 0)
+                r = boot_machine(&c, &id);
+        machine_log_to_journal(NULL);
+        return r;
 }
 
 int verb_boot(int argc, char *argv[]) {

@@ -20,7 +20,8 @@
 #include "lock-util.h"
 #include "log.h"
 #include "machine-name.h"
-#include "machined.h"
+#include "machine-paths.h"
+#include "systemd-manager.h"
 #include "path-util.h"
 #include "running.h"
 #include "string-util.h"
@@ -83,7 +84,7 @@ static int ensure_symlink(const char *dir, const char *link, const char *target)
 }
 
 static int reload_systemd(void) {
-        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        sd_bus *bus = NULL;
         _cleanup_free_ char *message = NULL;
         int r;
 
@@ -119,10 +120,6 @@ static int parse_names(int argc, char *argv[], const char *help) {
         return 0;
 }
 
-static char *instance_name(const char *name) {
-        return strjoin("berth@", name, ".service");
-}
-
 int verb_enable(int argc, char *argv[]) {
         _cleanup_free_ char *template = NULL, *target = NULL;
         int r;
@@ -146,7 +143,8 @@ int verb_enable(int argc, char *argv[]) {
                 return log_oom();
 
         for (int i = optind; i < argc; i++) {
-                _cleanup_free_ char *image = path_join(BERTH_IMAGE_DIR, argv[i]), *unit = instance_name(argv[i]);
+                _cleanup_free_ char *image = machine_image_path(BERTH_IMAGE_DIR, argv[i]),
+                                    *unit = machine_service_unit(argv[i]);
                 struct stat st;
 
                 if (!image || !unit)
@@ -181,7 +179,7 @@ int verb_disable(int argc, char *argv[]) {
                 return r < 0 ? r : 0;
 
         for (int i = optind; i < argc; i++) {
-                _cleanup_free_ char *unit = instance_name(argv[i]), *p = NULL;
+                _cleanup_free_ char *unit = machine_service_unit(argv[i]), *p = NULL;
 
                 p = unit ? path_join(SYSTEMD_CONFIG_DIR "/" TARGET ".wants", unit) : NULL;
                 if (!p)

@@ -19,13 +19,11 @@
 
 #include <fcntl.h>
 #include <getopt.h>
-#include <stdarg.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <systemd/sd-event.h>
 #include <termios.h>
@@ -33,7 +31,6 @@
 #include "enter.h"
 #include "fd-util.h"
 #include "log.h"
-#include "machine-ref.h"
 #include "process-util.h"
 #include "ptyfwd.h"
 #include "running.h"
@@ -50,47 +47,28 @@ typedef struct EnterRequest {
         const char *term;
 } EnterRequest;
 
-/* What the entering child tells us: an error, or the pty master (fd). */
-typedef struct EnterMessage {
-        int error;
-        bool complete; /* text is the whole message, not "Failed to <text>" */
-        char text[256];
-} EnterMessage;
-
-static _noreturn_ void child_fail(int sock, int error, const char *format, ...) _printf_(3, 4);
-static void child_fail(int sock, int error, const char *format, ...) {
-        EnterMessage msg = { .error = ERRNO_VALUE(error) };
-        va_list ap;
-
-        va_start(ap, format);
-        (void) vsnprintf(msg.text, sizeof msg.text, format, ap);
-        va_end(ap);
-        (void) send_with_fds(sock, &msg, sizeof msg, NULL, 0);
-        _exit(EXIT_FAILURE);
-}
-
 /* The session: PID N of the machine, root of its user namespace. */
-static _noreturn_ void run_session(const EnterRequest *req, const UserEntry *u, const char *slave, int sock) {
+static _noreturn_ void run_session(const EnterRequest *req, const UserEntry *u, const char *slave, int channel) {
         _cleanup_strv_free_ char **env = NULL, **argv = NULL;
         int r;
 
         if (setsid() < 0)
-                child_fail(sock, errno, "start a session");
+                channel_fail(channel, errno, "start a session");
         if (slave) {
                 /* As session leader, the first terminal we open is ours. */
                 int fd = open(slave, O_RDWR | O_CLOEXEC);
                 if (fd < 0 || ioctl(fd, TIOCSCTTY, 0) < 0)
-                        child_fail(sock, errno, "open terminal %s in the machine", slave);
+                        channel_fail(channel, errno, "open terminal %s in the machine", slave);
                 for (int i = 0; i < 3; i++)
                         if (dup2(fd, i) < 0)
-                                child_fail(sock, errno, "connect to terminal %s", slave);
+                                channel_fail(channel, errno, "connect to terminal %s", slave);
                 if (fd > 2)
                         safe_close(fd);
         }
 
         r = enter_environment(u, req->term, &env);
         if (r < 0)
-                child_fail(sock, r, "set up the environment");
+                channel_fail(channel, r, "set up the environment");
 
         if (req->login)
                 r = strv_extend(&argv, "login");
@@ -102,48 +80,49 @@ static _noreturn_ void run_session(const EnterRequest *req, const UserEntry *u, 
                 r = strv_consume(&argv, strjoin("-", base ? base + 1 : u->shell));
         }
         if (r < 0 || !argv)
-                child_fail(sock, ENOMEM, "build the command line");
+                channel_fail(channel, ENOMEM, "build the command line");
 
         if (!req->login) {
                 r = enter_become_user(u);
                 if (r < 0)
-                        child_fail(sock, r, "become user '%s'", u->name);
+                        channel_fail(channel, r, "become user '%s'", u->name);
         }
         if (chdir(req->login ? "/" : u->home) < 0 && chdir("/") < 0)
-                child_fail(sock, errno, "change to the home directory");
+                channel_fail(channel, errno, "change to the home directory");
 
-        r = close_all_fds_except((const int[]) { 0, 1, 2, sock }, 4);
+        r = close_all_fds_except((const int[]) { 0, 1, 2, channel }, 4);
         if (r < 0)
-                child_fail(sock, r, "close file descriptors");
+                channel_fail(channel, r, "close file descriptors");
         if (reset_all_signals() < 0)
-                child_fail(sock, errno, "reset signals");
+                channel_fail(channel, errno, "reset signals");
 
         if (req->login || req->argv)
                 execve_search_path(argv, env);
         else
                 execve(u->shell, argv, env);
-        child_fail(sock, errno, "execute '%s' in the machine",
-                   req->login  ? "login"
-                   : req->argv ? req->argv[0]
-                               : u->shell);
+        channel_fail(channel, errno, "execute '%s' in the machine",
+                     req->login  ? "login"
+                     : req->argv ? req->argv[0]
+                                 : u->shell);
 }
 
 typedef struct SessionArgs {
         const EnterRequest *req;
         const UserEntry *user;
-        int sock;
+        const char *slave;
+        int channel;
 } SessionArgs;
 
 static int session_main(void *arg) {
         const SessionArgs *a = arg;
 
-        run_session(a->req, a->user, NULL, a->sock);
+        run_session(a->req, a->user, a->slave, a->channel);
 }
 
-/* The entering child: joins the machine, then forks the session and waits
- * for it, to end with its status. */
-static _noreturn_ void run_enter_child(const EnterRequest *req, const MachineRecord *m, int leader_pidfd,
-                                       const char *cgroup, int sock) {
+/* The entering child, in the machine: finds the user, makes the session's
+ * terminal, starts the session and ends with its status. */
+static int enter_child(const EnterTarget *t, int channel, void *userdata) {
+        const EnterRequest *req = userdata;
         _cleanup_(user_entry_done) UserEntry u = {};
         _cleanup_close_ int master = -EBADF;
         char slave[64] = "";
@@ -151,69 +130,38 @@ static _noreturn_ void run_enter_child(const EnterRequest *req, const MachineRec
         pid_t pid;
         int r;
 
-        r = enter_namespaces(leader_pidfd, ENTER_ALL_NAMESPACES, m->unified_mount, cgroup, m->cgroups_v1);
-        if (r < 0)
-                child_fail(sock, r, "enter machine '%s'", m->name);
-
         /* State: root of the machine's user namespace, in all its namespaces
          * but (until we fork) its PID namespace; "/" is the machine's. */
         r = user_db_find_user("/etc/passwd", req->user ?: "root", &u);
-        if (r == -ESRCH) {
-                EnterMessage msg = { .error = ESRCH, .complete = true };
-                snprintf(msg.text, sizeof msg.text, "User '%s' does not exist in machine '%s'.", req->user ?: "root",
-                         m->name);
-                (void) send_with_fds(sock, &msg, sizeof msg, NULL, 0);
-                _exit(EXIT_FAILURE);
-        }
+        if (r == -ESRCH)
+                channel_fail_message(channel, ESRCH, "User '%s' does not exist in machine '%s'.", req->user ?: "root",
+                                     t->machine.name);
         if (r < 0)
-                child_fail(sock, r, "read the machine's /etc/passwd");
+                channel_fail(channel, r, "read the machine's /etc/passwd");
 
         if (req->tty) {
                 /* The machine's own devpts: `tty` inside says /dev/pts/N. */
                 master = open("/dev/pts/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
                 if (master < 0 || unlockpt(master) < 0 || ptsname_r(master, slave, sizeof slave) != 0)
-                        child_fail(sock, errno, "allocate a pseudo-terminal in the machine");
-                EnterMessage msg = {};
-                if (send_with_fds(sock, &msg, sizeof msg, &master, 1) < 0)
+                        channel_fail(channel, errno, "allocate a pseudo-terminal in the machine");
+                if (channel_send(channel, CHANNEL_FD, 0, master) < 0)
                         _exit(EXIT_FAILURE);
         }
 
-        if (req->tty) {
-                pid = fork();
-                if (pid == 0)
-                        run_session(req, &u, slave, sock);
-        } else {
-                /* Nothing to do until it execs: share our memory. */
-                SessionArgs a = { .req = req, .user = &u, .sock = sock };
-                void *stack = NULL;
-
-                pid = clone_in_our_memory(session_main, &a, CLONE_VFORK | SIGCHLD, &stack);
-                clone_stack_free(stack);
-        }
+        /* Without a terminal, nothing to do until it execs: it may share
+         * our memory. */
+        SessionArgs a = { .req = req, .user = &u, .slave = req->tty ? slave : NULL, .channel = channel };
+        pid = spawn_child(session_main, &a, !req->tty);
         if (pid < 0)
-                child_fail(sock, pid == -1 ? errno : pid, "fork in the machine");
+                channel_fail(channel, pid, "fork in the machine");
 
         master = safe_close(master);
-        sock = safe_close(sock);
+        safe_close(channel);
         /* Our parent going away (^]^]^], a signal) ends the session too. */
         (void) prctl(PR_SET_PDEATHSIG, SIGHUP);
         if (wait_for_terminate(pid, &si) < 0)
-                _exit(EXIT_FAILURE);
-        _exit(exit_status_from_siginfo(&si));
-}
-
-typedef struct EnterChildArgs {
-        const EnterRequest *req;
-        const MachineRecord *m;
-        int leader;
-        const char *cgroup;
-        int sock;
-} EnterChildArgs;
-
-static int enter_child_main(void *arg) {
-        const EnterChildArgs *a = arg;
-
-        run_enter_child(a->req, a->m, a->leader, a->cgroup, a->sock);
+                return EXIT_FAILURE;
+        return exit_status_from_siginfo(&si);
 }
 
 static void on_escape(PTYForward *f, void *userdata) {
@@ -260,100 +208,66 @@ static int forward_terminal(pid_t child, int master, int *ret_status) {
         return 0;
 }
 
-static int log_child_error(EnterMessage *msg) {
-        msg->text[sizeof msg->text - 1] = '\0';
-        if (msg->complete)
-                return log_error_errno(SYNTHETIC_ERRNO(msg->error), "%s", msg->text);
-        return log_error_errno(msg->error, "Failed to %s: %m", msg->text);
+/* With a terminal: the pty master arrives first (or an error), then we
+ * forward until the session ends. */
+static int run_with_terminal(pid_t pid, int channel, int *ret_status) {
+        _cleanup_close_ int master = -EBADF;
+        ChannelMessage msg;
+        ssize_t n;
+        int r;
+
+        n = channel_receive(channel, &msg, &master);
+        if (n > 0 && msg.type == CHANNEL_ERROR) {
+                (void) wait_for_terminate(pid, NULL);
+                return channel_log_error(&msg);
+        }
+        if (n <= 0 || msg.type != CHANNEL_FD || master < 0)
+                return 0; /* enter_wait() tells what happened */
+
+        r = forward_terminal(pid, master, ret_status);
+        if (r < 0) {
+                (void) kill(pid, SIGKILL);
+                (void) wait_for_terminate(pid, NULL);
+                return r;
+        }
+        /* Reaped by the event loop; an error after the pty was passed
+         * (exec failed) is still in the channel. */
+        if (channel_receive(channel, &msg, NULL) > 0 && msg.type == CHANNEL_ERROR)
+                return channel_log_error(&msg);
+        return 1;
 }
 
 static int enter_machine(const EnterRequest *req, const char *name) {
-        _cleanup_(machine_record_done) MachineRecord m = {};
-        _cleanup_close_pair_ int pair[2] = { -EBADF, -EBADF };
-        _cleanup_close_ int leader = -EBADF, master = -EBADF;
-        _cleanup_free_ char *cgroup = NULL;
-        EnterMessage msg = {};
-        siginfo_t si;
+        _cleanup_(enter_target_done) EnterTarget t = { .leader_pidfd = -EBADF };
+        _cleanup_close_ int channel = -EBADF;
+        ChannelMessage msg;
         int status = 0, r;
         pid_t pid;
 
-        r = machine_get(name, &m);
+        r = machine_enter_open(name, &t);
         if (r < 0)
                 return r;
-        r = machine_ref_open_leader(&m, &leader);
-        if (r >= 0)
-                r = machine_ref_leader_cgroup(&m, &cgroup);
-        if (r < 0)
-                return log_error_errno(r, "Failed to find the init process of machine '%s': %m", name);
-
-        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0)
-                return log_error_errno(errno, "Failed to create a socket pair: %m");
 
         /* SIGCHLD is taken by the event loop; the child unblocks. */
         if (sigprocmask_many(SIG_BLOCK, NULL, SIGCHLD, SIGWINCH, -1) < 0)
                 return log_error_errno(errno, "Failed to block signals: %m");
 
+        /* With a terminal we forward it while the session runs: a process
+         * of its own. Without one we only wait: it may share our memory,
+         * and we go on when it is done; what it says waits in the channel. */
+        EnterSpec spec = { .namespaces = ENTER_ALL_NAMESPACES, .join_cgroup = true, .share_memory = !req->tty };
+        r = enter_spawn(&t, &spec, enter_child, (void *) req, &pid, &channel);
+        if (r < 0)
+                return log_error_errno(r, "Failed to fork: %m");
+
         if (req->tty) {
-                /* We forward the terminal while it runs: a process of its own. */
-                pid = fork();
-                if (pid == 0) {
-                        pair[0] = safe_close(pair[0]);
-                        run_enter_child(req, &m, leader, cgroup, pair[1]);
-                }
-                if (pid < 0)
-                        return log_error_errno(errno, "Failed to fork: %m");
-        } else {
-                /* Without a terminal we only wait: it may share our memory,
-                 * and we go on when it is done (CLONE_VFORK); what it says
-                 * waits in the socket. */
-                EnterChildArgs a = { .req = req, .m = &m, .leader = leader, .cgroup = cgroup, .sock = pair[1] };
-                void *stack = NULL;
-
-                pid = clone_in_our_memory(enter_child_main, &a, CLONE_VFORK | SIGCHLD, &stack);
-                clone_stack_free(stack);
-                if (pid < 0)
-                        return log_error_errno(pid, "Failed to fork: %m");
+                r = run_with_terminal(pid, channel, &status);
+                if (r != 0)
+                        return r < 0 ? r : status;
         }
-        pair[1] = safe_close(pair[1]);
-
-        /* Either the pty master arrives, or an error, or the socket closes
-         * (the session was exec'd without a terminal). */
-        for (;;) {
-                int fd = -EBADF;
-                ssize_t n = receive_with_fds(pair[0], &msg, sizeof msg, &fd, 1);
-
-                if (n <= 0)
-                        break;
-                if (msg.error != 0) {
-                        safe_close(fd);
-                        (void) wait_for_terminate(pid, NULL);
-                        return log_child_error(&msg);
-                }
-                if (fd >= 0) {
-                        master = fd;
-                        break;
-                }
-        }
-
-        if (master >= 0) {
-                r = forward_terminal(pid, master, &status);
-                if (r < 0) {
-                        (void) kill(pid, SIGKILL);
-                        (void) wait_for_terminate(pid, NULL);
-                        return r;
-                }
-                /* An error after the pty was passed (exec failed)? */
-                if (receive_with_fds(pair[0], &msg, sizeof msg, NULL, 0) > 0 && msg.error != 0)
-                        return log_child_error(&msg);
-                return status;
-        }
-
-        /* No terminal: wait for the session to end, taking a late error. */
-        if (wait_for_terminate(pid, &si) < 0)
-                return log_error_errno(errno, "Failed to wait for the session: %m");
-        if (receive_with_fds(pair[0], &msg, sizeof msg, NULL, 0) > 0 && msg.error != 0)
-                return log_child_error(&msg);
-        return exit_status_from_siginfo(&si);
+        if (enter_wait(pid, channel, &msg, &status) > 0)
+                return channel_log_error(&msg);
+        return status;
 }
 
 static int parse_enter_argv(int argc, char *argv[], const char *usage, bool *ret_help) {

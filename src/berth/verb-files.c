@@ -46,7 +46,6 @@
 #include "enter.h"
 #include "fd-util.h"
 #include "log.h"
-#include "machine-ref.h"
 #include "mount-util.h"
 #include "path-util.h"
 #include "process-util.h"
@@ -82,60 +81,20 @@ static void split_path_done(SplitPath *p) {
         free(p->last);
 }
 
-/* What a child reports when it fails. */
-typedef struct ChildReport {
-        int error;
-        bool with_errno; /* ": <description of error>" follows text */
-        char text[2 * PATH_MAX + 256];
-} ChildReport;
+/* Waits for the child and logs what went wrong, once: what it reported,
+ * else ours (our side's failure, NULL for none), unless the child's only
+ * saw ours. */
+static int wait_child(pid_t pid, int channel, const ChannelMessage *ours) {
+        ChannelMessage msg;
+        int status;
 
-static void report_vformat(ChildReport *rep, int error, bool with_errno, const char *format, va_list ap) {
-        *rep = (ChildReport) { .error = ERRNO_VALUE(error) ?: EIO, .with_errno = with_errno };
-        (void) vsnprintf(rep->text, sizeof rep->text, format, ap);
-}
-
-static _noreturn_ void child_fail(int sock, int error, bool with_errno, const char *format, ...) _printf_(4, 5);
-static _noreturn_ void child_fail(int sock, int error, bool with_errno, const char *format, ...) {
-        static ChildReport rep; /* not on the stack: it is large */
-        va_list ap;
-
-        va_start(ap, format);
-        report_vformat(&rep, error, with_errno, format, ap);
-        va_end(ap);
-        (void) send_with_fds(sock, &rep, sizeof rep, NULL, 0);
-        _exit(EXIT_FAILURE);
-}
-
-static int log_report(const ChildReport *rep) {
-        if (rep->with_errno)
-                return log_error_errno(rep->error, "%s: %m", rep->text);
-        return log_error_errno(SYNTHETIC_ERRNO(rep->error), "%s", rep->text);
-}
-
-/* Waits for the child. Returns 1 and its report if it failed, 0 if not. */
-static int wait_child(pid_t pid, int sock, ChildReport *ret) {
-        siginfo_t si = {};
-        ssize_t n;
-
-        /* A socket closed with messages unread (ours, when the child
-         * failed) makes the first receive fail with ECONNRESET, before the
-         * child's report queued behind it. */
-        do
-                n = receive_with_fds(sock, ret, sizeof *ret, NULL, 0);
-        while (n == -ECONNRESET || n == -EINTR);
-        if (wait_for_terminate(pid, &si) < 0)
-                si = (siginfo_t) { .si_code = CLD_KILLED };
-        if (n == (ssize_t) sizeof *ret && ret->error > 0) {
-                ret->text[sizeof ret->text - 1] = '\0';
-                return 1;
-        }
-        if (si.si_code != CLD_EXITED || si.si_status != 0) {
-                *ret = (ChildReport) { .error = EPROTO };
-                (void) snprintf(ret->text, sizeof ret->text,
-                                "The process working in the machine ended unexpectedly (status %i).",
-                                exit_status_from_siginfo(&si));
-                return 1;
-        }
+        if (enter_wait(pid, channel, &msg, &status) > 0 && (msg.error != ECONNABORTED || !ours))
+                return channel_log_error(&msg);
+        if (ours)
+                return channel_log_error(ours);
+        if (status != 0)
+                return log_error_errno(SYNTHETIC_ERRNO(EPROTO),
+                                       "The process working in the machine ended unexpectedly (status %i).", status);
         return 0;
 }
 
@@ -220,74 +179,20 @@ static int split_host_path(const char *p, SplitPath *ret) {
         return 0;
 }
 
-/* The machine's init as a pidfd, and the cgroup to join with it. */
-static int open_machine(const FilesArgs *a, MachineRecord *m, int *ret_leader, char **ret_cgroup) {
-        int r;
-
-        r = machine_get(a->name, m);
-        if (r < 0)
-                return r;
-        r = machine_ref_open_leader(m, ret_leader);
-        if (r >= 0 && ret_cgroup)
-                r = machine_ref_leader_cgroup(m, ret_cgroup);
-        if (r < 0)
-                return log_error_errno(r, "Failed to find the init process of machine '%s': %m", a->name);
-        return 0;
-}
-
-/* Forks a child that talks to us over a socket pair: pair[1] is the
- * child's end (pair[0] closed in it), pair[0] ours (pair[1] closed here). */
-static int fork_child(int pair[static 2], pid_t *ret_pid) {
-        pid_t pid;
-
-        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0)
-                return log_error_errno(errno, "Failed to create a socket pair: %m");
-        pid = fork();
-        if (pid < 0)
-                return log_error_errno(errno, "Failed to fork: %m");
-        pair[pid == 0 ? 0 : 1] = safe_close(pair[pid == 0 ? 0 : 1]);
-        *ret_pid = pid;
-        return 0;
-}
-
-/* In a child: joins the machine's namespaces in flags. Everything but
- * stdio, sock and the fds in keep is closed first: nothing else of the
- * host comes along. */
-static void child_enter(const MachineRecord *m, int leader, int flags, const char *cgroup, int sock, const int *keep,
-                        size_t n_keep) {
-        int fds[8] = { 0, 1, 2, sock, leader };
-        size_t n = 5;
-        int r;
-
-        for (size_t i = 0; i < n_keep && n < ELEMENTSOF(fds); i++)
-                fds[n++] = keep[i];
-        r = close_all_fds_except(fds, n);
-        if (r < 0)
-                child_fail(sock, r, true, "Failed to close file descriptors");
-        if (m->uid_count == 0)
-                flags &= ~CLONE_NEWUSER; /* the machine shares ours */
-        r = enter_namespaces(leader, flags, m->unified_mount, cgroup, m->cgroups_v1);
-        if (r < 0)
-                child_fail(sock, r, true, "Failed to enter machine '%s'", m->name);
-        /* Set after the credentials changed (which resets it). Should we
-         * die, the child dies too, and the copy stops where it is. */
-        (void) prctl(PR_SET_PDEATHSIG, SIGKILL);
-}
-
 /* ---- copy-to, copy-from ----------------------------------------------- */
 
 /* In a child in the machine's mount namespace: directory dir of the
  * machine, resolved in its root (symlinks included, never out of it). */
-static int child_open_dir(const MachineRecord *m, const char *dir, int sock) {
+static int child_open_dir(const EnterTarget *t, const char *dir, int channel) {
         _cleanup_close_ int root = -EBADF;
         int fd, r;
 
         root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (root < 0)
-                child_fail(sock, errno, true, "Failed to open the root of machine '%s'", m->name);
+                channel_fail(channel, errno, "open the root of machine '%s'", t->machine.name);
         r = open_in_root(root, dir, O_PATH | O_DIRECTORY, 0, &fd);
         if (r < 0)
-                child_fail(sock, r, true, "Failed to open directory '%s' in machine '%s'", dir, m->name);
+                channel_fail(channel, r, "open directory '%s' in machine '%s'", dir, t->machine.name);
         return fd;
 }
 
@@ -310,9 +215,10 @@ static char *escape_name(const char *s) {
         return e;
 }
 
-/* The one line for a failed copy. where: the entry that failed, relative
- * to the top ("" for the top itself, NULL if unknown). */
-static void copy_report(ChildReport *rep, const FilesArgs *a, int error, const char *where) {
+/* The one line for a failed copy, as a channel report. where: the entry
+ * that failed, relative to the top ("" for the top itself, NULL if
+ * unknown). */
+static void copy_report(ChannelMessage *msg, const FilesArgs *a, int error, const char *where) {
         _cleanup_free_ char *w = escape_name(strempty(where)), *in_machine = NULL, *src = NULL, *dst = NULL;
         const char *sep = isempty(where) ? "" : "/";
         bool to = a->verb == FILES_COPY_TO;
@@ -322,18 +228,27 @@ static void copy_report(ChildReport *rep, const FilesArgs *a, int error, const c
                 src = strjoin("'", a->src, sep, w, "'", to ? "" : in_machine);
                 dst = strjoin("'", a->dst, sep, w, "'", to ? in_machine : "");
         }
-        *rep = (ChildReport) { .error = ERRNO_VALUE(error) };
+        *msg = (ChannelMessage) { .type = CHANNEL_ERROR, .error = ERRNO_VALUE(error) ?: EIO };
         if (!src || !dst)
-                *rep = (ChildReport) { .error = ENOMEM, .text = "Out of memory." };
+                *msg = (ChannelMessage) { .type = CHANNEL_ERROR, .error = ENOMEM, .text = "Out of memory." };
         else if (error == -EEXIST && where && isempty(where) && !a->force)
-                (void) snprintf(rep->text, sizeof rep->text, "%s already exists; use --force to replace it.", dst);
+                (void) snprintf(msg->text, sizeof msg->text, "%s already exists; use --force to replace it.", dst);
         else if (error == -EOPNOTSUPP)
-                (void) snprintf(rep->text, sizeof rep->text,
+                (void) snprintf(msg->text, sizeof msg->text,
                                 "Cannot copy %s: only regular files, directories and symlinks can be copied.", src);
         else {
-                rep->with_errno = true;
-                (void) snprintf(rep->text, sizeof rep->text, "Failed to copy %s to %s", src, dst);
+                msg->with_errno = true;
+                (void) snprintf(msg->text, sizeof msg->text, "copy %s to %s", src, dst);
         }
+}
+
+static _noreturn_ void copy_fail(int channel, const FilesArgs *a, int error, const char *where) {
+        static ChannelMessage msg; /* large: not on the stack */
+
+        copy_report(&msg, a, error, where);
+        if (msg.with_errno)
+                channel_fail(channel, error, "%s", msg.text);
+        channel_fail_message(channel, error, "%s", msg.text);
 }
 
 /* On a terminal, the copy shows its progress on stderr. */
@@ -349,159 +264,111 @@ static uint64_t copy_size(int dir_fd, const char *name) {
         return total;
 }
 
-static _noreturn_ void copy_fail(int sock, const FilesArgs *a, int error, const char *where) {
-        static ChildReport rep;
+typedef struct CopyArgs {
+        const FilesArgs *a;
+        const SplitPath *src, *dst;
+        int host_fd;    /* copy-from: the host directory the copy goes into */
+        uint64_t total; /* copy-to: what the parent sends */
+} CopyArgs;
 
-        copy_report(&rep, a, error, where);
-        (void) send_with_fds(sock, &rep, sizeof rep, NULL, 0);
-        _exit(EXIT_FAILURE);
-}
-
-/* The copy-to child: creates in the machine what the parent sends. */
-static _noreturn_ void run_copy_to_child(const FilesArgs *a, const MachineRecord *m, int leader, const char *cgroup,
-                                         const SplitPath *dst, uint64_t total, int sock) {
+/* The child that works in the machine. copy-to: it creates what the parent
+ * sends over the channel. copy-from: it copies from the machine into the
+ * host directory it was given. */
+static int copy_child(const EnterTarget *t, int channel, void *userdata) {
+        const CopyArgs *c = userdata;
+        bool to = c->a->verb == FILES_COPY_TO;
+        CopyFlags flags = c->a->force ? COPY_REPLACE : 0;
         _cleanup_close_ int parent = -EBADF;
         _cleanup_free_ char *failed_at = NULL;
         Progress progress;
         CopyProgress cp = { copy_written, &progress };
         int r;
 
-        child_enter(m, leader, CLONE_NEWUSER | CLONE_NEWNS, cgroup, sock, NULL, 0);
-        safe_close(leader);
+        /* State, copy-to: root of the machine's user namespace (so what we
+         * create is the machine root's, and we have no privilege on the
+         * host), in the machine's mount namespace: "/" is the machine's
+         * root. The only host fds we hold are stdio and the channel; host
+         * files reach us as fds the parent opened.
+         *
+         * State, copy-from: host root, with host credentials, in the
+         * machine's mount namespace: "/" is the machine's root, and we can
+         * read all of it; the copy never opens a device or FIFO. The one
+         * host fd we hold (besides stdio and the channel) is host_fd, the
+         * destination's directory: entries are created below it by single
+         * names the copy checked (no "/", not "." or ".."), never through
+         * a symlink.
+         *
+         * Either way the machine's side is resolved in its root, symlinks
+         * included, and the copy goes down from there by single names
+         * without following any. */
+        parent = child_open_dir(t, (to ? c->dst : c->src)->dir, channel);
 
-        /* State: root of the machine's user namespace (so what we create
-         * is the machine root's, and we have no privilege on the host), in
-         * the machine's mount namespace: "/" is the machine's root. The
-         * only host fds we hold are stdio and sock; host files reach us as
-         * fds the parent opened. DST's directory is resolved in the root,
-         * symlinks included, and the copy goes down from there by single
-         * names without following any. */
-        parent = child_open_dir(m, dst->dir, sock);
-
-        progress_init(&progress, STDERR_FILENO, total);
-        r = copy_tree_receive(sock, parent, dst->last, a->force ? COPY_REPLACE : 0, &cp, &failed_at);
+        progress_init(&progress, STDERR_FILENO, to ? c->total : copy_size(parent, c->src->last));
+        if (to)
+                r = copy_tree_receive(channel, parent, c->dst->last, flags, &cp, &failed_at);
+        else
+                r = copy_tree_at(parent, c->src->last, c->host_fd, c->dst->last, flags, &cp, &failed_at);
         progress_end(&progress, r >= 0, "Copied");
-        if (r == -ECONNABORTED)
-                child_fail(sock, r, true, "The copy was aborted"); /* the parent says why */
+        if (r == -ECONNABORTED && to)
+                channel_fail(channel, r, "receive the copy"); /* the parent says why */
         if (r < 0)
-                copy_fail(sock, a, r, failed_at);
-        _exit(EXIT_SUCCESS);
+                copy_fail(channel, c->a, r, failed_at);
+        return EXIT_SUCCESS;
 }
 
-static int copy_to(const FilesArgs *a) {
-        _cleanup_(machine_record_done) MachineRecord m = {};
+/* SRC and DST split, each as the host's or the machine's path. */
+static int split_copy_paths(const FilesArgs *a, SplitPath *src, SplitPath *dst) {
+        bool to = a->verb == FILES_COPY_TO;
+        int r;
+
+        r = to ? split_host_path(a->src, src) : split_machine_path(a->src, src);
+        if (r < 0)
+                return r;
+        return to ? split_machine_path(a->dst, dst) : split_host_path(a->dst, dst);
+}
+
+static int copy_files(const FilesArgs *a) {
+        _cleanup_(enter_target_done) EnterTarget t = { .leader_pidfd = -EBADF };
         _cleanup_(split_path_done) SplitPath src = {}, dst = {};
-        _cleanup_close_pair_ int pair[2] = { -EBADF, -EBADF };
-        _cleanup_close_ int src_fd = -EBADF, leader = -EBADF;
-        _cleanup_free_ char *cgroup = NULL, *failed_at = NULL;
-        ChildReport rep;
+        _cleanup_close_ int host_fd = -EBADF, channel = -EBADF;
+        _cleanup_free_ char *failed_at = NULL;
+        bool to = a->verb == FILES_COPY_TO;
+        static ChannelMessage ours; /* large: not on the stack */
         struct stat st;
-        uint64_t total;
         pid_t pid;
         int r;
 
-        r = split_host_path(a->src, &src);
+        r = split_copy_paths(a, &src, &dst);
         if (r >= 0)
-                r = split_machine_path(a->dst, &dst);
-        if (r >= 0)
-                r = open_machine(a, &m, &leader, &cgroup);
+                r = machine_enter_open(a->name, &t);
         if (r < 0)
                 return r;
 
-        /* The source, opened as host root before anything of the machine
-         * is joined; its path is the caller's, resolved on the host. */
-        src_fd = open(src.dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-        if (src_fd < 0)
-                return log_error_errno(errno, "Failed to open directory '%s': %m", src.dir);
-        if (fstatat(src_fd, src.last, &st, AT_SYMLINK_NOFOLLOW) < 0)
+        /* The host's side, opened as host root before anything of the
+         * machine is joined; its path is the caller's, resolved on the
+         * host: copy-to's source, copy-from's destination directory. */
+        host_fd = open(to ? src.dir : dst.dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (host_fd < 0)
+                return log_error_errno(errno, "Failed to open directory '%s': %m", to ? src.dir : dst.dir);
+        if (to && fstatat(host_fd, src.last, &st, AT_SYMLINK_NOFOLLOW) < 0)
                 return log_error_errno(errno, "Failed to copy '%s': %m", a->src);
-        total = copy_size(src_fd, src.last);
 
-        r = fork_child(pair, &pid);
-        if (r < 0)
-                return r;
-        if (pid == 0) {
-                run_copy_to_child(a, &m, leader, cgroup, &dst, total, pair[1]);
+        CopyArgs c = { .a = a, .src = &src, .dst = &dst, .host_fd = host_fd };
+        EnterSpec spec = { .namespaces = CLONE_NEWNS, .join_cgroup = true, .keep_fds = &host_fd, .n_keep_fds = 1 };
+        if (to) {
+                c.total = copy_size(host_fd, src.last);
+                spec = (EnterSpec) { .namespaces = CLONE_NEWUSER | CLONE_NEWNS, .join_cgroup = true };
         }
-
-        r = copy_tree_send(pair[0], src_fd, src.last, &failed_at);
+        r = enter_spawn(&t, &spec, copy_child, &c, &pid, &channel);
         if (r < 0)
-                (void) shutdown(pair[0], SHUT_WR); /* the child stops */
+                return log_error_errno(r, "Failed to fork: %m");
 
-        /* The child's failure is the one to tell, unless it only saw ours. */
-        if (wait_child(pid, pair[0], &rep) > 0 && (rep.error != ECONNABORTED || r >= 0))
-                return log_report(&rep);
+        r = to ? copy_tree_send(channel, host_fd, src.last, &failed_at) : 0;
         if (r < 0) {
-                copy_report(&rep, a, r, failed_at);
-                return log_report(&rep);
+                (void) shutdown(channel, SHUT_WR); /* the child stops */
+                copy_report(&ours, a, r, failed_at);
         }
-        return 0;
-}
-
-/* The copy-from child: copies from the machine to the host fd. */
-static _noreturn_ void run_copy_from_child(const FilesArgs *a, const MachineRecord *m, int leader, const char *cgroup,
-                                           const SplitPath *src, const SplitPath *dst, int dst_fd, int sock) {
-        _cleanup_close_ int parent = -EBADF;
-        _cleanup_free_ char *failed_at = NULL;
-        Progress progress;
-        CopyProgress cp = { copy_written, &progress };
-        int r;
-
-        child_enter(m, leader, CLONE_NEWNS, cgroup, sock, &dst_fd, 1);
-        safe_close(leader);
-
-        /* State: host root, with host credentials, in the machine's mount
-         * namespace: "/" is the machine's root, and we can read all of it.
-         * SRC's directory is resolved in that root, symlinks included; the
-         * copy goes down from there by single names without following any,
-         * and never opens a device or FIFO. The one host fd we hold
-         * (besides stdio and sock) is dst_fd, the destination's directory:
-         * entries are created below it by single names the copy checked
-         * (no "/", not "." or ".."), never through a symlink. */
-        parent = child_open_dir(m, src->dir, sock);
-
-        progress_init(&progress, STDERR_FILENO, copy_size(parent, src->last));
-        r = copy_tree_at(parent, src->last, dst_fd, dst->last, a->force ? COPY_REPLACE : 0, &cp, &failed_at);
-        progress_end(&progress, r >= 0, "Copied");
-        if (r < 0)
-                copy_fail(sock, a, r, failed_at);
-        _exit(EXIT_SUCCESS);
-}
-
-static int copy_from(const FilesArgs *a) {
-        _cleanup_(machine_record_done) MachineRecord m = {};
-        _cleanup_(split_path_done) SplitPath src = {}, dst = {};
-        _cleanup_close_pair_ int pair[2] = { -EBADF, -EBADF };
-        _cleanup_close_ int dst_fd = -EBADF, leader = -EBADF;
-        _cleanup_free_ char *cgroup = NULL;
-        ChildReport rep;
-        pid_t pid;
-        int r;
-
-        r = split_machine_path(a->src, &src);
-        if (r >= 0)
-                r = split_host_path(a->dst, &dst);
-        if (r >= 0)
-                r = open_machine(a, &m, &leader, &cgroup);
-        if (r < 0)
-                return r;
-
-        /* The destination's directory, opened on the host before anything
-         * of the machine is joined. */
-        dst_fd = open(dst.dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-        if (dst_fd < 0)
-                return log_error_errno(errno, "Failed to open directory '%s': %m", dst.dir);
-
-        r = fork_child(pair, &pid);
-        if (r < 0)
-                return r;
-        if (pid == 0) {
-                run_copy_from_child(a, &m, leader, cgroup, &src, &dst, dst_fd, pair[1]);
-        }
-
-        if (wait_child(pid, pair[0], &rep) > 0)
-                return log_report(&rep);
-        return 0;
+        return wait_child(pid, channel, r < 0 ? &ours : NULL);
 }
 
 /* ---- bind ------------------------------------------------------------- */
@@ -517,7 +384,7 @@ static int copy_from(const FilesArgs *a) {
  * copy; the two namespaces go away with us. Nothing reaches the host's
  * mount table: the first copy is made private before anything is mounted
  * in it, and only we (non-dumpable) are in either. */
-static int lock_tree(int leader, bool directory, int *tree) {
+static int lock_tree(const EnterTarget *t, bool directory, int *tree) {
         _cleanup_close_ int fd = -EBADF;
         int r;
 
@@ -534,7 +401,7 @@ static int lock_tree(int leader, bool directory, int *tree) {
         if (r < 0)
                 return r;
 
-        r = enter_namespaces(leader, CLONE_NEWUSER, NULL, NULL, NULL);
+        r = enter_join(t, CLONE_NEWUSER, false);
         if (r < 0)
                 return r;
         if (unshare(CLONE_NEWNS) < 0)
@@ -547,59 +414,69 @@ static int lock_tree(int leader, bool directory, int *tree) {
         return 0;
 }
 
-static _noreturn_ void run_bind_child(const FilesArgs *a, const MachineRecord *m, int leader, int tree, bool directory,
-                                      int sock) {
-        _cleanup_close_ int root = -EBADF, target = -EBADF;
+typedef struct BindArgs {
+        const FilesArgs *a;
+        int tree;
+        bool directory;
+} BindArgs;
+
+/* Opens (or with --mkdir makes) the mount point DST in the machine. */
+static int open_mount_point(const EnterTarget *t, const BindArgs *b, int channel) {
+        const FilesArgs *a = b->a;
+        _cleanup_close_ int root = -EBADF;
+        int target = -EBADF, r;
+
+        root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (root < 0)
+                channel_fail(channel, errno, "open the root of machine '%s'", t->machine.name);
+        if (a->mkdir) {
+                r = make_mount_point_in_root(root, a->dst, b->directory, b->directory ? 0755 : 0644, &target);
+                if (r < 0)
+                        channel_fail(channel, r, "create mount point '%s' in machine '%s'", a->dst, t->machine.name);
+                return target;
+        }
+        r = open_in_root(root, a->dst, O_PATH, 0, &target);
+        if (r == -ENOENT)
+                channel_fail_message(channel, r, "'%s' does not exist in machine '%s'; use --mkdir to create it.",
+                                     a->dst, t->machine.name);
+        if (r < 0)
+                channel_fail(channel, r, "open '%s' in machine '%s'", a->dst, t->machine.name);
+        return target;
+}
+
+static int bind_child(const EnterTarget *t, int channel, void *userdata) {
+        BindArgs *b = userdata;
+        _cleanup_close_ int target = -EBADF;
         int r;
 
-        r = close_all_fds_except((const int[]) { 0, 1, 2, sock, leader, tree }, 6);
-        if (r < 0)
-                child_fail(sock, r, true, "Failed to close file descriptors");
-        if (m->uid_count > 0) {
-                r = lock_tree(leader, directory, &tree);
+        if (t->machine.uid_count > 0) {
+                r = lock_tree(t, b->directory, &b->tree);
                 if (r < 0)
-                        child_fail(sock, r, true, "Failed to prepare the mount of '%s' for machine '%s'", a->src,
-                                   m->name);
+                        channel_fail(channel, r, "prepare the mount of '%s' for machine '%s'", b->a->src,
+                                     t->machine.name);
         }
-        r = enter_namespaces(leader, CLONE_NEWNS, NULL, NULL, NULL);
+        r = enter_join(t, CLONE_NEWNS, false);
         if (r < 0)
-                child_fail(sock, r, true, "Failed to enter machine '%s'", m->name);
-        safe_close(leader);
+                channel_fail(channel, r, "enter machine '%s'", t->machine.name);
 
         /* State: root of the machine (of its user namespace when it has
          * one), in its mount namespace: "/" is the machine's root, and
          * what we create belongs to the machine's root. We hold the tree to
          * mount (nobody else can reach it) and no other host fd but stdio
-         * and sock. DST is resolved in the machine's root, symlinks
-         * included (as is what --mkdir creates), and the tree is moved
-         * onto what that resolved to, through an O_PATH fd, never by path. */
-        root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-        if (root < 0)
-                child_fail(sock, errno, true, "Failed to open the root of machine '%s'", m->name);
-        if (a->mkdir) {
-                r = make_mount_point_in_root(root, a->dst, directory, directory ? 0755 : 0644, &target);
-                if (r < 0)
-                        child_fail(sock, r, true, "Failed to create mount point '%s' in machine '%s'", a->dst, m->name);
-        } else {
-                r = open_in_root(root, a->dst, O_PATH, 0, &target);
-                if (r == -ENOENT)
-                        child_fail(sock, r, false, "'%s' does not exist in machine '%s'; use --mkdir to create it.",
-                                   a->dst, m->name);
-                if (r < 0)
-                        child_fail(sock, r, true, "Failed to open '%s' in machine '%s'", a->dst, m->name);
-        }
-
-        if (move_mount(tree, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
-                child_fail(sock, errno, true, "Failed to mount '%s' on '%s' in machine '%s'", a->src, a->dst, m->name);
-        _exit(EXIT_SUCCESS);
+         * and the channel. DST is resolved in the machine's root, symlinks
+         * included (as is what --mkdir creates), and the tree is moved onto
+         * what that resolved to, through an O_PATH fd, never by path. */
+        target = open_mount_point(t, b, channel);
+        if (move_mount(b->tree, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+                channel_fail(channel, errno, "mount '%s' on '%s' in machine '%s'", b->a->src, b->a->dst,
+                             t->machine.name);
+        return EXIT_SUCCESS;
 }
 
 static int bind_mount(const FilesArgs *a) {
-        _cleanup_(machine_record_done) MachineRecord m = {};
+        _cleanup_(enter_target_done) EnterTarget t = { .leader_pidfd = -EBADF };
         _cleanup_(split_path_done) SplitPath dst = {};
-        _cleanup_close_pair_ int pair[2] = { -EBADF, -EBADF };
-        _cleanup_close_ int tree = -EBADF, leader = -EBADF;
-        ChildReport rep;
+        _cleanup_close_ int tree = -EBADF, channel = -EBADF;
         struct stat st;
         pid_t pid;
         int r;
@@ -608,7 +485,7 @@ static int bind_mount(const FilesArgs *a) {
                 return log_usage("Empty path.");
         r = split_machine_path(a->dst, &dst);
         if (r >= 0)
-                r = open_machine(a, &m, &leader, NULL);
+                r = machine_enter_open(a->name, &t);
         if (r < 0)
                 return r;
 
@@ -626,75 +503,74 @@ static int bind_mount(const FilesArgs *a) {
                         return log_error_errno(r, "Failed to make the mount of '%s' read-only: %m", a->src);
         }
 
-        r = fork_child(pair, &pid);
+        /* The child joins by itself, in steps (lock_tree()). */
+        BindArgs b = { .a = a, .tree = tree, .directory = S_ISDIR(st.st_mode) };
+        EnterSpec spec = { .keep_fds = &tree, .n_keep_fds = 1 };
+        r = enter_spawn(&t, &spec, bind_child, &b, &pid, &channel);
         if (r < 0)
-                return r;
-        if (pid == 0) {
-                run_bind_child(a, &m, leader, tree, S_ISDIR(st.st_mode), pair[1]);
-        }
-
-        if (wait_child(pid, pair[0], &rep) > 0)
-                return log_report(&rep);
-        return 0;
+                return log_error_errno(r, "Failed to fork: %m");
+        return wait_child(pid, channel, NULL);
 }
 
 /* ---- The verbs -------------------------------------------------------- */
 
-int verb_copy_to(int argc, char *argv[]) {
+static const struct {
+        const char *usage;
+        int (*run)(const FilesArgs *a);
+} files_verbs[] = {
+        [FILES_COPY_TO] = {
+                "berth copy-to NAME SRC [DST] [--force]\n\n"
+                "Copy a file or directory tree from the host into a running machine.\n"
+                "SRC is a host path, DST an absolute path in the machine (default: SRC)\n"
+                "that names the copy itself. What is created belongs to the machine's root;\n"
+                "modes, times and symlinks are kept, symlinks are never followed.\n"
+                "On a terminal, progress is shown on stderr.\n\n"
+                "  --force    Replace DST if it exists (a directory is merged into)\n"
+                "  -h --help  Show this help\n",
+                copy_files,
+        },
+        [FILES_COPY_FROM] = {
+                "berth copy-from NAME SRC [DST] [--force]\n\n"
+                "Copy a file or directory tree from a running machine to the host.\n"
+                "SRC is an absolute path in the machine, DST a host path (default: SRC)\n"
+                "that names the copy itself. What is created belongs to the caller;\n"
+                "modes, times and symlinks are kept, symlinks are never followed.\n"
+                "On a terminal, progress is shown on stderr.\n\n"
+                "  --force    Replace DST if it exists (a directory is merged into)\n"
+                "  -h --help  Show this help\n",
+                copy_files,
+        },
+        [FILES_BIND] = {
+                "berth bind NAME SRC [DST] [--read-only] [--mkdir]\n\n"
+                "Bind-mount a host file or directory (with its submounts) into a running\n"
+                "machine. DST is an absolute path in the machine (default: SRC). The mount\n"
+                "goes away with the machine.\n\n"
+                "  --read-only  Make the mount read-only\n"
+                "  --mkdir      Create DST (a directory, or an empty file for a file)\n"
+                "  -h --help    Show this help\n",
+                bind_mount,
+        },
+};
+
+static int verb_files(int argc, char *argv[], FilesVerb verb) {
         FilesArgs a;
         bool help;
         int r;
 
-        r = parse_files_argv(argc, argv, FILES_COPY_TO,
-                             "berth copy-to NAME SRC [DST] [--force]\n\n"
-                             "Copy a file or directory tree from the host into a running machine.\n"
-                             "SRC is a host path, DST an absolute path in the machine (default: SRC)\n"
-                             "that names the copy itself. What is created belongs to the machine's root;\n"
-                             "modes, times and symlinks are kept, symlinks are never followed.\n"
-                             "On a terminal, progress is shown on stderr.\n\n"
-                             "  --force    Replace DST if it exists (a directory is merged into)\n"
-                             "  -h --help  Show this help\n",
-                             &a, &help);
+        r = parse_files_argv(argc, argv, verb, files_verbs[verb].usage, &a, &help);
         if (r < 0 || help)
                 return r;
-        return copy_to(&a);
+        return files_verbs[verb].run(&a);
+}
+
+int verb_copy_to(int argc, char *argv[]) {
+        return verb_files(argc, argv, FILES_COPY_TO);
 }
 
 int verb_copy_from(int argc, char *argv[]) {
-        FilesArgs a;
-        bool help;
-        int r;
-
-        r = parse_files_argv(argc, argv, FILES_COPY_FROM,
-                             "berth copy-from NAME SRC [DST] [--force]\n\n"
-                             "Copy a file or directory tree from a running machine to the host.\n"
-                             "SRC is an absolute path in the machine, DST a host path (default: SRC)\n"
-                             "that names the copy itself. What is created belongs to the caller;\n"
-                             "modes, times and symlinks are kept, symlinks are never followed.\n"
-                             "On a terminal, progress is shown on stderr.\n\n"
-                             "  --force    Replace DST if it exists (a directory is merged into)\n"
-                             "  -h --help  Show this help\n",
-                             &a, &help);
-        if (r < 0 || help)
-                return r;
-        return copy_from(&a);
+        return verb_files(argc, argv, FILES_COPY_FROM);
 }
 
 int verb_bind(int argc, char *argv[]) {
-        FilesArgs a;
-        bool help;
-        int r;
-
-        r = parse_files_argv(argc, argv, FILES_BIND,
-                             "berth bind NAME SRC [DST] [--read-only] [--mkdir]\n\n"
-                             "Bind-mount a host file or directory (with its submounts) into a running\n"
-                             "machine. DST is an absolute path in the machine (default: SRC). The mount\n"
-                             "goes away with the machine.\n\n"
-                             "  --read-only  Make the mount read-only\n"
-                             "  --mkdir      Create DST (a directory, or an empty file for a file)\n"
-                             "  -h --help    Show this help\n",
-                             &a, &help);
-        if (r < 0 || help)
-                return r;
-        return bind_mount(&a);
+        return verb_files(argc, argv, FILES_BIND);
 }

@@ -7,7 +7,6 @@
 
 #include "cgroup-limits.h"
 #include "log.h"
-#include "machined.h"
 #include "running.h"
 #include "string-util.h"
 #include "verbs.h"
@@ -35,17 +34,17 @@ static int parse_assignments(char **args, Resources *ret) {
 }
 
 static int set_limits(const MachineRecord *m, const Resources *res) {
-        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        _cleanup_(limit_failure_done) LimitFailure failure = {};
+        LimitTarget t = { .cgroup = &m->cgroup };
         unsigned unsupported = 0;
-        LimitTarget t;
         int r;
 
-        if (m->systemd_unit) {
-                r = machined_bus_open(&bus);
+        if (m->cgroup.systemd_unit) {
+                r = system_bus_get(cli_bus(), &t.bus);
                 if (r < 0)
-                        return log_error_errno(r, "Failed to connect to the system bus for unit %s: %m", m->unit);
+                        return log_error_errno(r, "Failed to connect to the system bus for unit %s: %m",
+                                               m->cgroup.unit);
         }
-        machine_limit_target(m, bus, &t);
 
         /* All or nothing where it can be checked: a kind the machine has no
          * controller for fails before anything is changed. */
@@ -55,9 +54,11 @@ static int set_limits(const MachineRecord *m, const Resources *res) {
                                                "Can't set %s= on machine '%s': the host gives it no %s controller.",
                                                resource_kind_to_string(k), m->name, resource_controller(k, false));
 
-        r = limits_apply(&t, res, m->name, &unsupported);
-        if (r < 0)
-                return r;
+        r = limits_apply(&t, res, &unsupported, &failure);
+        if (r < 0) {
+                _cleanup_free_ char *text = limit_failure_explain(&failure, res, m->name, r);
+                return text ? log_error_errno(r, "%s", text) : log_oom();
+        }
         for (ResourceKind k = 0; k < _RESOURCE_KIND_MAX; k++)
                 if (unsupported & (1U << k))
                         return log_error_errno(SYNTHETIC_ERRNO(EOPNOTSUPP),
@@ -158,10 +159,9 @@ static char *cpu_text(const MachineLimits *l) {
 
 int machine_limits_get(const MachineRecord *m, MachineLimits *ret) {
         MachineLimits l = {};
-        LimitTarget t;
+        LimitTarget t = { .cgroup = &m->cgroup };
         int r;
 
-        machine_limit_target(m, NULL, &t);
         r = limits_read(&t, &l.limits);
         if (r < 0)
                 return r;

@@ -20,7 +20,7 @@
 #include "log.h"
 #include "machine-name.h"
 #include "machine-ref.h"
-#include "machined.h"
+#include "systemd-manager.h"
 #include "output.h"
 #include "path-util.h"
 #include "process-util.h"
@@ -38,19 +38,6 @@
 /* After SIGKILL, how long the supervisor may take to clean up. */
 #define TERMINATE_GRACE (10 * USEC_PER_SEC)
 #define POLL_INTERVAL (50 * USEC_PER_MSEC)
-
-typedef enum KillWhom {
-        KILL_WHOM_LEADER,
-        KILL_WHOM_ALL,
-        _KILL_WHOM_MAX,
-        _KILL_WHOM_INVALID = -EINVAL,
-} KillWhom;
-
-static const char *const kill_whom_table[_KILL_WHOM_MAX] = {
-        [KILL_WHOM_LEADER] = "leader",
-        [KILL_WHOM_ALL] = "all",
-};
-DEFINE_PRIVATE_STRING_TABLE_LOOKUP(kill_whom, KillWhom);
 
 /* The options of the machine verbs: one table, of which each verb takes
  * the options it names (help for all). */
@@ -299,8 +286,8 @@ int verb_list(int argc, char *argv[]) {
         if (optind < argc)
                 return log_usage("'berth list' takes no arguments.");
 
-        (void) registry_gc(MACHINES_DIR);
-        (void) userns_gc_range_locks(BERTH_RUNTIME_DIR "/uid-range");
+        (void) registry_gc(MACHINES_DIR, cli_bus());
+        (void) userns_gc_range_locks(UID_RANGE_DIR);
         r = registry_list_names(MACHINES_DIR, &names);
         if (r < 0)
                 return log_error_errno(r, "Failed to list machines: %m");
@@ -381,7 +368,7 @@ static int reboot_one(const MachineRecord *m, const Args *a) {
 }
 
 static int terminate_one(const MachineRecord *m, const Args *a) {
-        _cleanup_free_ char *payload = path_join(m->cgroup, "payload");
+        _cleanup_free_ char *payload = path_join(m->cgroup.path, "payload");
         _cleanup_free_ char *path = NULL;
         int r;
 
@@ -389,7 +376,7 @@ static int terminate_one(const MachineRecord *m, const Args *a) {
                 return log_oom();
         /* Everything in the machine at once; its supervisor sees init die
          * and cleans up. */
-        path = path_join(m->unified_mount, payload);
+        path = path_join(m->cgroup.unified_mount, payload);
         if (!path)
                 return log_oom();
         r = machine_ref_signal_leader(m, SIGKILL);
@@ -407,13 +394,7 @@ static int kill_one(const MachineRecord *m, const Args *a) {
         char sig[SIGNAL_NAME_MAX];
         int r;
 
-        if (a->whom == KILL_WHOM_LEADER)
-                r = machine_ref_signal_leader(m, a->signal);
-        else {
-                r = machine_ref_signal_all(m, a->signal);
-                if (r == 0)
-                        r = -ESRCH; /* nobody there */
-        }
+        r = machine_ref_kill(m, a->whom, a->signal);
         if (r < 0)
                 return log_error_errno(r, "Failed to send %s to %s of machine '%s': %m", signal_name(a->signal, sig),
                                        a->whom == KILL_WHOM_LEADER ? "the leader" : "the processes", m->name);
@@ -526,7 +507,7 @@ static void machine_status_done(MachineStatus *s) {
 }
 
 static int machine_status_console(const MachineRecord *m, char ***ret) {
-        _cleanup_free_ char *path = strjoin(CONSOLE_LOG_DIR "/", m->name);
+        _cleanup_free_ char *path = machine_console_log_path(m->name);
         int r;
 
         if (!path)
@@ -683,7 +664,7 @@ static int add_status_row(Table *t, const MachineRecord *m, const MachineStatus 
         r = r ?: table_add_string(t, s->uids);
         r = r ?: table_add_uint(t, m->uid_base);
         r = r ?: table_add_uint(t, m->uid_count);
-        r = r ?: table_add_string(t, m->cgroup);
+        r = r ?: table_add_string(t, m->cgroup.path);
         r = r ?: add_limit_cells(t, &s->limits);
         r = r ?: add_pid(t, m->supervisor);
         r = r ?: table_add_string(t, s->os_pretty_name);
@@ -832,7 +813,7 @@ static int add_show_row(Table *t, const MachineRecord *m) {
         r = r ?: table_add_string(t, m->since > 0 ? format_timestamp(ts, sizeof ts, m->since) : NULL);
         r = r ?: (m->since > 0 ? table_add_uint(t, m->since) : table_add_null(t));
         r = r ?: table_add_string(t, m->service);
-        r = r ?: table_add_string(t, m->unit);
+        r = r ?: table_add_string(t, m->cgroup.unit);
         r = r ?: add_pid(t, m->leader);
         r = r ?: table_add_string(t, m->class);
         r = r ?: table_add_string(t, m->root);
@@ -842,7 +823,7 @@ static int add_show_row(Table *t, const MachineRecord *m) {
         r = r ?: table_add_bool(t, m->ephemeral);
         r = r ?: table_add_uint(t, m->uid_base);
         r = r ?: table_add_uint(t, m->uid_count);
-        r = r ?: table_add_string(t, m->cgroup);
+        r = r ?: table_add_string(t, m->cgroup.path);
         r = r ?: add_show_limits(t, m);
         return r;
 }
@@ -909,7 +890,7 @@ static bool machine_is_gone(const MachineRecord *m) {
         if (pid_is_alive(m->supervisor) && pid_get_starttime(m->supervisor, &starttime) >= 0 &&
             starttime == m->supervisor_starttime)
                 return false;
-        return registry_gc_one(MACHINES_DIR, m->name) > 0;
+        return registry_gc_one(MACHINES_DIR, m->name, cli_bus()) > 0;
 }
 
 /* Polls until every machine not yet gone[] is, or until timeout has passed;
@@ -959,23 +940,23 @@ static int stop_machines(MachineRecord *ms, size_t n, usec_t timeout) {
 
 /* A machine that runs as berth@NAME.service of systemd. */
 static bool machine_is_service(const MachineRecord *m) {
-        _cleanup_free_ char *unit = strjoin("berth@", m->name, ".service");
+        _cleanup_free_ char *unit = machine_service_unit(m->name);
 
-        return m->systemd_unit && unit && streq_ptr(m->unit, unit);
+        return m->cgroup.systemd_unit && unit && streq_ptr(m->cgroup.unit, unit);
 }
 
 static int stop_unit(sd_bus *bus, const MachineRecord *m) {
         _cleanup_free_ char *message = NULL;
         int r;
 
-        r = systemd_stop_unit(bus, m->unit, &message);
+        r = systemd_stop_unit(bus, m->cgroup.unit, &message);
         if (r < 0)
-                return log_error_errno(r, "Failed to stop %s: %s", m->unit, message ?: strerror(ERRNO_VALUE(r)));
+                return log_error_errno(r, "Failed to stop %s: %s", m->cgroup.unit, message ?: strerror(ERRNO_VALUE(r)));
         return 0;
 }
 
 int verb_stop(int argc, char *argv[]) {
-        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        sd_bus *bus = NULL;
         _cleanup_(args_done) Args a = {};
         _cleanup_free_ MachineRecord *ms = NULL;
         size_t n = 0;

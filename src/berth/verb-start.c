@@ -28,7 +28,7 @@
 #include "lock-util.h"
 #include "log.h"
 #include "machine-name.h"
-#include "machined.h"
+#include "systemd-manager.h"
 #include "process-util.h"
 #include "registry.h"
 #include "running.h"
@@ -110,7 +110,7 @@ static int start_detached(const char *name, bool wait_ready) {
         r = mkdir_p(BERTH_LOG_DIR, 0750);
         if (r < 0)
                 return log_error_errno(r, "Failed to create %s: %m", BERTH_LOG_DIR);
-        log_path = strdup_printf("%s/%s.log", BERTH_LOG_DIR, name);
+        log_path = machine_start_log_path(name);
         if (!log_path)
                 return log_oom();
 
@@ -161,7 +161,7 @@ static int start_detached(const char *name, bool wait_ready) {
 }
 
 static int start_unit(sd_bus *bus, const char *name) {
-        _cleanup_free_ char *unit = strjoin("berth@", name, ".service"), *message = NULL;
+        _cleanup_free_ char *unit = machine_service_unit(name), *message = NULL;
         int r;
 
         if (!unit)
@@ -178,7 +178,7 @@ int verb_start(int argc, char *argv[]) {
                 { "wait-ready", no_argument, NULL, 'w' },
                 {},
         };
-        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        sd_bus *bus = NULL;
         bool wait_ready = false;
         int opt, r, ret = 0;
 
@@ -215,7 +215,7 @@ int verb_start(int argc, char *argv[]) {
                         r = log_error_errno(SYNTHETIC_ERRNO(EINVAL), "Invalid machine name '%s'.", argv[i]);
                         goto next;
                 }
-                (void) registry_gc_one(MACHINES_DIR, argv[i]);
+                (void) registry_gc_one(MACHINES_DIR, argv[i], cli_bus());
                 if (registry_read(MACHINES_DIR, argv[i], &m) >= 0) {
                         machine_record_done(&m); /* running already: nothing to do */
                         continue;

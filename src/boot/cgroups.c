@@ -13,19 +13,40 @@
  * In each, the machine's cgroup gets supervisor/ (us) and payload/ (the
  * machine, delegated to its root). Not CreateMachine(): machined would make
  * the scope with the machine's init in it, and init, started by then, would
- * find itself outside the cgroup namespace it was given. */
+ * find itself outside the cgroup namespace it was given.
+ *
+ * On a hybrid host the controllers are on v1 hierarchies, which the
+ * machine's cgroup2 tree can't reach: there the machine gets a cgroup of
+ * its own in the memory, cpu and pids hierarchies (and blkio for IOWeight=),
+ * named like its scope, below the supervisor's own cgroup and never above
+ * it. The outer child joins them before it clones the machine, so init and
+ * everything below it is limited (limits.c) from its first instruction.
+ * They are made even without limits, so that `berth set-property` can add
+ * some later. */
 
 #include <stdio.h>
 #include <string.h>
 
-#include <systemd/sd-daemon.h>
-
-#include "boot.h"
+#include "cgroup-limits.h"
+#include "cgroups.h"
 #include "log.h"
-#include "machine-name.h"
-#include "machined.h"
+#include "machine-paths.h"
 #include "path-util.h"
 #include "string-util.h"
+#include "strv.h"
+#include "systemd-manager.h"
+
+void machine_cgroups_done(MachineCgroups *g) {
+        machine_cgroup_done(&g->where);
+        free(g->origin);
+        g->origin = NULL;
+}
+
+void machine_leave_cgroups(MachineCgroups *g) {
+        /* In a unit's cgroup we stay: systemd removes it once we are gone. */
+        if (g->mode != CGROUP_MODE_UNIT && g->origin)
+                (void) cgroup_attach(g->where.unified_mount, g->origin, 0);
+}
 
 /* "a-b.slice" lives at /a.slice/a-b.slice: each dash a level. */
 static char *slice_path(const char *slice) {
@@ -49,30 +70,12 @@ static char *slice_path(const char *slice) {
         return TAKE_PTR(p);
 }
 
-/* systemd as PID 1 owns org.freedesktop.systemd1 on the system bus. Not
- * booted with systemd (no /run/systemd/system), it can't; booted with it,
- * we still ask the bus, which may be gone or not yet there. */
-static bool systemd_is_manager(Machine *m) {
+/* Where the machine's cgroup is to be, and who makes it. */
+static int plan(const BootConfig *c, const char *name, SystemBus *bus, MachineCgroups *g) {
+        MachineCgroup *w = &g->where;
         int r;
 
-        if (sd_booted() <= 0)
-                return false;
-
-        r = machined_bus_open(&m->bus);
-        if (r < 0) {
-                log_debug_errno(r, "No system bus: %m");
-                return false;
-        }
-        r = machined_name_has_owner(m->bus, "org.freedesktop.systemd1");
-        if (r < 0)
-                log_debug_errno(r, "Failed to ask the system bus for systemd: %m");
-        return r > 0;
-}
-
-int machine_plan_cgroup(Machine *m) {
-        int r;
-
-        r = cgroup_detect("/sys/fs/cgroup", &m->cgroup_layout, &m->unified_mount);
+        r = cgroup_detect("/sys/fs/cgroup", &g->layout, &w->unified_mount);
         if (r == -ENOMEDIUM)
                 return log_error_errno(SYNTHETIC_ERRNO(ENOMEDIUM),
                                        "No cgroup2 hierarchy on this host (neither /sys/fs/cgroup nor "
@@ -80,113 +83,162 @@ int machine_plan_cgroup(Machine *m) {
         if (r < 0)
                 return log_error_errno(r, "Failed to find the cgroup2 hierarchy: %m");
 
-        r = cgroup_pid_get_path(0, &m->cgroup_origin);
+        r = cgroup_pid_get_path(0, &g->origin);
         if (r < 0)
                 return log_error_errno(r, "Failed to find our own cgroup: %m");
 
-        if (m->config->keep_unit) {
-                const char *last = strrchr(m->cgroup_origin, '/');
+        if (c->keep_unit) {
+                const char *last = strrchr(g->origin, '/');
 
-                m->cgroup_mode = CGROUP_MODE_UNIT;
-                m->cgroup = strdup(m->cgroup_origin);
-                m->unit = strdup(last ? last + 1 : m->cgroup_origin);
-                if (!m->cgroup || !m->unit)
+                g->mode = CGROUP_MODE_UNIT;
+                w->path = strdup(g->origin);
+                w->unit = strdup(last ? last + 1 : g->origin);
+                if (!w->path || !w->unit)
                         return log_oom();
-                if (streq(m->cgroup, "/"))
+                if (streq(w->path, "/"))
                         return log_error_errno(SYNTHETIC_ERRNO(EINVAL),
                                                "--keep-unit: we run in the root cgroup, not in a unit of our own.");
-                return 0;
-        }
-
-        m->unit = machine_scope_name(m->name);
-        if (!m->unit)
-                return log_oom();
-
-        if (systemd_is_manager(m)) {
-                _cleanup_free_ char *slice = slice_path(m->config->slice ?: "machine.slice");
-
-                if (!slice)
-                        return log_error_errno(SYNTHETIC_ERRNO(EINVAL), "Invalid slice '%s'.", m->config->slice);
-                m->cgroup_mode = CGROUP_MODE_SYSTEMD;
-                m->cgroup = path_join(slice, m->unit);
         } else {
-                m->cgroup_mode = CGROUP_MODE_OWN;
-                m->cgroup = strjoin("/", m->config->slice ?: "machine.slice", "/", m->unit);
+                w->unit = machine_scope_unit(name);
+                if (!w->unit)
+                        return log_oom();
+                if (systemd_manager_present(bus, NULL) > 0) {
+                        _cleanup_free_ char *slice = slice_path(c->slice ?: "machine.slice");
+
+                        if (!slice)
+                                return log_error_errno(SYNTHETIC_ERRNO(EINVAL), "Invalid slice '%s'.", c->slice);
+                        g->mode = CGROUP_MODE_SYSTEMD;
+                        w->path = path_join(slice, w->unit);
+                } else {
+                        g->mode = CGROUP_MODE_OWN;
+                        w->path = strjoin("/", c->slice ?: "machine.slice", "/", w->unit);
+                }
+                if (!w->path)
+                        return log_oom();
         }
-        return m->cgroup ? 0 : log_oom();
+        w->systemd_unit = g->mode != CGROUP_MODE_OWN;
+        return 0;
 }
 
-/* In systemd's cgroups, what is ours to remove is payload/: supervisor/
- * holds us until we exit, and systemd removes the rest after us. */
-static int intend_payload(Machine *m) {
-        _cleanup_free_ char *payload = strjoin(m->unified_mount, m->cgroup, "/payload");
+/* What is ours to remove: in our own mode the whole scope; in systemd's
+ * cgroups payload/ (supervisor/ holds us until we exit, and systemd removes
+ * the rest after us). Named before it is made. */
+static int intend_unified(MachineCgroups *g, Record *rec) {
+        _cleanup_free_ char *p = NULL;
+
+        if (g->mode == CGROUP_MODE_OWN)
+                p = path_join(g->where.unified_mount, g->where.path);
+        else
+                p = strjoin(g->where.unified_mount, g->where.path, "/payload");
+        if (!p)
+                return log_oom();
+        return record_intend(rec, UNDO_CGROUP, p);
+}
+
+static int create_own_scope(const char *name, MachineCgroup *w) {
+        _cleanup_free_ char *parent = NULL, *last = NULL, *scope = NULL;
         int r;
 
-        if (!payload)
+        r = path_split_last(w->path, &parent, &last);
+        if (r < 0)
                 return log_oom();
-        r = machine_intend(m, UNDO_CGROUP, payload);
+        r = cgroup_create_scope(w->unified_mount, parent, last, &scope);
+        if (r == -EEXIST)
+                return log_error_errno(SYNTHETIC_ERRNO(EEXIST),
+                                       "Cgroup '%s%s' exists already: another manager runs a machine named '%s'.",
+                                       w->unified_mount, w->path, name);
+        if (r < 0)
+                return log_error_errno(r, "Failed to create cgroup '%s%s': %m", w->unified_mount, w->path);
+        return 0;
+}
+
+static int start_scope(const BootConfig *c, const char *name, SystemBus *bus, MachineCgroup *w) {
+        _cleanup_free_ char *message = NULL, *description = strjoin("berth machine ", name);
+        sd_bus *b = NULL;
+        int r;
+
+        if (!description)
+                return log_oom();
+        r = system_bus_get(bus, &b);
+        if (r >= 0)
+                r = systemd_start_scope(b, w->unit, c->slice ?: "machine.slice", description, getpid(), &message);
+        if (r < 0)
+                return log_error_errno(r, "Failed to create scope unit %s: %s", w->unit,
+                                       message ?: strerror(ERRNO_VALUE(r)));
+        /* Where systemd put us is the truth. */
+        free(w->path);
+        w->path = NULL;
+        r = cgroup_pid_get_path(0, &w->path);
+        if (r < 0)
+                return log_error_errno(r, "Failed to find the cgroup of %s: %m", w->unit);
+        return 0;
+}
+
+/* The machine's cgroup in a v1 controller's hierarchy, below ours: named
+ * in the record before it is made, and removed after the cgroup2 tree (the
+ * undo log runs backwards), when it is empty. */
+static int create_v1(const char *controller, Record *rec, MachineCgroup *w) {
+        _cleanup_free_ char *own = NULL, *dir = NULL, *parent = NULL, *last = NULL, *made = NULL;
+        int r;
+
+        r = cgroup_v1_find("/sys/fs/cgroup", controller, 0, &own);
+        if (r == -ENOMEDIUM)
+                return 0;
+        if (r < 0)
+                return log_error_errno(r, "Failed to find our own cgroup in the %s hierarchy: %m", controller);
+        dir = path_join(own, w->unit);
+        if (!dir)
+                return log_oom();
+        r = record_intend(rec, UNDO_CGROUP_V1, dir);
         if (r < 0)
                 return r;
-        return machine_write_record(m, MACHINE_STARTING);
+        r = path_split_last(dir, &parent, &last);
+        if (r >= 0)
+                r = cgroup_v1_create(parent, last, &made);
+        if (r < 0)
+                return log_error_errno(r, "Failed to create cgroup '%s': %m", dir);
+        return strv_consume(&w->v1, TAKE_PTR(dir)) < 0 ? log_oom() : 0;
 }
 
-int machine_setup_cgroup(Machine *m) {
-        _cleanup_free_ char *message = NULL, *scope = NULL;
+static int create_hybrid(const BootConfig *c, Record *rec, MachineCgroups *g) {
         int r;
 
-        switch (m->cgroup_mode) {
-        case CGROUP_MODE_OWN: {
-                _cleanup_free_ char *parent = NULL, *last = NULL;
-
-                r = path_split_last(m->cgroup, &parent, &last);
-                if (r < 0)
-                        return log_oom();
-                r = cgroup_create_scope(m->unified_mount, parent, last, &scope);
-                if (r == -EEXIST)
-                        return log_error_errno(SYNTHETIC_ERRNO(EEXIST),
-                                               "Cgroup '%s%s' exists already: another manager runs a machine named "
-                                               "'%s'.",
-                                               m->unified_mount, m->cgroup, m->name);
-                if (r < 0)
-                        return log_error_errno(r, "Failed to create cgroup '%s%s': %m", m->unified_mount, m->cgroup);
-                break;
-        }
-
-        case CGROUP_MODE_SYSTEMD: {
-                _cleanup_free_ char *description = strjoin("berth machine ", m->name);
-
-                if (!description)
-                        return log_oom();
-                r = systemd_start_scope(m->bus, m->unit, m->config->slice ?: "machine.slice", description, getpid(),
-                                        &message);
-                if (r < 0)
-                        return log_error_errno(r, "Failed to create scope unit %s: %s", m->unit,
-                                               message ?: strerror(ERRNO_VALUE(r)));
-                /* Where systemd put us is the truth. */
-                free(m->cgroup);
-                m->cgroup = NULL;
-                r = cgroup_pid_get_path(0, &m->cgroup);
-                if (r < 0)
-                        return log_error_errno(r, "Failed to find the cgroup of %s: %m", m->unit);
-                r = intend_payload(m);
+        if (g->layout != CGROUP_LAYOUT_HYBRID)
+                return 0;
+        for (const char *const *ctl = limits_v1_controllers; *ctl; ctl++) {
+                r = create_v1(*ctl, rec, &g->where);
                 if (r < 0)
                         return r;
-                break;
         }
+        if (resources_has(&c->resources, RESOURCE_IO_WEIGHT))
+                return create_v1("blkio", rec, &g->where);
+        return 0;
+}
 
-        case CGROUP_MODE_UNIT:
-                r = intend_payload(m);
-                if (r < 0)
-                        return r;
-                break;
+int machine_setup_cgroups(const BootConfig *c, const char *name, uid_t uid_base, SystemBus *bus, Record *rec,
+                          MachineCgroups *g) {
+        MachineCgroup *w = &g->where;
+        int r;
 
-        default:
-                assert_not_reached();
-        }
-
-        r = cgroup_create_subgroups(m->unified_mount, m->cgroup, m->uid_base, m->uid_base);
+        r = plan(c, name, bus, g);
         if (r < 0)
-                return log_error_errno(r, "Failed to set up the cgroups of machine '%s' in '%s%s': %m", m->name,
-                                       m->unified_mount, m->cgroup);
-        return machine_setup_limits(m);
+                return r;
+        if (g->mode == CGROUP_MODE_OWN) {
+                r = intend_unified(g, rec);
+                if (r >= 0)
+                        r = create_own_scope(name, w);
+        } else if (g->mode == CGROUP_MODE_SYSTEMD) {
+                r = start_scope(c, name, bus, w);
+                if (r >= 0)
+                        r = intend_unified(g, rec);
+        } else
+                r = intend_unified(g, rec);
+        if (r < 0)
+                return r;
+
+        r = cgroup_create_subgroups(w->unified_mount, w->path, uid_base, uid_base);
+        if (r < 0)
+                return log_error_errno(r, "Failed to set up the cgroups of machine '%s' in '%s%s': %m", name,
+                                       w->unified_mount, w->path);
+        return create_hybrid(c, rec, g);
 }

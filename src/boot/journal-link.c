@@ -20,7 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "boot.h"
+#include "journal-link.h"
 #include "chase.h"
 #include "fd-util.h"
 #include "fileio.h"
@@ -31,12 +31,12 @@
 #define HOST_JOURNAL_DIR "/var/log/journal"
 
 /* The journal directory inside the tree, owned by the machine's root. */
-static int make_guest_dir(Machine *m, const char *path) {
+static int make_guest_dir(const JournalLink *j, const char *path) {
         _cleanup_close_ int fd = -EBADF;
-        uid_t owner = m->ownership == OWNERSHIP_CHOWN ? m->uid_base : 0;
+        uid_t owner = j->users->ownership == OWNERSHIP_CHOWN ? j->users->uid_base : 0;
         int r;
 
-        r = mkdir_p_in_root(m->root_fd, path, 0755, &fd);
+        r = mkdir_p_in_root(j->root_fd, path, 0755, &fd);
         if (r < 0)
                 return r;
         /* O_PATH: fchownat() on it, not fchown(). */
@@ -45,8 +45,8 @@ static int make_guest_dir(Machine *m, const char *path) {
         return 0;
 }
 
-static int link_guest(Machine *m, const char *host_path, const char *tree_path, bool try) {
-        _cleanup_free_ char *target = path_join(m->root, tree_path);
+static int link_guest(const JournalLink *j, const char *host_path, const char *tree_path, bool try) {
+        _cleanup_free_ char *target = path_join(j->root, tree_path);
         char old[PATH_MAX];
         struct stat st;
         int r;
@@ -79,14 +79,14 @@ static int link_guest(Machine *m, const char *host_path, const char *tree_path, 
                 return log_error_errno(errno, "Failed to symlink %s to %s: %m", host_path, target);
         }
 made:
-        r = make_guest_dir(m, tree_path);
+        r = make_guest_dir(j, tree_path);
         if (r < 0)
                 log_warning_errno(r, "Failed to create %s in the machine's tree: %m", tree_path);
         return 0;
 }
 
-static int bind_host(Machine *m, const char *host_path, const char *tree_path, bool try) {
-        LinkJournal mode = m->config->link_journal;
+static int bind_host(const JournalLink *j, const char *host_path, const char *tree_path, bool try, CustomMount *ret) {
+        LinkJournal mode = j->mode;
         struct stat st;
         int r;
 
@@ -112,23 +112,23 @@ static int bind_host(Machine *m, const char *host_path, const char *tree_path, b
                                        host_path);
         }
 
-        r = make_guest_dir(m, tree_path);
+        r = make_guest_dir(j, tree_path);
         if (r < 0)
                 return log_error_errno(r, "Failed to create %s in the machine's tree: %m", tree_path);
 
-        m->journal_mount = (CustomMount) {
+        *ret = (CustomMount) {
                 .type = CUSTOM_MOUNT_BIND,
                 .source = strdup(host_path),
                 .destination = strdup(tree_path),
-                .idmap = m->uid_count > 0,
+                .idmap = j->users->uid_count > 0,
         };
-        if (!m->journal_mount.source || !m->journal_mount.destination)
+        if (!ret->source || !ret->destination)
                 return log_oom();
         return 0;
 }
 
-int machine_setup_journal_link(Machine *m) {
-        LinkJournal mode = m->config->link_journal;
+int machine_link_journal(const JournalLink *j, CustomMount *ret) {
+        LinkJournal mode = j->mode;
         char id[ID128_STRING_MAX];
         _cleanup_free_ char *host_path = NULL, *tree_path = NULL;
         _cleanup_free_ char *host_id = NULL;
@@ -136,12 +136,12 @@ int machine_setup_journal_link(Machine *m) {
         bool try = mode != LINK_JOURNAL_HOST && mode != LINK_JOURNAL_GUEST;
         Id128 h;
 
-        if (mode == LINK_JOURNAL_NO || m->config->ephemeral)
+        if (mode == LINK_JOURNAL_NO || j->ephemeral)
                 return 0;
 
         /* A machine that shares the host's ID would share its journal. */
         if (read_full_file("/etc/machine-id", &host_id, NULL) >= 0 &&
-            id128_from_string(strstrip_trailing(host_id), &h) >= 0 && id128_equal(h, m->uuid)) {
+            id128_from_string(strstrip_trailing(host_id), &h) >= 0 && id128_equal(h, j->uuid)) {
                 if (try) {
                         log_warning("The machine has the host's machine ID: not linking its journal.");
                         return 0;
@@ -150,12 +150,12 @@ int machine_setup_journal_link(Machine *m) {
                                        "The machine has the host's machine ID: refusing to link its journal.");
         }
 
-        host_path = path_join(HOST_JOURNAL_DIR, id128_to_string(m->uuid, id));
+        host_path = path_join(HOST_JOURNAL_DIR, id128_to_string(j->uuid, id));
         tree_path = strdup(host_path);
         if (!host_path || !tree_path)
                 return log_oom();
 
         if (guest)
-                return link_guest(m, host_path, tree_path, try);
-        return bind_host(m, host_path, tree_path, try);
+                return link_guest(j, host_path, tree_path, try);
+        return bind_host(j, host_path, tree_path, try, ret);
 }

@@ -2,73 +2,66 @@
 
 /* Registration with systemd-machined, so that machinectl, systemctl -M,
  * journalctl -M and systemd-run -M work on our machines. machined finds the
- * machine's unit from its init's cgroup (see cgroups.c). We keep no bus
- * connection afterwards: machined restarting can't touch the machine. The
- * undo log unregisters it (also after a SIGKILL, through the next berth
- * command). */
+ * machine's unit from its init's cgroup (see cgroups.c). The undo log
+ * unregisters it (also after a SIGKILL, through the next berth command). */
 
 #include <string.h>
 
-#include "boot.h"
 #include "log.h"
-#include "machined.h"
+#include "register.h"
 #include "string-util.h"
 
-int machine_register(Machine *m) {
-        RegisterMode mode = m->config->register_mode;
-        _cleanup_free_ char *message = NULL;
+/* Whether machined is there to register with: 1, 0 (go on without it), or
+ * an error (logged) where mode demands it. */
+static int find_machined(RegisterMode mode, const char *name, SystemBus *bus, sd_bus **ret) {
         int r;
 
+        r = system_bus_get(bus, ret);
+        if (r < 0) {
+                if (mode == REGISTER_YES)
+                        return log_error_errno(r, "Failed to connect to the system bus to register: %m");
+                log_debug_errno(r, "No system bus, not registering machine '%s': %m", name);
+                return 0;
+        }
+        r = bus_name_has_owner(*ret, MACHINED_SERVICE);
+        if (r > 0)
+                return 1;
+        if (mode == REGISTER_YES)
+                return log_error_errno(r < 0 ? r : SYNTHETIC_ERRNO(EHOSTDOWN),
+                                       "Failed to register machine '%s': systemd-machined is not on the system bus.",
+                                       name);
+        log_debug("No systemd-machined on the system bus, not registering machine '%s'.", name);
+        return 0;
+}
+
+int machine_register(RegisterMode mode, const MachineRegistration *reg, SystemBus *bus, Record *rec,
+                     bool *ret_registered) {
+        _cleanup_free_ char *message = NULL;
+        sd_bus *b = NULL;
+        int r;
+
+        *ret_registered = false;
         if (mode == REGISTER_NO)
                 return 0;
-
-        if (!m->bus) {
-                r = machined_bus_open(&m->bus);
-                if (r < 0) {
-                        if (mode == REGISTER_YES)
-                                return log_error_errno(r, "Failed to connect to the system bus to register: %m");
-                        log_debug_errno(r, "No system bus, not registering machine '%s': %m", m->name);
-                        return 0;
-                }
-        }
-
-        r = machined_name_has_owner(m->bus, "org.freedesktop.machine1");
-        if (r <= 0) {
-                if (mode == REGISTER_YES)
-                        return log_error_errno(r < 0 ? r : SYNTHETIC_ERRNO(EHOSTDOWN),
-                                               "Failed to register machine '%s': systemd-machined is not on the system "
-                                               "bus.",
-                                               m->name);
-                log_debug("No systemd-machined on the system bus, not registering machine '%s'.", m->name);
-                m->bus = sd_bus_flush_close_unref(m->bus);
-                return 0;
-        }
-
-        r = machine_intend(m, UNDO_MACHINED, m->name);
-        if (r < 0)
+        r = find_machined(mode, reg->name, bus, &b);
+        if (r <= 0)
                 return r;
 
-        MachineRegistration reg = {
-                .name = m->name,
-                .uuid = m->uuid,
-                .service = "berth",
-                .class = "container",
-                .leader = m->leader,
-                .root_directory = m->root,
-        };
-        r = machined_register(m->bus, &reg, &message);
-        m->bus = sd_bus_flush_close_unref(m->bus);
+        r = record_intend(rec, UNDO_MACHINED, reg->name);
+        if (r < 0)
+                return r;
+        r = machined_register(b, reg, &message);
         if (r < 0) {
-                undo_log_forget(&m->record.undo, UNDO_MACHINED, m->name);
+                record_forget(rec, UNDO_MACHINED, reg->name);
                 if (mode == REGISTER_YES)
-                        return log_error_errno(r, "Failed to register machine '%s' with systemd-machined: %s", m->name,
-                                               message ?: strerror(ERRNO_VALUE(r)));
-                log_warning_errno(r, "Failed to register machine '%s' with systemd-machined, ignoring: %s", m->name,
+                        return log_error_errno(r, "Failed to register machine '%s' with systemd-machined: %s",
+                                               reg->name, message ?: strerror(ERRNO_VALUE(r)));
+                log_warning_errno(r, "Failed to register machine '%s' with systemd-machined, ignoring: %s", reg->name,
                                   message ?: strerror(ERRNO_VALUE(r)));
                 return 0;
         }
 
-        log_debug("Registered machine '%s' with systemd-machined.", m->name);
-        m->registered = true;
+        log_debug("Registered machine '%s' with systemd-machined.", reg->name);
+        *ret_registered = true;
         return 0;
 }

@@ -3,7 +3,7 @@
 #include <signal.h>
 #include <sys/wait.h>
 
-#include "boot.h"
+#include "start.h"
 #include "process-util.h"
 
 /* PID 1 for `berth run --as-pid2`: a command that does not expect to be

@@ -53,6 +53,8 @@ DEFINE_STRING_TABLE_LOOKUP(custom_mount_type, CustomMountType);
 RegisterMode register_mode_from_string(const char *s) {
         int r;
 
+        if (!s)
+                return _REGISTER_MODE_INVALID;
         if (streq(s, "auto"))
                 return REGISTER_AUTO;
         r = parse_boolean(s);

@@ -4,9 +4,8 @@
 #include <string.h>
 
 #include "fileio.h"
-#include "log.h"
 #include "cgroup-limits.h"
-#include "machined.h"
+#include "systemd-manager.h"
 #include "parse-util.h"
 #include "path-util.h"
 #include "string-util.h"
@@ -16,7 +15,7 @@ const char *const limits_v1_controllers[] = { "memory", "cpu", "pids", NULL };
 
 /* The machine's v1 cgroup in controller's hierarchy, if it has one. */
 static const char *v1_dir(const LimitTarget *t, const char *controller) {
-        STRV_FOREACH(d, t->cgroups_v1) {
+        STRV_FOREACH(d, t->cgroup->v1) {
                 const char *rest = startswith(*d, "/sys/fs/cgroup/");
 
                 rest = rest ? startswith(rest, controller) : NULL;
@@ -29,9 +28,9 @@ static const char *v1_dir(const LimitTarget *t, const char *controller) {
 /* Where cgroup2 limit files of the machine are: the unit's cgroup when
  * systemd sets them, payload/ when we do. */
 static char *unified_dir(const LimitTarget *t) {
-        if (t->systemd_unit)
-                return path_join(t->unified_mount, t->cgroup);
-        return strjoin(t->unified_mount, t->cgroup, "/payload");
+        if (t->cgroup->systemd_unit)
+                return path_join(t->cgroup->unified_mount, t->cgroup->path);
+        return strjoin(t->cgroup->unified_mount, t->cgroup->path, "/payload");
 }
 
 static bool word_in(const char *text, const char *word) {
@@ -49,16 +48,16 @@ static bool word_in(const char *text, const char *word) {
 static bool unified_has(const LimitTarget *t, const char *controller) {
         _cleanup_free_ char *dir = NULL, *p = NULL, *text = NULL;
 
-        if (!t->unified_mount || !t->cgroup)
+        if (!t->cgroup->unified_mount || !t->cgroup->path)
                 return false;
-        dir = t->systemd_unit ? strdup(t->unified_mount) : unified_dir(t);
+        dir = t->cgroup->systemd_unit ? strdup(t->cgroup->unified_mount) : unified_dir(t);
         p = dir ? path_join(dir, "cgroup.controllers") : NULL;
         return p && read_full_file(p, &text, NULL) >= 0 && word_in(text, controller);
 }
 
 LimitRoute limit_route(const LimitTarget *t, ResourceKind k) {
         if (unified_has(t, resource_controller(k, false)))
-                return t->systemd_unit ? LIMIT_ROUTE_SYSTEMD : LIMIT_ROUTE_UNIFIED;
+                return t->cgroup->systemd_unit ? LIMIT_ROUTE_SYSTEMD : LIMIT_ROUTE_UNIFIED;
         if (v1_dir(t, resource_controller(k, true)))
                 return LIMIT_ROUTE_V1;
         return LIMIT_ROUTE_NONE;
@@ -127,7 +126,7 @@ static int apply(const LimitTarget *t, const Resources *r, unsigned *ret_unsuppo
         }
 
         if (n > 0) {
-                q = systemd_set_unit_properties(t->bus, t->unit, names, values, n, ret_message);
+                q = systemd_set_unit_properties(t->bus, t->cgroup->unit, names, values, n, ret_message);
                 if (q < 0) {
                         *ret_failed = resource_kind_from_string(names[0]);
                         return q;
@@ -137,28 +136,38 @@ static int apply(const LimitTarget *t, const Resources *r, unsigned *ret_unsuppo
         return 0;
 }
 
-int limits_apply(const LimitTarget *t, const Resources *r, const char *machine, unsigned *ret_unsupported) {
-        _cleanup_free_ char *message = NULL, *value = NULL;
-        ResourceKind failed = 0;
-        int q;
+void limit_failure_done(LimitFailure *f) {
+        free(f->message);
+        *f = (LimitFailure) { .kind = _RESOURCE_KIND_INVALID };
+}
 
+int limits_apply(const LimitTarget *t, const Resources *r, unsigned *ret_unsupported, LimitFailure *ret_failure) {
         *ret_unsupported = 0;
-        q = apply(t, r, ret_unsupported, &failed, &message);
-        if (q < 0) {
-                (void) resource_value_to_string(failed, r->value[failed], &value);
-                return log_error_errno(q, "Failed to set %s=%s on machine '%s': %s", resource_kind_to_string(failed),
-                                       strna(value), machine, message ?: strerror(ERRNO_VALUE(q)));
-        }
-        return 0;
+        *ret_failure = (LimitFailure) { .kind = _RESOURCE_KIND_INVALID };
+        return apply(t, r, ret_unsupported, &ret_failure->kind, &ret_failure->message);
+}
+
+char *limit_failure_explain(const LimitFailure *f, const Resources *r, const char *machine, int error) {
+        _cleanup_free_ char *value = NULL;
+
+        if (f->kind < 0)
+                return strdup_printf("Failed to set limits on machine '%s': %s", machine, strerror(ERRNO_VALUE(error)));
+        (void) resource_value_to_string(f->kind, r->value[f->kind], &value);
+        return strdup_printf("Failed to set %s=%s on machine '%s': %s", resource_kind_to_string(f->kind), strna(value),
+                             machine, f->message ?: strerror(ERRNO_VALUE(error)));
+}
+
+static int read_line(const char *dir, const char *file, char **ret) {
+        _cleanup_free_ char *p = path_join(dir, file);
+
+        return p ? read_one_line_file(p, ret) : -ENOMEM;
 }
 
 static int read_u64_file(const char *dir, const char *file, uint64_t *ret) {
-        _cleanup_free_ char *p = path_join(dir, file), *text = NULL;
+        _cleanup_free_ char *text = NULL;
         int r;
 
-        if (!p)
-                return -ENOMEM;
-        r = read_one_line_file(p, &text);
+        r = read_line(dir, file, &text);
         if (r < 0)
                 return r;
         if (streq(text, "max") || streq(text, "-1")) {
@@ -175,13 +184,11 @@ static int read_u64_file(const char *dir, const char *file, uint64_t *ret) {
 }
 
 static int read_cpu_max(const char *dir, uint64_t *ret) {
-        _cleanup_free_ char *p = path_join(dir, "cpu.max"), *text = NULL;
+        _cleanup_free_ char *text = NULL;
         unsigned long long quota, period;
         int r;
 
-        if (!p)
-                return -ENOMEM;
-        r = read_one_line_file(p, &text);
+        r = read_line(dir, "cpu.max", &text);
         if (r < 0)
                 return r;
         if (startswith(text, "max")) {
@@ -258,7 +265,9 @@ int limits_read(const LimitTarget *t, Resources *ret) {
 
 static uint64_t usage_of(const LimitTarget *t, const char *controller, const char *v1_file, const char *file) {
         const char *v1 = v1_dir(t, controller);
-        _cleanup_free_ char *dir = v1 ? strdup(v1) : t->unified_mount && t->cgroup ? unified_dir(t) : NULL;
+        _cleanup_free_ char *dir = v1                                            ? strdup(v1)
+                                   : t->cgroup->unified_mount && t->cgroup->path ? unified_dir(t)
+                                                                                 : NULL;
         uint64_t v;
 
         if (!dir || read_u64_file(dir, v1 ? v1_file : file, &v) < 0)

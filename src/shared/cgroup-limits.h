@@ -3,6 +3,7 @@
 
 #include <systemd/sd-bus.h>
 
+#include "cgroup.h"
 #include "macro.h"
 #include "resources.h"
 
@@ -28,12 +29,8 @@ typedef enum LimitRoute {
 } LimitRoute;
 
 typedef struct LimitTarget {
-        const char *unified_mount;
-        const char *cgroup; /* the machine's, relative to unified_mount */
-        const char *unit;   /* with systemd_unit: whose properties to set */
-        bool systemd_unit;
-        char **cgroups_v1; /* the machine's v1 cgroups, absolute */
-        sd_bus *bus;       /* for LIMIT_ROUTE_SYSTEMD */
+        const MachineCgroup *cgroup; /* the machine's; with systemd_unit, properties go to its unit */
+        sd_bus *bus;                 /* for LIMIT_ROUTE_SYSTEMD */
 } LimitTarget;
 
 /* The v1 controllers a hybrid host's machine gets cgroups of, whether or not
@@ -42,11 +39,22 @@ extern const char *const limits_v1_controllers[];
 
 LimitRoute limit_route(const LimitTarget *t, ResourceKind k);
 
+/* What failed when limits could not be applied. */
+typedef struct LimitFailure {
+        ResourceKind kind;
+        char *message; /* systemd's reason, or NULL */
+} LimitFailure;
+
+void limit_failure_done(LimitFailure *f);
+
 /* Applies every limit of r. A kind with no route (or whose controller lacks
- * the file for it) is skipped and its bit set in *ret_unsupported. A failure
- * is logged in one line naming the kind, its value, the machine and (from
- * systemd) the reason, and returned. */
-int limits_apply(const LimitTarget *t, const Resources *r, const char *machine, unsigned *ret_unsupported);
+ * the file for it) is skipped and its bit set in *ret_unsupported. On
+ * failure returns -errno and *ret_failure says what failed. */
+int limits_apply(const LimitTarget *t, const Resources *r, unsigned *ret_unsupported, LimitFailure *ret_failure);
+
+/* The one line that tells a failure of limits_apply() (r its result) on
+ * machine: "Failed to set KIND=VALUE on machine 'M': why". */
+char *limit_failure_explain(const LimitFailure *f, const Resources *r, const char *machine, int error);
 
 /* Reads back the limits in force (of the kinds that have a route). */
 int limits_read(const LimitTarget *t, Resources *ret);

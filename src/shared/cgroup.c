@@ -17,6 +17,14 @@
 #include "string-util.h"
 #include "strv.h"
 
+void machine_cgroup_done(MachineCgroup *c) {
+        free(c->unified_mount);
+        free(c->path);
+        free(c->unit);
+        strv_free(c->v1);
+        *c = (MachineCgroup) {};
+}
+
 static int is_cgroup2(const char *path) {
         struct statfs sfs;
 

@@ -21,6 +21,17 @@ typedef enum CGroupLayout {
         _CGROUP_LAYOUT_INVALID = -EINVAL,
 } CGroupLayout;
 
+/* Where a machine's cgroups are, as its record keeps them. */
+typedef struct MachineCgroup {
+        char *unified_mount; /* where the unified hierarchy is mounted */
+        char *path;          /* the machine's cgroup, relative to unified_mount */
+        char *unit;          /* the unit that cgroup belongs to */
+        bool systemd_unit;   /* systemd manages that unit: its properties go through systemd */
+        char **v1;           /* the machine's v1 cgroups (absolute), on a hybrid host */
+} MachineCgroup;
+
+void machine_cgroup_done(MachineCgroup *c);
+
 /* Where the unified hierarchy is mounted, and which layout the host has.
  * -ENOMEDIUM when there is no cgroup2 mount at all. */
 int cgroup_detect(const char *sys_fs_cgroup, CGroupLayout *ret_layout, char **ret_unified_mount);

@@ -6,12 +6,11 @@
 #include "macro.h"
 #include "strv.h"
 
-/* The recent console output of a machine, kept in a file in
- * RUNTIME/console/NAME so that `berth status` can show it. The file grows
+/* The recent console output of a machine, kept in a file
+ * (machine_console_log_path()) so that `berth status` can show it. The file grows
  * up to CONSOLE_LOG_MAX and is then cut to its last CONSOLE_LOG_KEEP bytes:
  * bounded, and cheap (most writes are appends). */
 
-#define CONSOLE_LOG_DIR BERTH_RUNTIME_DIR "/console"
 #define CONSOLE_LOG_MAX (64 * 1024)
 #define CONSOLE_LOG_KEEP (16 * 1024)
 

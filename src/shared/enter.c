@@ -5,60 +5,161 @@
 #include <sys/stat.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/wait.h>
 
 #include "cgroup.h"
 #include "enter.h"
+#include "fd-util.h"
 #include "fileio.h"
+#include "machine-ref.h"
 #include "process-util.h"
 #include "string-util.h"
 #include "strv.h"
 
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
-int enter_namespaces(int leader_pidfd, int flags, const char *unified_mount, const char *cgroup, char **cgroups_v1) {
+int enter_target_open(MachineRecord *m, EnterTarget *ret) {
+        EnterTarget t = { .leader_pidfd = -EBADF };
+        int r;
+
+        r = machine_ref_open_leader(m, &t.leader_pidfd);
+        if (r >= 0)
+                r = machine_ref_leader_cgroup(m, &t.cgroup);
+        if (r < 0) {
+                safe_close(t.leader_pidfd);
+                return r;
+        }
+        t.machine = *m;
+        *m = (MachineRecord) {};
+        *ret = t;
+        return 0;
+}
+
+void enter_target_done(EnterTarget *t) {
+        machine_record_done(&t->machine);
+        t->leader_pidfd = safe_close(t->leader_pidfd);
+        free(t->cgroup);
+        t->cgroup = NULL;
+}
+
+/* The machine shares our user namespace: joining it again is refused. */
+static int shares_our_userns(const EnterTarget *t) {
+        struct stat ours, theirs;
+        char path[64];
+        pid_t pid;
+        int r;
+
+        if (t->machine.uid_count == 0)
+                return 1;
+        r = pidfd_get_pid(t->leader_pidfd, &pid);
+        if (r < 0)
+                return r;
+        snprintf(path, sizeof path, "/proc/%i/ns/user", pid);
+        if (stat("/proc/self/ns/user", &ours) < 0 || stat(path, &theirs) < 0)
+                return -errno;
+        return ours.st_dev == theirs.st_dev && ours.st_ino == theirs.st_ino;
+}
+
+int enter_join(const EnterTarget *t, int namespaces, bool join_cgroup) {
         int r;
 
         /* Nobody in the machine may look into us: we hold host fds. */
         if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
                 return -errno;
 
-        if (cgroup) {
-                r = cgroup_attach(unified_mount, cgroup, 0);
+        if (join_cgroup) {
+                r = cgroup_attach(t->machine.cgroup.unified_mount, t->cgroup, 0);
                 if (r < 0)
                         return r;
+                /* The machine's limits on a hybrid host are there. */
+                STRV_FOREACH(d, t->machine.cgroup.v1) {
+                        r = cgroup_v1_attach(*d, 0);
+                        if (r < 0)
+                                return r;
+                }
         }
-        /* The machine's limits on a hybrid host are there. */
-        STRV_FOREACH(d, cgroups_v1) {
-                r = cgroup_v1_attach(*d, 0);
+
+        if (namespaces & CLONE_NEWUSER) {
+                r = shares_our_userns(t);
                 if (r < 0)
                         return r;
+                if (r > 0)
+                        namespaces &= ~CLONE_NEWUSER;
         }
-
-        /* A machine without a user namespace of its own (--private-users=no)
-         * shares ours: entering it again is refused (and pointless). */
-        if (flags & CLONE_NEWUSER) {
-                struct stat ours, theirs;
-                char path[64];
-                pid_t pid;
-
-                r = pidfd_get_pid(leader_pidfd, &pid);
-                if (r < 0)
-                        return r;
-                snprintf(path, sizeof path, "/proc/%i/ns/user", pid);
-                if (stat("/proc/self/ns/user", &ours) < 0 || stat(path, &theirs) < 0)
-                        return -errno;
-                if (ours.st_dev == theirs.st_dev && ours.st_ino == theirs.st_ino)
-                        flags &= ~CLONE_NEWUSER;
-        }
-
-        if (setns(leader_pidfd, flags) < 0)
+        if (namespaces == 0)
+                return 0;
+        if (setns(t->leader_pidfd, namespaces) < 0)
                 return -errno;
 
-        if (flags & CLONE_NEWUSER) {
+        if (namespaces & CLONE_NEWUSER) {
                 /* Our host UID 0 means nothing in there: become its root. */
                 if (setresgid(0, 0, 0) < 0 || setgroups(0, NULL) < 0 || setresuid(0, 0, 0) < 0)
                         return -errno;
         }
+        return 0;
+}
+
+typedef struct SpawnArgs {
+        const EnterTarget *t;
+        const EnterSpec *spec;
+        EnterChildFn fn;
+        void *userdata;
+        int channel;
+} SpawnArgs;
+
+static int spawn_main(void *userdata) {
+        const SpawnArgs *a = userdata;
+        int keep[16] = { 0, 1, 2, a->channel, a->t->leader_pidfd };
+        size_t n = 5;
+        int r;
+
+        for (size_t i = 0; i < a->spec->n_keep_fds && n < ELEMENTSOF(keep); i++)
+                keep[n++] = a->spec->keep_fds[i];
+        r = close_all_fds_except(keep, n);
+        if (r < 0)
+                channel_fail(a->channel, r, "close file descriptors");
+        r = enter_join(a->t, a->spec->namespaces, a->spec->join_cgroup);
+        if (r < 0)
+                channel_fail(a->channel, r, "enter machine '%s'", a->t->machine.name);
+        /* Set after the credentials changed (which resets it): should
+         * berth die, so do we. */
+        (void) prctl(PR_SET_PDEATHSIG, SIGKILL);
+        return a->fn(a->t, a->channel, a->userdata);
+}
+
+int enter_spawn(const EnterTarget *t, const EnterSpec *spec, EnterChildFn fn, void *userdata, pid_t *ret_pid,
+                int *ret_channel) {
+        _cleanup_close_pair_ int pair[2] = { -EBADF, -EBADF };
+        SpawnArgs a = { .t = t, .spec = spec, .fn = fn, .userdata = userdata };
+        pid_t pid;
+        int r;
+
+        r = channel_new(pair);
+        if (r < 0)
+                return r;
+        a.channel = pair[1];
+        pid = spawn_child(spawn_main, &a, spec->share_memory);
+        if (pid < 0)
+                return pid;
+        *ret_pid = pid;
+        *ret_channel = TAKE_FD(pair[0]);
+        return 0;
+}
+
+int enter_wait(pid_t pid, int channel, ChannelMessage *ret_report, int *ret_status) {
+        siginfo_t si = {};
+        ssize_t n;
+
+        /* Its end closes when it (and whatever of it kept the channel)
+         * has exec'd or exited: what it reported is queued before that. */
+        do
+                n = channel_receive(channel, ret_report, NULL);
+        while (n > 0 && ret_report->type != CHANNEL_ERROR);
+        if (wait_for_terminate(pid, &si) < 0)
+                si = (siginfo_t) { .si_code = CLD_KILLED, .si_status = SIGKILL };
+        if (n > 0)
+                return 1;
+        *ret_status = exit_status_from_siginfo(&si);
         return 0;
 }
 

@@ -7,14 +7,20 @@
 #include <unistd.h>
 
 #include "chase.h"
+#include "dlopen-util.h"
 #include "fd-util.h"
 #include "fileio.h"
 #include "image.h"
+#include "machine-paths.h"
 #include "path-util.h"
 #include "string-util.h"
 
+/* Disk images (-i/--image=, still to come) will be probed with libblkid,
+ * loaded here when first needed. */
+DLOPEN_NOTE(blkid, "Disk images (--image=): partition tables", "suggested", "libblkid.so.1");
+
 int image_find(const char *image_dir, const char *name, char **ret_path) {
-        _cleanup_free_ char *p = path_join(image_dir, name);
+        _cleanup_free_ char *p = machine_image_path(image_dir, name);
         struct stat st;
 
         if (!p)
@@ -27,38 +33,8 @@ int image_find(const char *image_dir, const char *name, char **ret_path) {
         return 0;
 }
 
-int image_resolve(const char *directory, const char *machine, const char *image_dir, char **ret_path, char **ret_root) {
-        _cleanup_free_ char *path = NULL;
-        int r;
-
-        *ret_path = NULL;
-        if (directory)
-                path = strdup(directory);
-        else if (machine) {
-                r = image_find(image_dir, machine, &path);
-                if (r < 0)
-                        return r;
-        } else if (!(path = getcwd(NULL, 0)))
-                return -errno;
-        if (!path)
-                return -ENOMEM;
-
-        *ret_root = realpath(path, NULL);
-        r = *ret_root ? 0 : -errno;
-        *ret_path = TAKE_PTR(path);
-        return r;
-}
-
-char *image_lock_path(const char *tree) {
-        _cleanup_free_ char *dir = NULL, *last = NULL;
-
-        if (path_split_last(tree, &dir, &last) < 0)
-                return NULL;
-        return strdup_printf("%s/.#%s.lck", dir, last);
-}
-
 int image_lock(const char *tree, bool shared, LockFile *ret) {
-        _cleanup_free_ char *p = image_lock_path(tree);
+        _cleanup_free_ char *p = machine_image_lock_path(tree);
 
         if (!p)
                 return -ENOMEM;

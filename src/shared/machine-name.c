@@ -56,11 +56,3 @@ char *unit_name_escape(const char *s) {
         *t = '\0';
         return r;
 }
-
-char *machine_scope_name(const char *name) {
-        _cleanup_free_ char *e = unit_name_escape(name);
-
-        if (!e)
-                return NULL;
-        return strjoin("machine-", e, ".scope");
-}

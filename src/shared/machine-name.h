@@ -17,6 +17,3 @@ bool hostname_is_valid(const char *s) _pure_;
 /* systemd's unit name escaping: '/' becomes '-', and '-', '\\', a leading '.'
  * and anything outside [a-zA-Z0-9:_.] become \xNN. */
 char *unit_name_escape(const char *s);
-
-/* "machine-NAME.scope" (escaped as systemd-machined does). */
-char *machine_scope_name(const char *name);

@@ -14,8 +14,14 @@
 #include "process-util.h"
 #include "string-util.h"
 
-static bool cgroup_is_in_payload(const MachineRecord *m, const char *cg) {
-        _cleanup_free_ char *payload = path_join(m->cgroup, "payload");
+static const char *const kill_whom_table[_KILL_WHOM_MAX] = {
+        [KILL_WHOM_LEADER] = "leader",
+        [KILL_WHOM_ALL] = "all",
+};
+DEFINE_STRING_TABLE_LOOKUP(kill_whom, KillWhom);
+
+bool machine_ref_cgroup_is_in_payload(const MachineRecord *m, const char *cg) {
+        _cleanup_free_ char *payload = path_join(m->cgroup.path, "payload");
         const char *rest;
 
         if (!payload)
@@ -29,7 +35,7 @@ int machine_ref_open_leader(const MachineRecord *m, int *ret_pidfd) {
         _cleanup_close_ int fd = -EBADF;
         int r;
 
-        if (m->leader <= 0 || !m->cgroup)
+        if (m->leader <= 0 || !m->cgroup.path)
                 return -ESRCH;
         /* The pidfd first: from then on it names one process, whichever
          * gets the PID later. Then check that this is the machine's. */
@@ -39,7 +45,7 @@ int machine_ref_open_leader(const MachineRecord *m, int *ret_pidfd) {
         r = cgroup_pid_get_path(m->leader, &cg);
         if (r < 0)
                 return r == -ENOENT ? -ESRCH : r;
-        if (!cgroup_is_in_payload(m, cg))
+        if (!machine_ref_cgroup_is_in_payload(m, cg))
                 return -ESRCH;
         *ret_pidfd = TAKE_FD(fd);
         return 0;
@@ -92,9 +98,9 @@ static int signal_tree(int dir_fd, const char *name, int sig) {
 int machine_ref_signal_all(const MachineRecord *m, int sig) {
         _cleanup_free_ char *payload = NULL;
 
-        if (!m->cgroup || !m->unified_mount)
+        if (!m->cgroup.path || !m->cgroup.unified_mount)
                 return -ESRCH;
-        payload = strjoin(m->unified_mount, m->cgroup, "/payload");
+        payload = strjoin(m->cgroup.unified_mount, m->cgroup.path, "/payload");
         if (!payload)
                 return -ENOMEM;
         return signal_tree(AT_FDCWD, payload, sig);
@@ -107,8 +113,17 @@ int machine_ref_leader_cgroup(const MachineRecord *m, char **ret) {
         r = cgroup_pid_get_path(m->leader, &cg);
         if (r < 0)
                 return r;
-        if (!cgroup_is_in_payload(m, cg))
+        if (!machine_ref_cgroup_is_in_payload(m, cg))
                 return -ESRCH;
         *ret = TAKE_PTR(cg);
         return 0;
+}
+
+int machine_ref_kill(const MachineRecord *m, KillWhom whom, int sig) {
+        int r;
+
+        if (whom == KILL_WHOM_LEADER)
+                return machine_ref_signal_leader(m, sig);
+        r = machine_ref_signal_all(m, sig);
+        return r == 0 ? -ESRCH : r; /* nobody there */
 }

@@ -11,6 +11,8 @@
 #include "strv.h"
 
 /* libmount, loaded when first needed. */
+DLOPEN_NOTE(mount, "Mount options of --tmpfs=, and the mount table (cleaning up mounts)", "recommended",
+            "libmount.so.1");
 static void *libmount_dl;
 static DLSYM_PROTOTYPE(mnt_optstr_get_flags);
 static DLSYM_PROTOTYPE(mnt_get_builtin_optmap);

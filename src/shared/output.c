@@ -10,6 +10,7 @@
 #include "strv.h"
 
 /* json-c, loaded when JSON is asked for. */
+DLOPEN_NOTE(json, "JSON output (--json)", "recommended", "libjson-c.so.5");
 static void *jsonc_dl;
 static DLSYM_PROTOTYPE(json_object_new_array);
 static DLSYM_PROTOTYPE(json_object_new_object);

@@ -25,10 +25,7 @@ void machine_record_done(MachineRecord *r) {
         free(r->service);
         free(r->mode);
         free(r->root);
-        free(r->unified_mount);
-        free(r->cgroup);
-        free(r->unit);
-        strv_free(r->cgroups_v1);
+        machine_cgroup_done(&r->cgroup);
         undo_log_done(&r->undo);
         *r = (MachineRecord) {};
 }
@@ -105,11 +102,11 @@ int registry_format(const MachineRecord *m, char **ret) {
         r = r ?: append(f, "EPHEMERAL", yes_no(m->ephemeral));
         r = r ?: appendf(f, "UID_BASE", m->uid_base);
         r = r ?: appendf(f, "UID_COUNT", m->uid_count);
-        r = r ?: append(f, "UNIFIED", m->unified_mount);
-        r = r ?: append(f, "CGROUP", m->cgroup);
-        r = r ?: append(f, "UNIT", m->unit);
-        r = r ?: append(f, "SYSTEMD_UNIT", yes_no(m->systemd_unit));
-        STRV_FOREACH(c, m->cgroups_v1)
+        r = r ?: append(f, "UNIFIED", m->cgroup.unified_mount);
+        r = r ?: append(f, "CGROUP", m->cgroup.path);
+        r = r ?: append(f, "UNIT", m->cgroup.unit);
+        r = r ?: append(f, "SYSTEMD_UNIT", yes_no(m->cgroup.systemd_unit));
+        STRV_FOREACH(c, m->cgroup.v1)
                 r = r ?: append(f, "CGROUP_V1", *c);
         r = r ?: append(f, "REGISTERED", yes_no(m->registered));
         r = r ?: appendf(f, "SINCE", m->since);
@@ -176,20 +173,20 @@ static int record_cb(const char *key, const char *value, void *userdata) {
                 return 0;
         }
         if (streq(key, "UNIFIED"))
-                return free_and_strdup(&m->unified_mount, value);
+                return free_and_strdup(&m->cgroup.unified_mount, value);
         if (streq(key, "CGROUP"))
-                return free_and_strdup(&m->cgroup, value);
+                return free_and_strdup(&m->cgroup.path, value);
         if (streq(key, "UNIT"))
-                return free_and_strdup(&m->unit, value);
+                return free_and_strdup(&m->cgroup.unit, value);
         if (streq(key, "SYSTEMD_UNIT")) {
                 r = parse_boolean(value);
                 if (r < 0)
                         return -EBADMSG;
-                m->systemd_unit = r;
+                m->cgroup.systemd_unit = r;
                 return 0;
         }
         if (streq(key, "CGROUP_V1"))
-                return path_is_absolute(value) && path_has_no_dotdot(value) ? strv_extend(&m->cgroups_v1, value)
+                return path_is_absolute(value) && path_has_no_dotdot(value) ? strv_extend(&m->cgroup.v1, value)
                                                                             : -EBADMSG;
         if (streq(key, "REGISTERED")) {
                 r = parse_boolean(value);
@@ -316,7 +313,7 @@ int registry_remove(const char *dir, const char *name) {
         return unlink(p) < 0 && errno != ENOENT ? -errno : 0;
 }
 
-int registry_gc_one(const char *dir, const char *name) {
+int registry_gc_one(const char *dir, const char *name, SystemBus *bus) {
         LockFile lock = LOCK_FILE_NULL;
         MachineRecord m;
         int r;
@@ -330,7 +327,7 @@ int registry_gc_one(const char *dir, const char *name) {
         /* The supervisor is gone: its machine must be too. */
         r = registry_read(dir, name, &m);
         if (r >= 0) {
-                r = undo_log_run(&m.undo);
+                r = undo_log_run(&m.undo, bus);
                 machine_record_done(&m);
         } else if (r == -ENOENT)
                 r = 0;
@@ -340,7 +337,7 @@ int registry_gc_one(const char *dir, const char *name) {
         return r < 0 ? r : 1;
 }
 
-int registry_gc(const char *dir) {
+int registry_gc(const char *dir, SystemBus *bus) {
         _cleanup_strv_free_ char **names = NULL, **locks = NULL;
         int r, n = 0, ret = 0;
 
@@ -357,7 +354,7 @@ int registry_gc(const char *dir) {
         STRV_FOREACH(name, names) {
                 if (!machine_name_is_valid(*name))
                         continue;
-                r = registry_gc_one(dir, *name);
+                r = registry_gc_one(dir, *name, bus);
                 if (r < 0 && ret == 0)
                         ret = r;
                 if (r > 0)

@@ -4,6 +4,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "bus-util.h"
+#include "cgroup.h"
 #include "id128.h"
 #include "lock-util.h"
 #include "macro.h"
@@ -44,13 +46,9 @@ typedef struct MachineRecord {
         bool ephemeral;
         uid_t uid_base;
         uid_t uid_count; /* 0: no user namespace */
-        char *unified_mount;
-        char *cgroup;      /* the machine's cgroup, relative to unified_mount */
-        char *unit;        /* the unit that cgroup belongs to */
-        bool systemd_unit; /* systemd manages that unit: its properties go through systemd */
-        char **cgroups_v1; /* the machine's v1 cgroups (absolute), on a hybrid host */
-        bool registered;   /* with systemd-machined */
-        usec_t since;      /* CLOCK_REALTIME */
+        MachineCgroup cgroup;
+        bool registered; /* with systemd-machined */
+        usec_t since;    /* CLOCK_REALTIME */
         UndoLog undo;
 } MachineRecord;
 
@@ -70,12 +68,12 @@ int registry_list_names(const char *dir, char ***ret);
 
 /* Cleans up after a dead supervisor: if nobody holds NAME's lock, runs the
  * record's undo log and removes record and lock. Returns 1 if it cleaned,
- * 0 if the machine's supervisor is alive. */
-int registry_gc_one(const char *dir, const char *name);
+ * 0 if the machine's supervisor is alive. bus: as for undo_log_run(). */
+int registry_gc_one(const char *dir, const char *name, SystemBus *bus);
 
 /* registry_gc_one() for every record, and removes lock files left without a
  * record. Returns the number of machines cleaned. */
-int registry_gc(const char *dir);
+int registry_gc(const char *dir, SystemBus *bus);
 
 /* Removes the record of a machine whose lock we hold. */
 int registry_remove(const char *dir, const char *name);

@@ -7,6 +7,7 @@
 #include "string-util.h"
 
 /* libselinux, loaded when a context is asked for. */
+DLOPEN_NOTE(selinux, "SELinux contexts of machines (-Z, -L)", "suggested", "libselinux.so.1");
 static void *libselinux_dl;
 static DLSYM_PROTOTYPE(is_selinux_enabled);
 static DLSYM_PROTOTYPE(security_check_context);

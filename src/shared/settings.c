@@ -736,34 +736,6 @@ int settings_find(const SettingsPaths *p, const char *name, const char *image_pa
         return 0;
 }
 
-int settings_machine_of(const BootConfig *c, const char *image_dir, char **ret_name, char **ret_image_path) {
-        _cleanup_free_ char *path = NULL, *root = NULL, *dir = NULL, *last = NULL;
-        int r;
-
-        /* Where the tree isn't found, boot_machine() says so. */
-        r = image_resolve(c->directory, c->machine, image_dir, &path, &root);
-        if (r == -ENOMEM)
-                return r;
-        if (r < 0)
-                return 0;
-        r = path_split_last(root, &dir, &last);
-        if (r == -ENOMEM)
-                return r;
-        if (r < 0)
-                return 0;
-        if (c->machine) {
-                free(last);
-                last = strdup(c->machine);
-                if (!last)
-                        return -ENOMEM;
-        }
-        if (!machine_name_is_valid(last))
-                return 0;
-        *ret_name = TAKE_PTR(last);
-        *ret_image_path = TAKE_PTR(root);
-        return 1;
-}
-
 /* --- Merging ---------------------------------------------------------------- */
 
 /* How one setting goes from the file (s) into the command line's config

@@ -14,12 +14,10 @@
  * (c->settings_mode and c->mode say how):
  *
  *         _cleanup_strv_free_ char **warnings = NULL;
- *         _cleanup_free_ char *name = NULL, *root = NULL, *path = NULL, *error = NULL;
+ *         _cleanup_free_ char *path = NULL, *error = NULL;
  *
- *         r = settings_machine_of(c, BERTH_IMAGE_DIR, &name, &root);
- *         if (r <= 0)
- *                 ...                     (-ENOMEM, or 0: the supervisor will say what is wrong)
- *         r = settings_load(NULL, c, name, root, &path, &warnings, &error);
+ *         (id: the machine's identity, machine-identity.h)
+ *         r = settings_load(NULL, c, id->name, id->root, &path, &warnings, &error);
  *         if (r == -ENOMEM)
  *                 return log_oom();
  *         if (r < 0)
@@ -41,13 +39,6 @@ typedef struct SettingsPaths {
         const char *nspawn_config_dir;  /* NAME.nspawn, trusted */
         const char *nspawn_runtime_dir; /* NAME.nspawn, trusted */
 } SettingsPaths;
-
-/* The machine name and tree whose settings apply, resolved as the supervisor
- * resolves them: the tree is -D, else the image -M in image_dir, else the
- * current directory, with symlinks resolved; the name is -M, else the tree's
- * last component. Returns 1 with both, 0 when they can't be resolved (no
- * such tree, an invalid name: the supervisor reports it), or -ENOMEM. */
-int settings_machine_of(const BootConfig *c, const char *image_dir, char **ret_name, char **ret_image_path);
 
 /* Finds the settings file of machine NAME: NAME.berth in config_dir, in
  * runtime_dir, beside image_path (the tree; may be NULL), then NAME.nspawn

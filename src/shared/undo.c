@@ -17,7 +17,7 @@ static const char *const undo_type_table[_UNDO_TYPE_MAX] = {
         [UNDO_LOCK_FILE] = "lock", [UNDO_CGROUP] = "cgroup",     [UNDO_MOUNTS] = "mounts",
         [UNDO_FILE] = "file",      [UNDO_MACHINED] = "machined", [UNDO_CGROUP_V1] = "cgroup1",
 };
-DEFINE_PRIVATE_STRING_TABLE_LOOKUP(undo_type, UndoType);
+DEFINE_STRING_TABLE_LOOKUP(undo_type, UndoType);
 
 int undo_log_push(UndoLog *u, UndoType type, const char *path) {
         char *e = strjoin(undo_type_to_string(type), ":", path);
@@ -80,7 +80,7 @@ bool undo_entry_is_valid(const char *entry) {
         return parse_entry(entry, &t, &p) >= 0;
 }
 
-int undo_entry_run(const char *entry) {
+int undo_entry_run(const char *entry, SystemBus *bus) {
         UndoType t;
         const char *path;
         int r;
@@ -102,12 +102,12 @@ int undo_entry_run(const char *entry) {
         case UNDO_FILE:
                 return unlink(path) < 0 && errno != ENOENT ? -errno : 0;
         case UNDO_MACHINED: {
-                _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+                sd_bus *b;
 
                 /* No bus or no machined: nothing is registered any more. */
-                if (machined_bus_open(&bus) < 0)
+                if (!bus || system_bus_get(bus, &b) < 0)
                         return 0;
-                r = machined_unregister(bus, path, NULL);
+                r = machined_unregister(b, path, NULL);
                 return r == -ENOENT || r == -ECONNREFUSED || r == -EHOSTDOWN ? 0 : r;
         }
         default:
@@ -115,12 +115,12 @@ int undo_entry_run(const char *entry) {
         }
 }
 
-int undo_log_run(UndoLog *u) {
+int undo_log_run(UndoLog *u, SystemBus *bus) {
         size_t n = strv_length(u->entries);
         int ret = 0;
 
         for (size_t i = n; i > 0; i--) {
-                int r = undo_entry_run(u->entries[i - 1]);
+                int r = undo_entry_run(u->entries[i - 1], bus);
                 if (r < 0 && ret == 0)
                         ret = r;
         }

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include "bus-util.h"
 #include "macro.h"
+#include "string-table.h"
 
 /* The undo log: every side effect a machine has on the host (a lock file, a
  * cgroup, a mount, a registration) is written down before it is made, as
@@ -22,6 +24,8 @@ typedef enum UndoType {
         _UNDO_TYPE_INVALID = -EINVAL,
 } UndoType;
 
+DECLARE_STRING_TABLE_LOOKUP(undo_type, UndoType);
+
 typedef struct UndoLog {
         char **entries; /* in the order the effects were made */
 } UndoLog;
@@ -30,10 +34,11 @@ int undo_log_push(UndoLog *u, UndoType type, const char *path);
 /* Forgets the last entry for path (an effect undone by hand). */
 void undo_log_forget(UndoLog *u, UndoType type, const char *path);
 /* Runs all entries, newest first, and empties the log. Returns the first
- * error, having tried every entry. */
-int undo_log_run(UndoLog *u);
+ * error, having tried every entry. bus: the process's connection to the
+ * system bus (for unregistering from machined), or NULL for none. */
+int undo_log_run(UndoLog *u, SystemBus *bus);
 void undo_log_done(UndoLog *u);
 
 /* Runs one serialized entry. */
-int undo_entry_run(const char *entry);
+int undo_entry_run(const char *entry, SystemBus *bus);
 bool undo_entry_is_valid(const char *entry) _pure_;

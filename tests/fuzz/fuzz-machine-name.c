@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "machine-name.h"
+#include "machine-paths.h"
 #include "string-util.h"
 
 /* The name rules hold for whatever machine_name_is_valid() accepts, and the
@@ -24,7 +25,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         l = strlen(s);
         if (l == 0 || l > MACHINE_NAME_MAX || s[0] == '.' || s[0] == '-' || strstr(s, "..") || strchr(s, '/'))
                 abort();
-        scope = machine_scope_name(s);
+        scope = machine_scope_unit(s);
         if (!scope || !startswith(scope, "machine-") || !endswith(scope, ".scope") || strchr(scope, '/') ||
             strchr(scope + strlen("machine-"), '-'))
                 abort();

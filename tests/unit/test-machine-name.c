@@ -64,12 +64,3 @@ TEST(unit_name_escape) {
         check_escape("a*?", "a\\x2a\\x3f");
         check_escape("-", "\\x2d");
 }
-
-TEST(machine_scope_name) {
-        _cleanup_free_ char *a = machine_scope_name("web"), *b = machine_scope_name("foo-bar.baz"),
-                            *c = machine_scope_name("_x");
-
-        ASSERT_STREQ(a, "machine-web.scope");
-        ASSERT_STREQ(b, "machine-foo\\x2dbar.baz.scope");
-        ASSERT_STREQ(c, "machine-_x.scope");
-}

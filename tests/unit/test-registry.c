@@ -30,14 +30,16 @@ static void make_record(MachineRecord *m, const char *name) {
                 .ephemeral = true,
                 .uid_base = 0x80000,
                 .uid_count = 0x10000,
-                .unified_mount = strdup("/sys/fs/cgroup"),
-                .cgroup = strdup("/machine.slice/machine-web\\x2d1.scope"),
+                .cgroup.unified_mount = strdup("/sys/fs/cgroup"),
+                .cgroup.path = strdup("/machine.slice/machine-web\\x2d1.scope"),
+                .cgroup.unit = strdup("machine-web\\x2d1.scope"),
                 .since = UINT64_C(1700000000123456),
         };
-        ASSERT_TRUE(m->name && m->class && m->service && m->mode && m->root && m->unified_mount && m->cgroup);
-        m->systemd_unit = true;
-        ASSERT_OK(strv_extend(&m->cgroups_v1, "/sys/fs/cgroup/memory/user.slice/machine-web\\x2d1.scope"));
-        ASSERT_OK(strv_extend(&m->cgroups_v1, "/sys/fs/cgroup/pids/machine-web\\x2d1.scope"));
+        ASSERT_TRUE(m->name && m->class && m->service && m->mode && m->root && m->cgroup.unified_mount &&
+                    m->cgroup.path && m->cgroup.unit);
+        m->cgroup.systemd_unit = true;
+        ASSERT_OK(strv_extend(&m->cgroup.v1, "/sys/fs/cgroup/memory/user.slice/machine-web\\x2d1.scope"));
+        ASSERT_OK(strv_extend(&m->cgroup.v1, "/sys/fs/cgroup/pids/machine-web\\x2d1.scope"));
         ASSERT_OK(id128_randomize(&m->uuid));
         ASSERT_OK(undo_log_push(&m->undo, UNDO_LOCK_FILE, "/run/berth/uid-range/524288"));
         ASSERT_OK(undo_log_push(&m->undo, UNDO_CGROUP, "/sys/fs/cgroup/machine.slice/machine-web\\x2d1.scope"));
@@ -58,13 +60,14 @@ static void assert_records_equal(const MachineRecord *a, const MachineRecord *b)
         ASSERT_EQ(a->ephemeral, b->ephemeral);
         ASSERT_EQ(a->uid_base, b->uid_base);
         ASSERT_EQ(a->uid_count, b->uid_count);
-        ASSERT_STREQ_PTR(a->unified_mount, b->unified_mount);
-        ASSERT_STREQ_PTR(a->cgroup, b->cgroup);
+        ASSERT_STREQ_PTR(a->cgroup.unified_mount, b->cgroup.unified_mount);
+        ASSERT_STREQ_PTR(a->cgroup.path, b->cgroup.path);
+        ASSERT_STREQ_PTR(a->cgroup.unit, b->cgroup.unit);
         ASSERT_TRUE(a->since == b->since);
-        ASSERT_EQ(a->systemd_unit, b->systemd_unit);
-        ASSERT_EQ(strv_length(a->cgroups_v1), strv_length(b->cgroups_v1));
-        for (size_t i = 0; a->cgroups_v1 && a->cgroups_v1[i]; i++)
-                ASSERT_STREQ(a->cgroups_v1[i], b->cgroups_v1[i]);
+        ASSERT_EQ(a->cgroup.systemd_unit, b->cgroup.systemd_unit);
+        ASSERT_EQ(strv_length(a->cgroup.v1), strv_length(b->cgroup.v1));
+        for (size_t i = 0; a->cgroup.v1 && a->cgroup.v1[i]; i++)
+                ASSERT_STREQ(a->cgroup.v1[i], b->cgroup.v1[i]);
         ASSERT_EQ(strv_length(a->undo.entries), strv_length(b->undo.entries));
         for (size_t i = 0; a->undo.entries && a->undo.entries[i]; i++)
                 ASSERT_STREQ(a->undo.entries[i], b->undo.entries[i]);
@@ -294,7 +297,7 @@ TEST(gc_one_cleans_after_dead_supervisor) {
         _cleanup_free_ char *rec = tests_path("machines/web"), *lock = tests_path("machines/.#web.lck");
 
         make_stale(dir, "web", undo_lock);
-        ASSERT_EQ(registry_gc_one(dir, "web"), 1);
+        ASSERT_EQ(registry_gc_one(dir, "web", NULL), 1);
         ASSERT_FALSE(file_exists(undo_lock)); /* the undo log ran */
         ASSERT_FALSE(file_exists(rec));
         ASSERT_FALSE(file_exists(lock));
@@ -309,7 +312,7 @@ TEST(gc_one_leaves_live_machine) {
         make_stale(dir, "web", undo_lock);
         ASSERT_OK(registry_lock_name(dir, "web", &held)); /* the supervisor lives */
 
-        ASSERT_EQ(registry_gc_one(dir, "web"), 0);
+        ASSERT_EQ(registry_gc_one(dir, "web", NULL), 0);
         ASSERT_TRUE(file_exists(undo_lock));
         ASSERT_TRUE(file_exists(rec));
         ASSERT_TRUE(file_exists(lock));
@@ -322,10 +325,10 @@ TEST(gc_one_without_record) {
 
         ASSERT_OK(mkdir_p(dir, 0755));
         ASSERT_OK(write_string_file(lock, "", WRITE_FILE_CREATE | WRITE_FILE_NO_NEWLINE));
-        ASSERT_EQ(registry_gc_one(dir, "web"), 1);
+        ASSERT_EQ(registry_gc_one(dir, "web", NULL), 1);
         ASSERT_FALSE(file_exists(lock));
 
-        ASSERT_ERROR(registry_gc_one(dir, "../x"), EINVAL);
+        ASSERT_ERROR(registry_gc_one(dir, "../x", NULL), EINVAL);
 }
 
 TEST(gc_cleans_only_dead_machines) {
@@ -338,7 +341,7 @@ TEST(gc_cleans_only_dead_machines) {
         make_stale(dir, "live", live_lock);
         ASSERT_OK(registry_lock_name(dir, "live", &held));
 
-        ASSERT_EQ(registry_gc(dir), 1);
+        ASSERT_EQ(registry_gc(dir, NULL), 1);
         ASSERT_FALSE(file_exists(dead));
         ASSERT_FALSE(file_exists(dead_lock));
         ASSERT_TRUE(file_exists(live));
@@ -354,7 +357,7 @@ TEST(gc_removes_orphaned_locks) {
         ASSERT_OK(write_string_file(orphan, "", WRITE_FILE_CREATE | WRITE_FILE_NO_NEWLINE));
         ASSERT_OK(registry_lock_name(dir, "held", &held));
 
-        ASSERT_OK(registry_gc(dir));
+        ASSERT_OK(registry_gc(dir, NULL));
         ASSERT_FALSE(file_exists(orphan));
         ASSERT_TRUE(file_exists(held_path));
 }
@@ -362,7 +365,7 @@ TEST(gc_removes_orphaned_locks) {
 TEST(gc_missing_directory) {
         _cleanup_free_ char *dir = tests_path("never-created");
 
-        ASSERT_EQ(registry_gc(dir), 0);
+        ASSERT_EQ(registry_gc(dir, NULL), 0);
 }
 
 TEST(machine_state_table) {

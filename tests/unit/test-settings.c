@@ -895,47 +895,6 @@ TEST(find_unset_dirs_and_bad_names) {
 
 /* --- Merging ---------------------------------------------------------------- */
 
-TEST(machine_of) {
-        _cleanup_(dirs_done) Dirs d = {};
-        _cleanup_free_ char *image = NULL, *link = NULL, *bad = NULL;
-
-        dirs_make(&d);
-        image = realpath(d.image, NULL);
-        link = strjoin(d.images, "/link");
-        bad = strjoin(d.images, "/-bad");
-        ASSERT_TRUE(image && link && bad);
-        ASSERT_OK(RET_NERRNO(symlink("m", link)));
-        ASSERT_OK(RET_NERRNO(mkdir(bad, 0755)));
-
-        struct {
-                const char *directory, *machine;
-                int r;
-                const char *name;
-        } cases[] = {
-                { d.image, NULL, 1, "m" },           /* -D: its last component */
-                { link, NULL, 1, "m" },              /* resolved, as boot resolves it */
-                { d.image, "web", 1, "web" },        /* -M names it */
-                { NULL, "m", 1, "m" },               /* -M alone: the image */
-                { NULL, "absent", 0, NULL },         /* no such image */
-                { "/nonexistent/x", NULL, 0, NULL }, /* no such tree */
-                { bad, NULL, 0, NULL },              /* not a machine name */
-        };
-        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
-                _cleanup_(boot_config_done) BootConfig c = {};
-                _cleanup_free_ char *name = NULL, *path = NULL;
-
-                boot_config_init(&c, BOOT_MODE_RUN);
-                c.directory = cases[i].directory ? strdup(cases[i].directory) : NULL;
-                c.machine = cases[i].machine ? strdup(cases[i].machine) : NULL;
-                ASSERT_EQ(settings_machine_of(&c, d.images, &name, &path), cases[i].r);
-                if (cases[i].r > 0) {
-                        ASSERT_STREQ(name, cases[i].name);
-                        ASSERT_STREQ(path, image);
-                } else
-                        ASSERT_TRUE(!name && !path);
-        }
-}
-
 /* What the command line says: some settings, not others. */
 static void command_line(BootConfig *c) {
         boot_config_init(c, BOOT_MODE_RUN);

@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+#include "image.h"
+#include "lock.h"
+#include "log.h"
+#include "machine-paths.h"
+
+int machine_claim_name(const char *name, SystemBus *bus, MachineLocks *l) {
+        MachineRecord stale;
+        int r;
+
+        r = registry_lock_name(MACHINES_DIR, name, &l->name);
+        if (r == -EBUSY)
+                return log_error_errno(SYNTHETIC_ERRNO(EBUSY), "Machine '%s' is already running.", name);
+        if (r < 0)
+                return log_error_errno(r, "Failed to lock machine name '%s': %m", name);
+
+        /* We hold the name: a record under it is of a supervisor that died.
+         * Undo what that one left before making anything new. */
+        if (registry_read(MACHINES_DIR, name, &stale) >= 0) {
+                log_debug("Cleaning up after the dead supervisor of machine '%s'.", name);
+                (void) undo_log_run(&stale.undo, bus);
+                machine_record_done(&stale);
+        }
+        return 0;
+}
+
+void machine_release_name(const char *name, Record *rec, SystemBus *bus, MachineLocks *l) {
+        int r;
+
+        r = undo_log_run(&rec->undo, bus);
+        if (r < 0)
+                log_warning_errno(r, "Failed to clean up after machine '%s', ignoring: %m", name);
+        if (l->name.fd >= 0) {
+                (void) registry_remove(MACHINES_DIR, name);
+                lock_file_release(&l->name);
+        }
+}
+
+int machine_lock_tree(const char *root, bool ephemeral, Record *rec, MachineLocks *l) {
+        _cleanup_free_ char *path = machine_image_lock_path(root);
+        int r;
+
+        if (!path)
+                return log_oom();
+        r = record_intend(rec, UNDO_LOCK_FILE, path);
+        if (r < 0)
+                return r;
+        r = image_lock(root, ephemeral, &l->image);
+        if (r == -EBUSY)
+                return log_error_errno(SYNTHETIC_ERRNO(EBUSY), "Directory '%s' is in use by another machine.", root);
+        if (r < 0)
+                return log_error_errno(r, "Failed to lock directory '%s': %m", root);
+        return 0;
+}
+
+void machine_unlock_tree(MachineLocks *l) {
+        lock_file_release(&l->image);
+}

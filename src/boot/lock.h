@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include "bus-util.h"
+#include "lock-util.h"
+#include "record.h"
+
+/* One owner for a name and for a tree: the name lock beside the machine's
+ * record (registry.h), held for the machine's whole life, and the tree's
+ * lock beside the tree, as systemd-machined keeps it. */
+
+typedef struct MachineLocks {
+        LockFile name;
+        LockFile image;
+} MachineLocks;
+
+#define MACHINE_LOCKS_NULL \
+        { .name = LOCK_FILE_NULL, .image = LOCK_FILE_NULL }
+
+/* Takes the name. A record found under it is of a supervisor that died:
+ * what that one left is undone first. */
+int machine_claim_name(const char *name, SystemBus *bus, MachineLocks *l);
+/* The end of the machine: runs the record's undo log, removes the record
+ * and gives the name back. */
+void machine_release_name(const char *name, Record *rec, SystemBus *bus, MachineLocks *l);
+
+/* Locks the tree: exclusively, or shared for an ephemeral machine, which
+ * only reads it. */
+int machine_lock_tree(const char *root, bool ephemeral, Record *rec, MachineLocks *l);
+void machine_unlock_tree(MachineLocks *l);

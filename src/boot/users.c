@@ -1,0 +1,177 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "fd-util.h"
+#include "log.h"
+#include "machine-paths.h"
+#include "mount-table.h"
+#include "mount-util.h"
+#include "string-util.h"
+#include "uid-shift.h"
+#include "users.h"
+#include "userns.h"
+
+void machine_release_users(MachineUsers *u) {
+        lock_file_release(&u->uid_lock);
+}
+
+void machine_users_done(MachineUsers *u) {
+        lock_file_release(&u->uid_lock);
+        u->userns_fd = safe_close(u->userns_fd);
+        u->root_tree_fd = safe_close(u->root_tree_fd);
+}
+
+/* A range the tree already is in: remembered by us, or (as systemd-nspawn
+ * does) the owner of a tree's root that is not owned by root. */
+static uid_t remembered_range(int root_fd) {
+        struct stat st;
+        uid_t base;
+
+        if (uid_shift_read(root_fd, &base) >= 0)
+                return base;
+        if (fstat(root_fd, &st) >= 0 && st.st_uid != 0 && st.st_uid % UID_RANGE_SIZE == 0 &&
+            st.st_uid >= UID_RANGE_FIRST && st.st_uid <= UID_RANGE_LAST)
+                return st.st_uid;
+        return UID_INVALID;
+}
+
+static int lock_range(const BootConfig *c, const char *name, uid_t preferred, Record *rec, MachineUsers *u) {
+        const UidRangeLookup lookup = {
+                .lock_dir = UID_RANGE_DIR,
+                .passwd_path = "/etc/passwd",
+                .group_path = "/etc/group",
+                .foreign_lock_dir = NSPAWN_UID_RANGE_DIR,
+        };
+        int r;
+
+        if (c->private_users == PRIVATE_USERS_FIXED) {
+                u->uid_base = c->uid_base;
+                u->uid_count = c->uid_count;
+                r = userns_lock_range(&lookup, u->uid_base, u->uid_count, &u->uid_lock);
+        } else {
+                u->uid_count = UID_RANGE_SIZE;
+                r = userns_pick_range(&lookup, name, preferred, &u->uid_base, &u->uid_lock);
+        }
+        if (r == -EBUSY)
+                return log_error_errno(SYNTHETIC_ERRNO(EBUSY), "UID range %u is in use by another machine.",
+                                       (unsigned) u->uid_base);
+        if (r == -EEXIST)
+                return log_error_errno(SYNTHETIC_ERRNO(EEXIST), "UID range %u…%u holds host users or groups.",
+                                       (unsigned) u->uid_base, (unsigned) (u->uid_base + u->uid_count - 1));
+        if (r == -EADDRINUSE)
+                return log_error_errno(SYNTHETIC_ERRNO(EADDRINUSE), "No free UID range is left.");
+        if (r < 0)
+                return log_error_errno(r, "Failed to pick a UID range: %m");
+
+        /* Named once taken: only then is its name known. An unheld lock
+         * file left behind meanwhile is harmless, and
+         * userns_gc_range_locks() removes it. */
+        return record_intend(rec, UNDO_LOCK_FILE, u->uid_lock.path);
+}
+
+/* Tries an idmapped mount of the tree: the tree stays owned by 0 on disk
+ * and appears owned by the machine's range. */
+static int try_idmap(const char *root, MachineUsers *u) {
+        _cleanup_close_ int tree = -EBADF;
+        int r;
+
+        r = mount_clone_tree(AT_FDCWD, root, true, &tree);
+        if (r < 0)
+                return r;
+        r = mount_make_idmapped(tree, u->userns_fd, true);
+        if (r < 0)
+                return r;
+        u->root_tree_fd = TAKE_FD(tree);
+        return 0;
+}
+
+/* Chowns the tree into the range once, and remembers the range on it. */
+static int chown_once(const BootConfig *c, const char *root, int root_fd, uid_t remembered, MachineUsers *u) {
+        int r;
+
+        u->ownership = OWNERSHIP_CHOWN;
+        if (remembered == u->uid_base)
+                return 0;
+        if (c->ephemeral)
+                return log_error_errno(SYNTHETIC_ERRNO(EBUSY),
+                                       "Directory '%s' would have to be chowned to UID range %u, which an ephemeral "
+                                       "machine must not do (its filesystem has no idmapped mounts).",
+                                       root, (unsigned) u->uid_base);
+
+        if (!c->quiet)
+                log_info("Chowning '%s' to UID range %u (once).", root, (unsigned) u->uid_base);
+        r = uid_shift_tree(root_fd, remembered == UID_INVALID ? 0 : remembered, u->uid_base);
+        if (r < 0)
+                return log_error_errno(r, "Failed to chown '%s' to UID range %u: %m", root, (unsigned) u->uid_base);
+        r = uid_shift_write(root_fd, u->uid_base);
+        if (r < 0)
+                return log_error_errno(r, "Failed to remember UID range on '%s': %m", root);
+        return 0;
+}
+
+static int setup_ownership(const BootConfig *c, const char *root, int root_fd, uid_t remembered, MachineUsers *u) {
+        Ownership o = c->ownership;
+        int r;
+
+        if (o == OWNERSHIP_OFF || c->private_users == PRIVATE_USERS_IDENTITY) {
+                u->ownership = OWNERSHIP_OFF;
+                return 0;
+        }
+
+        if (remembered != UID_INVALID && o == OWNERSHIP_MAP)
+                return log_error_errno(SYNTHETIC_ERRNO(EINVAL),
+                                       "Directory '%s' was chowned to UID range %u before; it can't be idmapped. "
+                                       "Use --private-users-ownership=chown or auto.",
+                                       root, (unsigned) remembered);
+
+        if (o == OWNERSHIP_MAP || (o == OWNERSHIP_AUTO && remembered == UID_INVALID)) {
+                r = try_idmap(root, u);
+                if (r >= 0) {
+                        u->ownership = OWNERSHIP_MAP;
+                        return 0;
+                }
+                if (o == OWNERSHIP_MAP)
+                        return log_error_errno(r, "Failed to set up an idmapped mount of '%s': %m", root);
+
+                _cleanup_free_ char *fstype = NULL;
+                (void) mount_table_fstype(root, &fstype);
+                log_debug("No idmapped mounts on '%s' (%s): %s; chowning it once instead.", root, strna(fstype),
+                          strerror(ERRNO_VALUE(r)));
+        }
+        return chown_once(c, root, root_fd, remembered, u);
+}
+
+int machine_setup_users(const BootConfig *c, const MachineIdentity *id, int root_fd, Record *rec, MachineUsers *u) {
+        uid_t remembered = UID_INVALID;
+        int r;
+
+        switch (c->private_users) {
+        case PRIVATE_USERS_NO:
+                u->uid_base = u->uid_count = 0;
+                u->ownership = OWNERSHIP_OFF;
+                return 0;
+        case PRIVATE_USERS_IDENTITY:
+                u->uid_base = 0;
+                u->uid_count = UID_RANGE_SIZE;
+                break;
+        case PRIVATE_USERS_PICK:
+        case PRIVATE_USERS_FIXED:
+                if (c->ownership != OWNERSHIP_OFF)
+                        remembered = remembered_range(root_fd);
+                r = lock_range(c, id->name, remembered, rec, u);
+                if (r < 0)
+                        return r;
+                break;
+        default:
+                assert_not_reached();
+        }
+
+        r = userns_new(u->uid_base, u->uid_count, &u->userns_fd);
+        if (r < 0)
+                return log_error_errno(r, "Failed to create user namespace: %m");
+
+        return setup_ownership(c, id->root, root_fd, remembered, u);
+}

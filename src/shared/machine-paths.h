@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include "macro.h"
+
+/* Every place on the host named after a machine, in one module: the
+ * supervisor makes them, the verbs find them, the undo log removes them.
+ * Each function returns a new string (NULL when out of memory); name must
+ * be a valid machine name (machine-name.h). */
+
+/* Records (NAME) and name locks (.#NAME.lck): registry.h. */
+#define MACHINES_DIR BERTH_RUNTIME_DIR "/machines"
+/* The last console lines of each machine: console-log.h. */
+#define CONSOLE_LOG_DIR BERTH_RUNTIME_DIR "/console"
+/* The locks of the UID ranges in use (userns.h), one file a range. */
+#define UID_RANGE_DIR BERTH_RUNTIME_DIR "/uid-range"
+/* systemd-nspawn's, so that the two never pick the same range. */
+#define NSPAWN_UID_RANGE_DIR "/run/systemd/nspawn-uid"
+
+/* CONSOLE_LOG_DIR/NAME */
+char *machine_console_log_path(const char *name);
+/* BERTH_LOG_DIR/NAME.log: the console of a machine `berth start` runs
+ * without systemd. */
+char *machine_start_log_path(const char *name);
+/* berth@NAME.service: the unit that runs the machine under systemd. */
+char *machine_service_unit(const char *name);
+/* machine-NAME.scope (escaped as systemd-machined does): the machine's
+ * cgroup when nobody gave it a unit. */
+char *machine_scope_unit(const char *name);
+/* IMAGE_DIR/NAME: where the image NAME would be. */
+char *machine_image_path(const char *image_dir, const char *name);
+/* DIR/.#LAST.lck beside the tree DIR/LAST, as systemd-machined names it. */
+char *machine_image_lock_path(const char *tree);
