@@ -50,15 +50,36 @@ if (($# == 0)); then
         logs+=("$asan/meson-logs/testlog.json")
 fi
 
-# meson's summary is not what CI reads: count from the test logs. A skip is
-# not a pass.
+# meson's summary is not what CI reads: count from the test logs. A test
+# that speaks TAP counts once a subtest (a skipped one as skipped); others
+# once. A skip is not a pass.
 python3 - "${logs[@]}" <<'PY'
-import json, sys
+import json, re, sys
 counts = {"passed": 0, "failed": 0, "skipped": 0}
+tap = re.compile(r"^(not )?ok\b[^#]*(#\s*(SKIP|TODO))?", re.I)
 for log in sys.argv[1:]:
     for line in open(log):
-        result = json.loads(line)["result"]
-        if result in ("OK", "EXPECTEDFAIL"):
+        test = json.loads(line)
+        result = test["result"]
+        sub = {"passed": 0, "failed": 0, "skipped": 0}
+        for out in (test.get("stdout") or "").splitlines():
+            m = tap.match(out)
+            if not m or not re.match(r"^(not )?ok( \d+)? - ", out):
+                continue
+            if m.group(1):
+                sub["failed"] += 1
+            elif m.group(3) and m.group(3).upper() == "SKIP":
+                sub["skipped"] += 1
+            else:
+                sub["passed"] += 1
+        if any(sub.values()) and re.search(r"^1\.\.\d+", test.get("stdout") or "", re.M):
+            # A TAP test: its subtests, and a failure of the whole that
+            # no subtest shows (a crash, a bad plan).
+            for k in counts:
+                counts[k] += sub[k]
+            if result not in ("OK", "SKIP", "EXPECTEDFAIL") and sub["failed"] == 0:
+                counts["failed"] += 1
+        elif result in ("OK", "EXPECTEDFAIL"):
             counts["passed"] += 1
         elif result == "SKIP":
             counts["skipped"] += 1

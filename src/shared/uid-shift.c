@@ -113,7 +113,9 @@ static int shift_dir(int dir_fd, const Shift *s) {
         DIR *d;
         int dfd, r = 0;
 
-        dfd = fcntl(dir_fd, F_DUPFD_CLOEXEC, 3);
+        /* A new open file description: a dup would share dir_fd's offset,
+         * and read nothing the second time the same fd is walked. */
+        dfd = openat(dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (dfd < 0)
                 return -errno;
         d = fdopendir(dfd);

@@ -2,11 +2,9 @@
 
 #include <dirent.h>
 #include <stdint.h>
-#include <string.h>
-
-#include "fuzz.h"
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 
 #include "fileio.h"
@@ -71,5 +69,10 @@ int main(int argc, char *argv[]) {
                 if (replay(argv[i], &n) < 0)
                         return EXIT_FAILURE;
         printf("%u inputs replayed\n", n);
-        return n > 0 ? EXIT_SUCCESS : 77;
+        if (n > 0)
+                return EXIT_SUCCESS;
+        /* An empty corpus tests nothing: a skip, which CI doesn't allow. */
+        const char *must = getenv("BERTH_TESTS_MUST_WORK");
+        fprintf(stderr, "No inputs to replay.\n");
+        return must && strcmp(must, "1") == 0 ? EXIT_FAILURE : 77;
 }

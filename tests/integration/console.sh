@@ -71,4 +71,4 @@ shows "EXIT="
 screen=$(tty_tmux capture-pane -p -t t)
 check "interactive: ^]^]^] kills the machine (init died of SIGKILL: 137)" grep -q "^EXIT=137" <<<"$screen"
 check "interactive: the terminal is restored (canonical mode)" grep -qx "icanon" <<<"$screen"
-tty_tmux kill-server
+tty_end

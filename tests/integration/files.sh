@@ -221,7 +221,7 @@ on_tty() {
         tty_tmux new-session -d -s t -x 120 -y 20 "$*; echo DONE=\$?; sleep 600"
         pane_has '^DONE=' || fail "'$*' did not end on the terminal"
         tty_tmux capture-pane -p -t t >"$WORK/$name.screen"
-        tty_tmux kill-session -t t
+        tty_end
 }
 on_tty to "$BERTH copy-to --force $M $src/big /root/big"
 check "on a terminal, copy-to ends with what it copied: $(grep Copied "$WORK/to.screen")" \

@@ -152,11 +152,16 @@ at_exit() {
 trap at_exit EXIT
 
 # Through a terminal (tests that use one check that tmux is there):
-# tty_tmux ARGS… is tmux on this test's own server (killed at exit), whose
-# session t serves as the terminal; pane_has PATTERN waits (up to 60 s)
-# until that terminal shows PATTERN, else shows the screen and returns 1.
-TTY_SOCK=berth-$TEST_NAME-$$
-on_exit "tmux -L $TTY_SOCK kill-server 2>/dev/null"
+# tty_tmux ARGS… is tmux on this test's own server, whose session t serves
+# as the terminal; pane_has PATTERN waits (up to 60 s) until that terminal
+# shows PATTERN, else shows the screen and returns 1; tty_end ends the
+# server and waits until everything that ran in it is gone (a berth that
+# outlived its pane would otherwise show in the next leak check, and a new
+# server could race the old one's exit). Each server gets a socket of its
+# own.
+TTY_N=0
+TTY_SOCK=berth-$TEST_NAME-$$-$TTY_N
+on_exit "tty_end"
 tty_tmux() {
         tmux -L "$TTY_SOCK" "$@"
 }
@@ -168,6 +173,31 @@ pane_has() {
         done
         tty_tmux capture-pane -p -t t >&2
         return 1
+}
+# descendants PID…: the PIDs and all their descendants.
+descendants() {
+        local p
+        for p in "$@"; do
+                echo "$p"
+                # shellcheck disable=SC2046 # one PID a word
+                descendants $(pgrep -P "$p" || true)
+        done
+}
+tty_end() {
+        local pids i
+        # shellcheck disable=SC2046 # one PID a word
+        pids=$(descendants $(tty_tmux list-panes -a -F '#{pane_pid}' 2>/dev/null || true))
+        tty_tmux kill-server 2>/dev/null || true
+        for ((i = 0; i < 100; i++)); do
+                local left=()
+                for p in $pids; do
+                        alive "$p" && left+=("$p")
+                done
+                ((${#left[@]} == 0)) && break
+                sleep 0.1
+        done
+        TTY_N=$((TTY_N + 1))
+        TTY_SOCK=berth-$TEST_NAME-$$-$TTY_N
 }
 
 # start_machine NAME [OPTIONS…]: boots $TREE (or -D given in OPTIONS) as NAME

@@ -76,7 +76,7 @@ check "shell: a prompt of the machine's shell" pane_has "root@sh:~#"
 tty_tmux send-keys -t t 'tty; echo TERM=$TERM; exit 5' Enter
 check "shell: tty is a pty of the machine's devpts" pane_has "^/dev/pts/[0-9]"
 check "shell: exit status of the shell" pane_has "EXIT=5"
-tty_tmux kill-server
+tty_end
 
 tty_tmux new-session -d -s t -x 100 -y 30 "$BERTH login sh; echo EXIT=\$?; sleep 600"
 check "login: the machine's login prompt" pane_has "sh login:"
@@ -88,7 +88,7 @@ tty_tmux send-keys -t t 'tty' Enter
 check "login: tty is a pty of the machine's devpts" pane_has "^/dev/pts/[0-9]"
 tty_tmux send-keys -t t C-] C-] C-]
 check "login: ^]^]^] leaves" pane_has "EXIT="
-tty_tmux kill-server
+tty_end
 check "the machine still runs" test "$(in_machine sh systemctl is-system-running)" = running
 
 "$BERTH" poweroff sh

@@ -8,6 +8,12 @@ start_machine victim -x
 wait_running victim
 leader=$(leader_of victim)
 sup=${SUPERVISOR[victim]}
+scope=$CGROUP_UNIFIED/machine.slice/machine-victim.scope
+# procs_in DIR: the PIDs in the cgroup DIR and below (fails if DIR is missing).
+procs_in() {
+        [[ -d $1 ]] && find "$1" -name cgroup.procs -exec cat {} +
+}
+check "before: the machine's init is in its cgroup" grep -qx "$leader" <(procs_in "$scope/payload")
 
 kill -KILL "$sup"
 wait "$sup" || true
@@ -16,9 +22,9 @@ for ((i = 0; i < 300; i++)); do
         sleep 0.1
 done
 check "the machine's init died with its supervisor" not kill -0 "$leader" 2>/dev/null
-check "no process is left in the machine's cgroup" \
-        test -z "$(cat "$CGROUP_UNIFIED/machine.slice/machine-victim.scope/payload/cgroup.procs" 2>/dev/null; \
-                   find "$CGROUP_UNIFIED/machine.slice/machine-victim.scope" -name cgroup.procs -exec cat {} + 2>/dev/null)"
+check "its cgroup is still there: nobody has cleaned up yet" test -d "$scope/payload"
+procs=$(procs_in "$scope")
+check "no process is left in the machine's cgroup (${procs//$'\n'/ })" test -z "$procs"
 check "the stale record is still there before any berth command" test -e /run/berth/machines/victim
 
 check "berth list does not show the dead machine" test -z "$(machine_field victim machine)"

@@ -91,7 +91,7 @@ TEST(entry_is_valid) {
         for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
                 if (undo_entry_is_valid(bad[i]))
                         tests_fail(__FILE__, __LINE__, "undo entry \"%s\" accepted", bad[i]);
-                if (undo_entry_run(bad[i]) != -EINVAL)
+                if (undo_entry_run(bad[i], NULL) != -EINVAL)
                         tests_fail(__FILE__, __LINE__, "undo entry \"%s\" was run", bad[i]);
         }
 }
@@ -106,15 +106,15 @@ TEST(entry_run_lock) {
 
         /* unheld: removed */
         touch(p);
-        ASSERT_OK(undo_entry_run(entry));
+        ASSERT_OK(undo_entry_run(entry, NULL));
         ASSERT_FALSE(file_exists(p));
 
         /* missing: nothing to do */
-        ASSERT_EQ(undo_entry_run(missing_entry), 0);
+        ASSERT_EQ(undo_entry_run(missing_entry, NULL), 0);
 
         /* held by someone (a later machine that took the range): left */
         ASSERT_OK(lock_file_acquire(p, LOCK_EX | LOCK_NB, &l));
-        ASSERT_EQ(undo_entry_run(entry), 0);
+        ASSERT_EQ(undo_entry_run(entry, NULL), 0);
         ASSERT_TRUE(file_exists(p));
         lock_file_release(&l);
         ASSERT_FALSE(file_exists(p));
@@ -124,13 +124,13 @@ TEST(entry_run_missing_cgroup) {
         _cleanup_free_ char *p = tests_path("no-such-cgroup/machine-web.scope"), *entry = NULL;
 
         entry = strjoin("cgroup:", p);
-        ASSERT_EQ(undo_entry_run(entry), 0);
+        ASSERT_EQ(undo_entry_run(entry, NULL), 0);
         ASSERT_FALSE(file_exists(p));
 }
 
 TEST(entry_run_missing_cgroup_v1) {
         /* Not a cgroup at all (missing, or an ordinary directory): left. */
-        ASSERT_EQ(undo_entry_run("cgroup1:/sys/fs/cgroup/no-such-controller/machine-web.scope"), 0);
+        ASSERT_EQ(undo_entry_run("cgroup1:/sys/fs/cgroup/no-such-controller/machine-web.scope", NULL), 0);
 }
 
 TEST(entry_run_mounts_without_mounts) {
@@ -138,7 +138,7 @@ TEST(entry_run_mounts_without_mounts) {
 
         ASSERT_TRUE(mkdir(p, 0755) >= 0);
         entry = strjoin("mounts:", p);
-        ASSERT_EQ(undo_entry_run(entry), 0);
+        ASSERT_EQ(undo_entry_run(entry, NULL), 0);
         ASSERT_TRUE(file_exists(p));
 }
 
@@ -169,13 +169,13 @@ TEST(log_run_newest_first) {
         _cleanup_free_ char *plain = NULL;
 
         make_failing_log(&u, true, &plain);
-        ASSERT_ERROR(undo_log_run(&u), EISDIR);
+        ASSERT_ERROR(undo_log_run(&u, NULL), EISDIR);
         ASSERT_NULL(u.entries);           /* emptied */
         ASSERT_FALSE(file_exists(plain)); /* the oldest entry ran too */
 
         free(plain);
         make_failing_log(&v, false, &plain);
-        ASSERT_ERROR(undo_log_run(&v), ENOTDIR);
+        ASSERT_ERROR(undo_log_run(&v, NULL), ENOTDIR);
         ASSERT_NULL(v.entries);
         ASSERT_FALSE(file_exists(plain));
 }
@@ -184,18 +184,22 @@ TEST(log_run_all_fine) {
         _cleanup_(undo_log_done) UndoLog u = {};
         _cleanup_free_ char *a = tests_path("a.lck"), *b = tests_path("b.lck"), *c = tests_path("cg/none");
 
-        ASSERT_EQ(undo_log_run(&u), 0); /* empty */
+        ASSERT_EQ(undo_log_run(&u, NULL), 0); /* empty */
 
         touch(a);
         touch(b);
         ASSERT_OK(undo_log_push(&u, UNDO_LOCK_FILE, a));
         ASSERT_OK(undo_log_push(&u, UNDO_CGROUP, c));
         ASSERT_OK(undo_log_push(&u, UNDO_LOCK_FILE, b));
-        ASSERT_EQ(undo_log_run(&u), 0);
+        ASSERT_EQ(undo_log_run(&u, NULL), 0);
         ASSERT_NULL(u.entries);
         ASSERT_FALSE(file_exists(a));
         ASSERT_FALSE(file_exists(b));
 
         /* and running it again does no harm */
-        ASSERT_EQ(undo_log_run(&u), 0);
+        ASSERT_EQ(undo_log_run(&u, NULL), 0);
+}
+
+TEST(undo_type_table) {
+        CHECK_TABLE(undo_type, _UNDO_TYPE_MAX, "lock", "cgroup", "mounts", "file", "machined", "cgroup1");
 }

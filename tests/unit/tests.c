@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
+#include <sched.h>
 #include <stdarg.h>
+#include <stdio.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -42,6 +45,32 @@ void tests_skip(const char *why) {
         _exit(e && strcmp(e, "1") == 0 ? 1 : 77);
 }
 
+static void write_file(const char *path, const char *text) {
+        FILE *f = fopen(path, "we");
+
+        if (!f || fputs(text, f) < 0 || fclose(f) != 0)
+                tests_fail(__FILE__, __LINE__, "write %s: %s", path, strerror(errno));
+}
+
+void tests_enter_userns(void) {
+        char map[64];
+        uid_t uid = getuid();
+        gid_t gid = getgid();
+
+        /* The temporary directory is made first: the host's root can't
+         * remove what our namespace's root owns otherwise. */
+        (void) tests_tmpdir();
+        if (unshare(CLONE_NEWUSER | CLONE_NEWNS) < 0)
+                tests_skip("no user namespaces here");
+        snprintf(map, sizeof map, "0 %u 1\n", (unsigned) uid);
+        write_file("/proc/self/uid_map", map);
+        write_file("/proc/self/setgroups", "deny");
+        snprintf(map, sizeof map, "0 %u 1\n", (unsigned) gid);
+        write_file("/proc/self/gid_map", map);
+        if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+                tests_fail(__FILE__, __LINE__, "make mounts private: %s", strerror(errno));
+}
+
 /* Named after the test's PID, so that the runner can remove it whatever
  * way the test ended. */
 static void tmpdir_name(pid_t pid, char buf[static 256]) {
@@ -76,42 +105,56 @@ char *tests_path(const char *name) {
         return p;
 }
 
-/* Each test runs in a child of its own, so that a crash, an exit or a
- * leftover temporary directory of one can't affect the next. */
-int main(int argc, char *argv[]) {
-        int failed = 0, skipped = 0;
+/* Runs test i as number n, in a child of its own, so that a crash, an
+ * exit or a leftover temporary directory of one can't affect the next.
+ * Prints its TAP line; returns 1 if it failed. */
+static int run_test(size_t i, size_t n) {
+        int status;
+        pid_t pid;
 
-        printf("1..%zu\n", n_tests);
-        for (size_t i = 0; i < n_tests; i++) {
-                int status;
-                pid_t pid;
-
-                if (argc > 1 && strcmp(argv[1], tests[i].name) != 0)
-                        continue;
-                fflush(stdout);
-                pid = fork();
-                if (pid < 0)
-                        return 1;
-                if (pid == 0) {
-                        tests[i].fn();
-                        /* exit(), not _exit(): under ASan, LeakSanitizer
-                         * checks for leaks at exit. */
-                        exit(0);
-                }
-                if (waitpid(pid, &status, 0) < 0)
-                        return 1;
-                tmpdir_remove(pid);
-                if (WIFEXITED(status) && WEXITSTATUS(status) == 77) {
-                        printf("ok %zu - %s # SKIP\n", i + 1, tests[i].name);
-                        skipped++;
-                } else if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-                        printf("ok %zu - %s\n", i + 1, tests[i].name);
-                else {
-                        printf("not ok %zu - %s\n", i + 1, tests[i].name);
-                        failed++;
-                }
-        }
-        if (failed)
+        fflush(stdout);
+        pid = fork();
+        if (pid < 0)
                 return 1;
-        return skipped == (int) n_tests && n_tests > 0 ? 77 : 0;
+        if (pid == 0) {
+                tests[i].fn();
+                /* exit(), not _exit(): under ASan, LeakSanitizer checks for
+                 * leaks at exit. */
+                exit(0);
+        }
+        if (waitpid(pid, &status, 0) < 0)
+                return 1;
+        tmpdir_remove(pid);
+        if (WIFEXITED(status) && WEXITSTATUS(status) == 77)
+                printf("ok %zu - %s # SKIP\n", n, tests[i].name);
+        else if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+                printf("ok %zu - %s\n", n, tests[i].name);
+        else {
+                printf("not ok %zu - %s\n", n, tests[i].name);
+                return 1;
+        }
+        return 0;
+}
+
+/* TAP (meson's protocol 'tap'): a plan, then one line a test. A skipped
+ * test says "# SKIP" and counts as skipped, not passed. With an argument,
+ * only the test of that name runs; a name that matches none fails. */
+int main(int argc, char *argv[]) {
+        size_t planned = 0, n = 0;
+        int failed = 0;
+
+        for (size_t i = 0; i < n_tests; i++)
+                if (argc < 2 || strcmp(argv[1], tests[i].name) == 0)
+                        planned++;
+        if (planned == 0) {
+                fprintf(stderr, "# no test named '%s'\n", argc > 1 ? argv[1] : "");
+                printf("1..0\n");
+                return 1;
+        }
+
+        printf("1..%zu\n", planned);
+        for (size_t i = 0; i < n_tests; i++)
+                if (argc < 2 || strcmp(argv[1], tests[i].name) == 0)
+                        failed += run_test(i, ++n);
+        return failed ? 1 : 0;
 }

@@ -15,6 +15,10 @@ void tests_register(const char *name, test_fn_t fn);
 _Noreturn void tests_fail(const char *file, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Skips the running test (exit 77 unless BERTH_TESTS_MUST_WORK=1). */
 void tests_skip(const char *why);
+/* Makes the running test root of a user namespace of its own (mapping our
+ * UID and GID to 0) with a private mount namespace: capabilities there,
+ * none on the host. Skips the test where user namespaces can't be made. */
+void tests_enter_userns(void);
 /* A fresh temporary directory for the running test, removed at exit. */
 const char *tests_tmpdir(void);
 /* tests_tmpdir()/name, newly allocated (the test fails if out of memory). */
@@ -79,3 +83,23 @@ char *tests_path(const char *name);
 
 #define ASSERT_NULL(p) ASSERT_TRUE((p) == NULL)
 #define ASSERT_NOT_NULL(p) ASSERT_TRUE((p) != NULL)
+
+/* String tables: every value has a name that maps back to it. */
+
+#define CHECK_TABLE(name, max, ...)                                                         \
+        do {                                                                                \
+                static const char *const _names[] = { __VA_ARGS__ };                        \
+                ASSERT_EQ(ELEMENTSOF(_names), max);                                         \
+                for (int _i = 0; _i < (int) (max); _i++) {                                  \
+                        const char *_s = name##_to_string(_i);                              \
+                        ASSERT_STREQ(_s, _names[_i]);                                       \
+                        ASSERT_EQ(name##_from_string(_s), _i);                              \
+                        ASSERT_STREQ(name##_to_string(name##_from_string(_names[_i])), _s); \
+                }                                                                           \
+                ASSERT_NULL(name##_to_string(max));                                         \
+                ASSERT_NULL(name##_to_string(-1));                                          \
+                ASSERT_NULL(name##_to_string(-EINVAL));                                     \
+                ASSERT_ERROR(name##_from_string("bogus"), EINVAL);                          \
+                ASSERT_ERROR(name##_from_string(""), EINVAL);                               \
+                ASSERT_ERROR(name##_from_string(NULL), EINVAL);                             \
+        } while (0)
