@@ -174,11 +174,12 @@ static int start_scope(const BootConfig *c, const char *name, SystemBus *bus, Ma
         return 0;
 }
 
-/* The machine's cgroup in a v1 controller's hierarchy, below ours: named
- * in the record before it is made, and removed after the cgroup2 tree (the
- * undo log runs backwards), when it is empty. */
-static int create_v1(const char *controller, Record *rec, MachineCgroup *w) {
-        _cleanup_free_ char *own = NULL, *dir = NULL, *parent = NULL, *last = NULL, *made = NULL;
+/* The machine's cgroup in a v1 controller's hierarchy, below ours: noted
+ * in the record (saved with the unified one, before any is made), and
+ * removed before the cgroup2 tree (the undo log runs backwards) once it is
+ * empty. */
+static int plan_v1(const char *controller, Record *rec, MachineCgroup *w) {
+        _cleanup_free_ char *own = NULL, *dir = NULL;
         int r;
 
         r = cgroup_v1_find("/sys/fs/cgroup", controller, 0, &own);
@@ -189,29 +190,37 @@ static int create_v1(const char *controller, Record *rec, MachineCgroup *w) {
         dir = path_join(own, w->unit);
         if (!dir)
                 return log_oom();
-        r = record_intend(rec, UNDO_CGROUP_V1, dir);
+        r = record_note(rec, UNDO_CGROUP_V1, dir);
         if (r < 0)
                 return r;
-        r = path_split_last(dir, &parent, &last);
-        if (r >= 0)
-                r = cgroup_v1_create(parent, last, &made);
-        if (r < 0)
-                return log_error_errno(r, "Failed to create cgroup '%s': %m", dir);
         return strv_consume(&w->v1, TAKE_PTR(dir)) < 0 ? log_oom() : 0;
 }
 
-static int create_hybrid(const BootConfig *c, Record *rec, MachineCgroups *g) {
+static int plan_hybrid(const BootConfig *c, Record *rec, MachineCgroups *g) {
         int r;
 
         if (g->layout != CGROUP_LAYOUT_HYBRID)
                 return 0;
         for (const char *const *ctl = limits_v1_controllers; *ctl; ctl++) {
-                r = create_v1(*ctl, rec, &g->where);
+                r = plan_v1(*ctl, rec, &g->where);
                 if (r < 0)
                         return r;
         }
         if (resources_has(&c->resources, RESOURCE_IO_WEIGHT))
-                return create_v1("blkio", rec, &g->where);
+                return plan_v1("blkio", rec, &g->where);
+        return 0;
+}
+
+static int create_v1(const MachineCgroup *w) {
+        STRV_FOREACH(d, w->v1) {
+                _cleanup_free_ char *parent = NULL, *last = NULL, *made = NULL;
+                int r = path_split_last(*d, &parent, &last);
+
+                if (r >= 0)
+                        r = cgroup_v1_create(parent, last, &made);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to create cgroup '%s': %m", *d);
+        }
         return 0;
 }
 
@@ -221,6 +230,8 @@ int machine_setup_cgroups(const BootConfig *c, const char *name, uid_t uid_base,
         int r;
 
         r = plan(c, name, bus, g);
+        if (r >= 0)
+                r = plan_hybrid(c, rec, g);
         if (r < 0)
                 return r;
         if (g->mode == CGROUP_MODE_OWN) {
@@ -240,5 +251,5 @@ int machine_setup_cgroups(const BootConfig *c, const char *name, uid_t uid_base,
         if (r < 0)
                 return log_error_errno(r, "Failed to set up the cgroups of machine '%s' in '%s%s': %m", name,
                                        w->unified_mount, w->path);
-        return create_hybrid(c, rec, g);
+        return create_v1(w);
 }

@@ -3,10 +3,14 @@
 #include "log.h"
 #include "record.h"
 
+int record_note(Record *r, UndoType type, const char *path) {
+        return undo_log_push(&r->undo, type, path) < 0 ? log_oom() : 0;
+}
+
 int record_intend(Record *r, UndoType type, const char *path) {
-        if (undo_log_push(&r->undo, type, path) < 0)
-                return log_oom();
-        return r->save(r);
+        int k = record_note(r, type, path);
+
+        return k < 0 ? k : r->save(r);
 }
 
 void record_forget(Record *r, UndoType type, const char *path) {

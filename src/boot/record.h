@@ -18,8 +18,13 @@ struct Record {
         int (*save)(Record *r); /* composes the whole record and writes it; logs its failure */
 };
 
-/* Notes an effect about to be made, and saves the record. */
+/* Notes an effect about to be made, and saves the record: once this
+ * returns, the effect may be made. */
 int record_intend(Record *r, UndoType type, const char *path);
+/* Only notes it: for a phase that notes several effects before it makes
+ * any (its last record_intend() saves them all), and for an effect that is
+ * harmless when the record loses it (the next save has it). */
+int record_note(Record *r, UndoType type, const char *path);
 /* Forgets an effect that was undone by hand, or never made. */
 void record_forget(Record *r, UndoType type, const char *path);
 int record_set_state(Record *r, MachineState state);

@@ -66,10 +66,10 @@ static int lock_range(const BootConfig *c, const char *name, uid_t preferred, Re
         if (r < 0)
                 return log_error_errno(r, "Failed to pick a UID range: %m");
 
-        /* Named once taken: only then is its name known. An unheld lock
-         * file left behind meanwhile is harmless, and
-         * userns_gc_range_locks() removes it. */
-        return record_intend(rec, UNDO_LOCK_FILE, u->uid_lock.path);
+        /* Named once taken: only then is its name known. Saved with the
+         * next effect: an unheld lock file left behind meanwhile is
+         * harmless, and userns_gc_range_locks() removes it. */
+        return record_note(rec, UNDO_LOCK_FILE, u->uid_lock.path);
 }
 
 /* Tries an idmapped mount of the tree: the tree stays owned by 0 on disk
