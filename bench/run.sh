@@ -42,6 +42,7 @@ tree=$("$src/tests/fixtures/debian-tree.sh")
 # Booting writes to a tree: both boot a private copy (the same one).
 work=/var/cache/berth-bench
 mkdir -p "$work"
+chmod 0700 "$work" # root's alone, as berth wants a tree it maps
 if [[ ! -d $work/tree ]]; then
         cp -a --reflink=auto "$tree" "$work/tree"
 fi

@@ -5,7 +5,7 @@
 # To build berth.
 BUILD_PACKAGES=(
         meson ninja-build gcc pkg-config
-        libsystemd-dev libmount-dev libblkid-dev libselinux1-dev libjson-c-dev
+        libsystemd-dev libmount-dev libblkid-dev libselinux1-dev libjson-c-dev libseccomp-dev
 )
 # To make Debian trees to boot (tests/fixtures/debian-tree.sh).
 TREE_PACKAGES=(mmdebstrap ca-certificates)
@@ -15,7 +15,7 @@ TREE_PACKAGES=(mmdebstrap ca-certificates)
 # (systemd-container), journalctl, busctl, systemctl, systemd-run (systemd)
 # and dbus-daemon for a private system bus; and the linters.
 TEST_PACKAGES=(
-        util-linux mount iproute2 procps attr tmux python3 findutils strace
+        util-linux mount iproute2 procps attr tmux python3 findutils strace libc6-dev
         systemd systemd-container dbus-daemon
         groff-base shellcheck clang-format zsh
 )

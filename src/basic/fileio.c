@@ -1,13 +1,16 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
 #include <ctype.h>
+#include <dirent.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "fd-util.h"
 #include "fileio.h"
+#include "parse-util.h"
 #include "string-util.h"
 
 int read_full_file_at(int dir_fd, const char *path, size_t max_size, char **ret, size_t *ret_size) {
@@ -79,6 +82,18 @@ int read_one_line_file(const char *path, char **ret) {
 }
 
 int write_string_file_at(int dir_fd, const char *path, const char *s, WriteFileFlags flags, mode_t mode) {
+        _cleanup_free_ char *with_newline = NULL;
+
+        if (!(flags & WRITE_FILE_NO_NEWLINE) && !endswith(s, "\n")) {
+                with_newline = strjoin(s, "\n");
+                if (!with_newline)
+                        return -ENOMEM;
+                s = with_newline;
+        }
+        return write_data_file_at(dir_fd, path, s, strlen(s), flags, mode);
+}
+
+int write_data_file_at(int dir_fd, const char *path, const void *data, size_t size, WriteFileFlags flags, mode_t mode) {
         _cleanup_free_ char *tmp = NULL;
         _cleanup_close_ int fd = -EBADF;
         const char *target = path;
@@ -102,9 +117,7 @@ int write_string_file_at(int dir_fd, const char *path, const char *s, WriteFileF
         if (fd < 0)
                 return -errno;
 
-        r = loop_write(fd, s, strlen(s));
-        if (r >= 0 && !(flags & WRITE_FILE_NO_NEWLINE) && !endswith(s, "\n"))
-                r = loop_write(fd, "\n", 1);
+        r = loop_write(fd, data, size);
         if (r < 0)
                 goto fail;
 
@@ -227,4 +240,37 @@ int env_text_get(const char *text, const char *key, char **ret) {
         }
         *ret = d.value; /* NULL when missing */
         return 0;
+}
+
+int remove_stale_temporaries(const char *dir) {
+        DIR *d = opendir(dir);
+        int n = 0;
+
+        if (!d)
+                return errno == ENOENT ? 0 : -errno;
+        for (struct dirent *de; (de = readdir(d));) {
+                const char *end = endswith(de->d_name, ".tmp"), *dot;
+                char pid_text[16];
+                size_t len;
+                int pid;
+
+                if (!startswith(de->d_name, ".#") || !end)
+                        continue;
+                /* The PID is between the last two dots. */
+                for (dot = end - 1; dot > de->d_name && *dot != '.'; dot--)
+                        ;
+                len = (size_t) (end - dot - 1);
+                if (*dot != '.' || len == 0 || len >= sizeof pid_text)
+                        continue;
+                memcpy(pid_text, dot + 1, len);
+                pid_text[len] = '\0';
+                if (safe_atoi(pid_text, &pid) < 0 || pid <= 0)
+                        continue;
+                if (kill(pid, 0) >= 0 || errno != ESRCH)
+                        continue; /* its writer may still be at it */
+                if (unlinkat(dirfd(d), de->d_name, 0) >= 0)
+                        n++;
+        }
+        closedir(d);
+        return n;
 }

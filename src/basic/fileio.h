@@ -26,6 +26,13 @@ typedef enum WriteFileFlags {
 } WriteFileFlags;
 
 int write_string_file_at(int dir_fd, const char *path, const char *s, WriteFileFlags flags, mode_t mode);
+/* Removes from dir the temporaries of WRITE_FILE_ATOMIC (".#NAME.PID.tmp")
+ * whose writer is gone (killed before it could rename them). Returns how
+ * many. */
+int remove_stale_temporaries(const char *dir);
+
+/* The same for size bytes of data (no newline is added). */
+int write_data_file_at(int dir_fd, const char *path, const void *data, size_t size, WriteFileFlags flags, mode_t mode);
 static inline int write_string_file(const char *path, const char *s, WriteFileFlags flags) {
         return write_string_file_at(-100, path, s, flags, 0644);
 }

@@ -13,6 +13,7 @@
 #define _printf_(a, b) __attribute__((format(printf, a, b)))
 #define _sentinel_ __attribute__((sentinel))
 #define _pure_ __attribute__((pure))
+#define _const_ __attribute__((const))
 #define _likely_(x) (__builtin_expect(!!(x), 1))
 #define _unlikely_(x) (__builtin_expect(!!(x), 0))
 

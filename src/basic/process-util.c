@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
 #include <fcntl.h>
+#include <linux/keyctl.h>
 #include <linux/sched.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -8,6 +9,7 @@
 #include <sched.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/fsuid.h>
 #include <sys/syscall.h>
 
 #include "fileio.h"
@@ -40,6 +42,25 @@ pid_t clone_in_our_memory(int (*fn)(void *), void *arg, int flags, void **ret_st
 void clone_stack_free(void *stack) {
         if (stack)
                 (void) munmap(stack, CLONE_STACK_SIZE);
+}
+
+FsIds fs_ids_switch(uid_t uid, gid_t gid) {
+        FsIds saved = { .uid = (uid_t) setfsuid(uid), .gid = (gid_t) setfsgid(gid) };
+
+        return saved;
+}
+
+void fs_ids_restore(FsIds saved) {
+        (void) setfsuid(saved.uid);
+        (void) setfsgid(saved.gid);
+}
+
+int keyring_new_session(void) {
+        if (syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL, 0, 0, 0) >= 0)
+                return 0;
+        /* No keyrings in this kernel, or the keyring calls are filtered
+         * away from us (in a machine ourselves): none to reach either. */
+        return errno == ENOSYS || errno == EPERM ? 0 : -errno;
 }
 
 pid_t spawn_child(int (*fn)(void *), void *arg, bool share_memory) {

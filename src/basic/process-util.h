@@ -58,6 +58,24 @@ int pid_get_starttime(pid_t pid, uint64_t *ret);
  * that the parent (expected_parent, or any when 0) has not died already. */
 int die_with_parent(pid_t expected_parent);
 
+/* File system IDs: what files are created as, and checked against. */
+typedef struct FsIds {
+        uid_t uid;
+        gid_t gid;
+} FsIds;
+
+/* Creates files as uid:gid from now on (setfsuid(), setfsgid()); returns
+ * what was before, for fs_ids_restore(). Host root making directories in a
+ * machine's tree makes them as the machine's root this way: on an idmapped
+ * tree host root has no ID at all. */
+FsIds fs_ids_switch(uid_t uid, gid_t gid);
+void fs_ids_restore(FsIds saved);
+
+/* Gives the calling process a new, empty session keyring: whatever keyring
+ * it inherited (its caller's, with their secrets) is out of reach. 0 where
+ * the kernel has no keyrings, or where keyctl() is filtered away from us. */
+int keyring_new_session(void);
+
 /* execvp() that searches argv[0] in the PATH of env, not of environ, and
  * touches no global state (callers may share another process's memory).
  * Returns only on failure, with errno set (EACCES if a candidate was not

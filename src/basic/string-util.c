@@ -141,3 +141,21 @@ char *format_bytes(char *buf, size_t size, uint64_t v) {
         snprintf(buf, size, "%" PRIu64 ".%" PRIu64 "%c", v / unit, (v % unit) * 10 / unit, suffixes[i]);
         return buf;
 }
+
+char *escape_control(const char *s) {
+        char *e = malloc(strlen(s) * 4 + 1), *o = e;
+
+        if (!e)
+                return NULL;
+        for (const unsigned char *p = (const unsigned char *) s; *p; p++) {
+                if (*p < ' ' || *p == 0x7f)
+                        o += sprintf(o, "\\x%02x", *p);
+                else if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
+                        o += sprintf(o, "\\x%02x\\x%02x", p[0], p[1]);
+                        p++;
+                } else
+                        *o++ = (char) *p;
+        }
+        *o = '\0';
+        return e;
+}

@@ -58,3 +58,8 @@ bool string_is_safe(const char *s) _pure_;
 /* 0x1234 style: parses a string of hex digits. */
 int unhexchar(char c) __attribute__((const));
 char hexchar(int x) __attribute__((const));
+
+/* s with what could drive a terminal written as \xNN: control characters
+ * (C0, DEL, and C1 in UTF-8). For text that came from a machine on its way
+ * to a person's terminal. */
+char *escape_control(const char *s);

@@ -33,6 +33,11 @@ int machine_enter_open(const char *name, EnterTarget *ret) {
         if (r < 0)
                 return r;
         r = enter_target_open(&m, ret);
+        if (r == -EBADMSG)
+                return log_error_errno(r,
+                                       "Failed to read the system call filter of machine '%s' (%s): it is gone or "
+                                       "damaged, and nobody enters a machine without it.",
+                                       name, SECCOMP_DIR);
         if (r < 0)
                 return log_error_errno(r, "Failed to find the init process of machine '%s': %m", name);
         return 0;

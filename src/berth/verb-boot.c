@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
 #include <getopt.h>
+#include <linux/capability.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "boot-config.h"
 #include "boot.h"
+#include "caps.h"
+#include "custom-mount.h"
 #include "log.h"
 #include "machine-name.h"
 #include "path-util.h"
@@ -51,6 +54,18 @@ static void help(BootMode mode) {
                "  -Z --selinux-context=CTX  SELinux context of %s\n"
                "  -L --selinux-apifs-context=CTX\n"
                "                            SELinux context of the API filesystems\n"
+               "\nSecurity:\n"
+               "     --capability=CAP…      Keep these capabilities (or all) on top of the default\n"
+               "                            bounding set (help: list them)\n"
+               "     --drop-capability=CAP… Drop these capabilities (or all) from the bounding set\n"
+               "     --ambient-capability=CAP…\n"
+               "                            Give these capabilities to the payload in its ambient set\n"
+               "     --no-new-privileges=yes|no\n"
+               "                            No privileges from set-user-ID programs or file\n"
+               "                            capabilities (default: no)\n"
+               "     --system-call-filter=[~]NAME…\n"
+               "                            Allow system calls and @groups on top of the default\n"
+               "                            filter, or with ~ deny them\n"
                "\nMounts:\n"
                "     --bind=SRC[:DST[:OPTS]]     Bind-mount a host path (OPTS: rbind, norbind, idmap)\n"
                "     --bind-ro=SRC[:DST[:OPTS]]  Same, read-only\n"
@@ -98,6 +113,11 @@ enum {
         ARG_PROPERTY,
         ARG_SETTINGS,
         ARG_LINK_JOURNAL,
+        ARG_CAPABILITY,
+        ARG_DROP_CAPABILITY,
+        ARG_AMBIENT_CAPABILITY,
+        ARG_NO_NEW_PRIVILEGES,
+        ARG_SYSTEM_CALL_FILTER,
 };
 
 /* clang-format off */
@@ -131,9 +151,17 @@ static const struct option options[] = {
         { "property",                required_argument, NULL, ARG_PROPERTY                },
         { "settings",                required_argument, NULL, ARG_SETTINGS                },
         { "link-journal",            required_argument, NULL, ARG_LINK_JOURNAL            },
+        { "capability",              required_argument, NULL, ARG_CAPABILITY              },
+        { "drop-capability",         required_argument, NULL, ARG_DROP_CAPABILITY         },
+        { "ambient-capability",      required_argument, NULL, ARG_AMBIENT_CAPABILITY      },
+        { "no-new-privileges",       required_argument, NULL, ARG_NO_NEW_PRIVILEGES       },
+        { "system-call-filter",      required_argument, NULL, ARG_SYSTEM_CALL_FILTER      },
         {}
 };
 /* clang-format on */
+
+/* An option printed what was asked (--capability=help): nothing else to do. */
+#define HELP_SHOWN 2
 
 static int bad_value(const char *option, const char *value, const char *expected) {
         return log_usage("Invalid value '%s' for --%s: %s.", value, option, expected);
@@ -153,8 +181,10 @@ static int parse_property(BootConfig *c, const char *arg) {
         return 0;
 }
 
-/* One option: returns 0, or < 0 after logging. */
-static int parse_option(BootConfig *c, int opt, const char *arg) {
+/* Each group of options has a parser: 0, < 0 after logging, or NOT_MINE. */
+#define NOT_MINE 1
+
+static int parse_image_option(BootConfig *c, int opt, const char *arg) {
         int r;
 
         switch (opt) {
@@ -190,6 +220,20 @@ static int parse_option(BootConfig *c, int opt, const char *arg) {
                         return bad_value("private-users-ownership", arg, "expected auto, map, chown or off");
                 c->set_by |= SETTING_OWNERSHIP;
                 return 0;
+        case ARG_SETTINGS:
+                c->settings_mode = settings_mode_from_string(arg);
+                if (c->settings_mode < 0)
+                        return bad_value("settings", arg, "expected yes, no, trusted or override");
+                return 0;
+        default:
+                return NOT_MINE;
+        }
+}
+
+static int parse_execution_option(BootConfig *c, int opt, const char *arg) {
+        int r;
+
+        switch (opt) {
         case 'u':
                 c->set_by |= SETTING_USER;
                 return set_string(&c->user, arg);
@@ -228,17 +272,87 @@ static int parse_option(BootConfig *c, int opt, const char *arg) {
                         return bad_value("timeout", arg, "expected a time span such as 30, 90s or 5min");
                 c->set_by |= SETTING_TIMEOUT;
                 return 0;
+        default:
+                return NOT_MINE;
+        }
+}
+
+/* --capability=help: the names. */
+static int print_capabilities(void) {
+        for (int cap = 0; cap <= CAPS_LAST_KNOWN; cap++)
+                printf("%s\n", capability_to_name(cap));
+        return 0;
+}
+
+static int parse_caps(BootConfig *c, int opt, const char *arg) {
+        const char *option = opt == ARG_CAPABILITY        ? "capability"
+                             : opt == ARG_DROP_CAPABILITY ? "drop-capability"
+                                                          : "ambient-capability";
+        const char *bad = NULL;
+        size_t n = 0;
+        int r;
+
+        if (streq(arg, "help"))
+                return print_capabilities() ?: HELP_SHOWN;
+        if (opt == ARG_AMBIENT_CAPABILITY)
+                r = boot_config_add_ambient_capabilities(c, arg, &bad, &n);
+        else
+                r = boot_config_add_capabilities(c, arg, opt == ARG_DROP_CAPABILITY, &bad, &n);
+        if (r < 0)
+                return log_usage("Invalid value '%s' for --%s: unknown capability '%.*s'%s; see --capability=help.",
+                                 arg, option, (int) n, strempty(bad),
+                                 opt == ARG_AMBIENT_CAPABILITY ? " (\"all\" is not for the ambient set)" : "");
+        return 0;
+}
+
+static int parse_security_option(BootConfig *c, int opt, const char *arg) {
+        int r;
+
+        switch (opt) {
         case 'Z':
                 c->set_by |= SETTING_SELINUX;
                 return set_string(&c->selinux_context, arg);
         case 'L':
                 c->set_by |= SETTING_SELINUX;
                 return set_string(&c->selinux_apifs_context, arg);
+        case ARG_CAPABILITY:
+        case ARG_DROP_CAPABILITY:
+        case ARG_AMBIENT_CAPABILITY:
+                return parse_caps(c, opt, arg);
+        case ARG_NO_NEW_PRIVILEGES:
+                r = parse_boolean(arg);
+                if (r < 0)
+                        return bad_value("no-new-privileges", arg, "expected yes or no");
+                c->no_new_privileges = r;
+                c->set_by |= SETTING_NO_NEW_PRIVILEGES;
+                return 0;
+        case ARG_SYSTEM_CALL_FILTER:
+                r = boot_config_add_syscall_filter(c, arg);
+                if (r == -ENOMEM)
+                        return log_oom();
+                if (r == -ENOENT)
+                        return bad_value("system-call-filter", arg,
+                                         "unknown @group (systemd-analyze syscall-filter lists them)");
+                if (r < 0)
+                        return bad_value("system-call-filter", arg,
+                                         "expected system call names and @groups, \"~\" first for a deny list");
+                return 0;
+        default:
+                return NOT_MINE;
+        }
+}
+
+static int parse_mount_option(BootConfig *c, int opt, const char *arg) {
+        int r;
+
+        switch (opt) {
         case ARG_BIND:
         case ARG_BIND_RO:
                 r = boot_config_add_bind(c, arg, opt == ARG_BIND_RO);
                 if (r == -ENOMEM)
                         return log_oom();
+                if (r == -EPERM)
+                        return bad_value(opt == ARG_BIND ? "bind" : "bind-ro", arg, CUSTOM_MOUNT_REFUSED);
                 if (r < 0)
                         return bad_value(opt == ARG_BIND ? "bind" : "bind-ro", arg,
                                          "expected SRC[:DST[:OPTS]] with absolute paths");
@@ -247,9 +361,20 @@ static int parse_option(BootConfig *c, int opt, const char *arg) {
                 r = boot_config_add_tmpfs(c, arg);
                 if (r == -ENOMEM)
                         return log_oom();
+                if (r == -EPERM)
+                        return bad_value("tmpfs", arg, CUSTOM_MOUNT_REFUSED);
                 if (r < 0)
                         return bad_value("tmpfs", arg, "expected an absolute PATH[:OPTS]");
                 return 0;
+        default:
+                return NOT_MINE;
+        }
+}
+
+static int parse_supervision_option(BootConfig *c, int opt, const char *arg) {
+        int r;
+
+        switch (opt) {
         case ARG_CONSOLE:
                 c->console = console_mode_from_string(arg);
                 if (c->console < 0)
@@ -270,6 +395,13 @@ static int parse_option(BootConfig *c, int opt, const char *arg) {
         case 'q':
                 c->quiet = true;
                 return 0;
+        default:
+                return NOT_MINE;
+        }
+}
+
+static int parse_host_option(BootConfig *c, int opt, const char *arg) {
+        switch (opt) {
         case ARG_REGISTER:
                 c->register_mode = register_mode_from_string(arg);
                 if (c->register_mode < 0)
@@ -292,14 +424,24 @@ static int parse_option(BootConfig *c, int opt, const char *arg) {
                         return bad_value("link-journal", arg, "expected no, host, try-host, guest, try-guest or auto");
                 c->set_by |= SETTING_LINK_JOURNAL;
                 return 0;
-        case ARG_SETTINGS:
-                c->settings_mode = settings_mode_from_string(arg);
-                if (c->settings_mode < 0)
-                        return bad_value("settings", arg, "expected yes, no, trusted or override");
-                return 0;
         default:
-                assert_not_reached();
+                return NOT_MINE;
         }
+}
+
+/* One option: returns 0, HELP_SHOWN, or < 0 after logging. */
+static int parse_option(BootConfig *c, int opt, const char *arg) {
+        static int (*const parsers[])(BootConfig * c, int opt, const char *arg) = {
+                parse_image_option, parse_execution_option,   parse_security_option,
+                parse_mount_option, parse_supervision_option, parse_host_option,
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(parsers); i++) {
+                int r = parsers[i](c, opt, arg);
+                if (r != NOT_MINE)
+                        return r;
+        }
+        assert_not_reached();
 }
 
 static int parse_argv(int argc, char *argv[], BootConfig *c, bool *ret_help) {
@@ -321,8 +463,8 @@ static int parse_argv(int argc, char *argv[], BootConfig *c, bool *ret_help) {
                 if (c->mode == BOOT_MODE_BOOT && (opt == 'u' || opt == 'a'))
                         return log_usage("Option '%s' is for 'berth run' only.", opt == 'u' ? "--user" : "--as-pid2");
                 r = parse_option(c, opt, optarg);
-                if (r < 0)
-                        return r;
+                if (r != 0)
+                        return r; /* an error, or HELP_SHOWN */
         }
 
         if (optind < argc) {
@@ -362,6 +504,24 @@ static int load_settings(BootConfig *c, const MachineIdentity *id) {
         return 0;
 }
 
+/* What only the whole configuration (options and settings file) can say. */
+static int check_confinement(const BootConfig *c) {
+        uint64_t bounding = boot_config_bounding_set(c), outside = c->caps_ambient & ~bounding;
+
+        if (outside != 0) {
+                _cleanup_free_ char *names = caps_format(outside);
+                return log_usage("Ambient capabilities must be in the bounding set, and these are not: %s.",
+                                 strna(names));
+        }
+        if ((c->caps_plus & bounding & (UINT64_C(1) << CAP_NET_ADMIN)) && !c->private_network)
+                log_warning(c->private_users == PRIVATE_USERS_NO
+                                    ? "CAP_NET_ADMIN without --private-network: the machine may reconfigure the "
+                                      "host's network."
+                                    : "CAP_NET_ADMIN without --private-network: it acts on the machine's own "
+                                      "namespaces only, and the host's network is not one of them.");
+        return 0;
+}
+
 static int verb_boot_or_run(int argc, char *argv[], BootMode mode) {
         _cleanup_(boot_config_done) BootConfig c;
         _cleanup_(machine_identity_done) MachineIdentity id = {};
@@ -370,6 +530,8 @@ static int verb_boot_or_run(int argc, char *argv[], BootMode mode) {
 
         boot_config_init(&c, mode);
         r = parse_argv(argc, argv, &c, &show_help);
+        if (r == HELP_SHOWN)
+                return 0;
         if (r < 0)
                 return r;
         if (show_help) {
@@ -385,6 +547,8 @@ static int verb_boot_or_run(int argc, char *argv[], BootMode mode) {
                 machine_log_to_journal(id.name);
                 r = load_settings(&c, &id);
         }
+        if (r >= 0)
+                r = check_confinement(&c);
         if (r >= 0)
                 r = boot_machine(&c, &id);
         machine_log_to_journal(NULL);

@@ -401,7 +401,7 @@ static int lock_tree(const EnterTarget *t, bool directory, int *tree) {
         if (r < 0)
                 return r;
 
-        r = enter_join(t, CLONE_NEWUSER, false);
+        r = enter_join(t, CLONE_NEWUSER, 0);
         if (r < 0)
                 return r;
         if (unshare(CLONE_NEWNS) < 0)
@@ -455,7 +455,7 @@ static int bind_child(const EnterTarget *t, int channel, void *userdata) {
                         channel_fail(channel, r, "prepare the mount of '%s' for machine '%s'", b->a->src,
                                      t->machine.name);
         }
-        r = enter_join(t, CLONE_NEWNS, false);
+        r = enter_join(t, CLONE_NEWNS, ENTER_JOIN_CONFINE);
         if (r < 0)
                 channel_fail(channel, r, "enter machine '%s'", t->machine.name);
 

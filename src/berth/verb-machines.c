@@ -13,6 +13,7 @@
 
 #include "cgroup.h"
 #include "chase.h"
+#include "caps.h"
 #include "console-log.h"
 #include "fd-util.h"
 #include "fileio.h"
@@ -288,6 +289,8 @@ int verb_list(int argc, char *argv[]) {
 
         (void) registry_gc(MACHINES_DIR, cli_bus());
         (void) userns_gc_range_locks(UID_RANGE_DIR);
+        (void) remove_stale_temporaries(SECCOMP_DIR);
+        (void) remove_stale_temporaries(CACHE_DIR);
         r = registry_list_names(MACHINES_DIR, &names);
         if (r < 0)
                 return log_error_errno(r, "Failed to list machines: %m");
@@ -753,6 +756,9 @@ static const Column show_columns[] = {
         LIMIT_PROPERTY("CPUQuota"),
         LIMIT_PROPERTY("IOWeight"),
 #undef LIMIT_PROPERTY
+        { "CapabilityBoundingSet", "CapabilityBoundingSet" },
+        { "AmbientCapabilities", "AmbientCapabilities" },
+        { "NoNewPrivileges", "NoNewPrivileges" },
 };
 
 /* A limit as systemctl show prints one ("infinity", "[not set]"), then as
@@ -804,6 +810,22 @@ static int add_show_limits(Table *t, const MachineRecord *m) {
         return r;
 }
 
+/* As systemctl show has them: capabilities by name, lower case. */
+static int add_show_confinement(Table *t, const MachineRecord *m) {
+        _cleanup_free_ char *bounding = NULL, *ambient = NULL;
+        int r;
+
+        if (m->capabilities == RECORD_CAPABILITIES_UNKNOWN)
+                r = table_add_null(t);
+        else {
+                bounding = caps_format(m->capabilities);
+                r = bounding ? table_add_string(t, bounding) : -ENOMEM;
+        }
+        ambient = caps_format(m->ambient_capabilities);
+        r = r ?: (ambient ? table_add_string(t, ambient) : -ENOMEM);
+        return r ?: table_add_bool(t, m->no_new_privileges);
+}
+
 static int add_show_row(Table *t, const MachineRecord *m) {
         char id[ID128_STRING_MAX], ts[64];
         int r = 0;
@@ -825,6 +847,7 @@ static int add_show_row(Table *t, const MachineRecord *m) {
         r = r ?: table_add_uint(t, m->uid_count);
         r = r ?: table_add_string(t, m->cgroup.path);
         r = r ?: add_show_limits(t, m);
+        r = r ?: add_show_confinement(t, m);
         return r;
 }
 

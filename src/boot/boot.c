@@ -20,6 +20,7 @@
 #include "bus-util.h"
 #include "cgroups.h"
 #include "check.h"
+#include "confine.h"
 #include "console.h"
 #include "journal-link.h"
 #include "limits-setup.h"
@@ -45,8 +46,10 @@ typedef struct Machine {
         CustomMount journal_mount; /* source NULL: none */
         MachineCgroups cgroups;
         MachineConsole console;
+        MachineConfinement confinement;
         MachineProcesses processes;
-        bool registered;
+        sd_event *event;
+        Registration registration;
         int exit_status;
 } Machine;
 
@@ -71,7 +74,12 @@ static int save_record(Record *rec) {
                 .uid_base = m->users.uid_base,
                 .uid_count = m->users.uid_count,
                 .cgroup = m->cgroups.where,
-                .registered = m->registered,
+                .registered = m->registration.registered,
+                .capabilities = m->confinement.bounding,
+                .ambient_capabilities = m->confinement.ambient,
+                .no_new_privileges = m->confinement.no_new_privileges,
+                .seccomp = m->confinement.seccomp != NULL,
+                .selinux_context = m->config->selinux_context,
                 .since = m->facts.since,
                 .undo = rec->undo,
         };
@@ -150,6 +158,10 @@ static void close_console(Machine *m) {
         machine_console_done(&m->console);
 }
 
+static int confine(Machine *m) {
+        return machine_setup_confinement(m->config, m->id->name, &m->record, &m->confinement);
+}
+
 static void log_start(Machine *m) {
         if (m->config->quiet)
                 return;
@@ -170,6 +182,7 @@ static int start(Machine *m) {
                 .journal_mount = m->journal_mount.source ? &m->journal_mount : NULL,
                 .cgroup = &m->cgroups.where,
                 .console = &m->console,
+                .confinement = &m->confinement,
         };
         int r;
 
@@ -181,7 +194,13 @@ static int start(Machine *m) {
 }
 
 static void stop(Machine *m) {
+        /* On its way out: a new machine of the name may wait for us. */
+        (void) record_set_state(&m->record, MACHINE_STOPPING);
         machine_stop_processes(&m->processes);
+}
+
+static int setup_event_loop(Machine *m) {
+        return machine_event_new(&m->event);
 }
 
 static int register_machine(Machine *m) {
@@ -193,17 +212,30 @@ static int register_machine(Machine *m) {
                 .leader = m->processes.leader,
                 .root_directory = m->id->root,
         };
+
         int r;
 
-        r = machine_register(m->config->register_mode, &reg, &m->bus, &m->record, &m->registered);
-        /* The bus's last use while the machine runs: machined or the bus
-         * restarting can't touch the machine. The undo reopens it. */
-        system_bus_close(&m->bus);
+        m->registration = (Registration) {
+                .mode = m->config->register_mode,
+                .record = &m->record,
+                .bus = &m->bus,
+                .event = m->event,
+        };
+        r = machine_register(&reg, &m->registration);
+        /* Until machined answers, the bus is the registration's; without a
+         * question to it, nobody needs it while the machine runs. */
+        if (!m->registration.slot)
+                system_bus_close(&m->bus);
         return r;
+}
+
+static void end_registration(Machine *m) {
+        registration_done(&m->registration);
 }
 
 static int supervise(Machine *m) {
         Supervision s = {
+                .event = m->event,
                 .config = m->config,
                 .name = m->id->name,
                 .console = &m->console,
@@ -221,7 +253,8 @@ static int supervise(Machine *m) {
         r = machine_supervise(&s, &m->exit_status);
         if (r >= 0)
                 m->processes.leader = 0; /* reaped */
-        return r;
+        /* --register=yes, and machined said no: the machine was stopped. */
+        return r < 0 ? r : m->registration.error;
 }
 
 typedef struct Phase {
@@ -232,18 +265,20 @@ typedef struct Phase {
 
 /* clang-format off */
 static const Phase phases[] = {
-        /* what                               do                undo          */
-        { "check the tree and the options",   prepare,          NULL          },
-        { "claim the name",                   claim_name,       release_name  },
-        { "lock the tree",                    lock_tree,        unlock_tree   },
-        { "set up the user namespace",        setup_users,      release_users },
-        { "link the journal",                 link_journal,     NULL          },
-        { "set up the cgroups",               setup_cgroups,    leave_cgroups },
-        { "apply the limits",                 apply_limits,     NULL          },
-        { "set up the console",               setup_console,    close_console },
-        { "start the machine",                start,            stop          },
-        { "register with systemd-machined",   register_machine, NULL          },
-        { "supervise the machine",            supervise,        NULL          },
+        /* what                               do                undo             */
+        { "check the tree and the options",   prepare,          NULL             },
+        { "claim the name",                   claim_name,       release_name     },
+        { "lock the tree",                    lock_tree,        unlock_tree      },
+        { "set up the user namespace",        setup_users,      release_users    },
+        { "link the journal",                 link_journal,     NULL             },
+        { "set up the cgroups",               setup_cgroups,    leave_cgroups    },
+        { "apply the limits",                 apply_limits,     NULL             },
+        { "set up the console",               setup_console,    close_console    },
+        { "build the system call filter",     confine,          NULL             },
+        { "start the machine",                start,            stop             },
+        { "set up the event loop",            setup_event_loop, NULL             },
+        { "register with systemd-machined",   register_machine, end_registration },
+        { "supervise the machine",            supervise,        NULL             },
 };
 /* clang-format on */
 
@@ -254,9 +289,11 @@ static void machine_done(Machine *m) {
         free(m->journal_mount.destination);
         machine_cgroups_done(&m->cgroups);
         machine_console_done(&m->console);
+        machine_confinement_done(&m->confinement);
         machine_processes_done(&m->processes);
         undo_log_done(&m->record.undo);
         system_bus_close(&m->bus);
+        sd_event_unref(m->event);
 }
 
 int boot_machine(const BootConfig *config, const MachineIdentity *id) {

@@ -27,6 +27,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
+#include "bpf-devices.h"
 #include "cgroup-limits.h"
 #include "cgroups.h"
 #include "log.h"
@@ -143,6 +147,14 @@ static int create_own_scope(const char *name, MachineCgroup *w) {
         if (r < 0)
                 return log_oom();
         r = cgroup_create_scope(w->unified_mount, parent, last, &scope);
+        if (r == -EEXIST && cgroup_is_populated(w->unified_mount, w->path) == 0) {
+                /* We hold the name: an empty scope of it is a dead machine's
+                 * (whose cleanup was cut short). Take it back. */
+                log_debug("Removing the stale cgroup '%s%s'.", w->unified_mount, w->path);
+                r = cgroup_kill_and_remove(w->unified_mount, w->path);
+                if (r >= 0)
+                        r = cgroup_create_scope(w->unified_mount, parent, last, &scope);
+        }
         if (r == -EEXIST)
                 return log_error_errno(SYNTHETIC_ERRNO(EEXIST),
                                        "Cgroup '%s%s' exists already: another manager runs a machine named '%s'.",
@@ -175,9 +187,9 @@ static int start_scope(const BootConfig *c, const char *name, SystemBus *bus, Ma
 }
 
 /* The machine's cgroup in a v1 controller's hierarchy, below ours: noted
- * in the record (saved with the unified one, before any is made), and
- * removed before the cgroup2 tree (the undo log runs backwards) once it is
- * empty. */
+ * in the record before the unified one (and saved with it, before any is
+ * made), so that it is removed after the cgroup2 tree (the undo log runs
+ * backwards), empty by then. */
 static int plan_v1(const char *controller, Record *rec, MachineCgroup *w) {
         _cleanup_free_ char *own = NULL, *dir = NULL;
         int r;
@@ -208,6 +220,46 @@ static int plan_hybrid(const BootConfig *c, Record *rec, MachineCgroups *g) {
         }
         if (resources_has(&c->resources, RESOURCE_IO_WEIGHT))
                 return plan_v1("blkio", rec, &g->where);
+        return 0;
+}
+
+/* The devices the machine may use: the harmless ones, and device nodes
+ * bound in with --bind= (as systemd-nspawn allows them), nothing else; not
+ * even a device node the tree itself holds. */
+static int restrict_devices(const BootConfig *c, const MachineCgroup *w) {
+        _cleanup_free_ DeviceRule *rules = calloc(bpf_devices_machine_default_count + c->n_mounts, sizeof(DeviceRule));
+        _cleanup_free_ char *payload = strjoin(w->unified_mount, w->path, "/payload");
+        size_t n = 0;
+        int r;
+
+        if (!rules || !payload)
+                return log_oom();
+        for (size_t i = 0; i < bpf_devices_machine_default_count; i++)
+                rules[n++] = bpf_devices_machine_default[i];
+        for (size_t i = 0; i < c->n_mounts; i++) {
+                struct stat st;
+
+                if (c->mounts[i].type == CUSTOM_MOUNT_TMPFS || stat(c->mounts[i].source, &st) < 0 ||
+                    !(S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)))
+                        continue;
+                rules[n++] = (DeviceRule) {
+                        .type = S_ISCHR(st.st_mode) ? 'c' : 'b',
+                        .major = major(st.st_rdev),
+                        .minor = minor(st.st_rdev),
+                        .access = c->mounts[i].type == CUSTOM_MOUNT_BIND_RO ? DEVICE_ACCESS_READ
+                                                                            : DEVICE_ACCESS_READ | DEVICE_ACCESS_WRITE,
+                };
+        }
+        r = bpf_devices_attach(payload, rules, n);
+        if (r == -EPERM && access("/run/host/container-manager", F_OK) >= 0) {
+                /* We run in a machine ourselves, whose filter keeps bpf() from
+                 * us: its device program holds for ours too (programs
+                 * apply to every cgroup below theirs). */
+                log_debug("No device program of our own: the enclosing machine's applies.");
+                return 0;
+        }
+        if (r < 0)
+                return log_error_errno(r, "Failed to restrict the devices of the machine (cgroup '%s'): %m", payload);
         return 0;
 }
 
@@ -251,5 +303,8 @@ int machine_setup_cgroups(const BootConfig *c, const char *name, uid_t uid_base,
         if (r < 0)
                 return log_error_errno(r, "Failed to set up the cgroups of machine '%s' in '%s%s': %m", name,
                                        w->unified_mount, w->path);
+        r = restrict_devices(c, w);
+        if (r < 0)
+                return r;
         return create_v1(w);
 }

@@ -18,6 +18,7 @@
 #include "notify.h"
 #include "path-util.h"
 #include "process-util.h"
+#include "seccomp-util.h"
 #include "selinux-util.h"
 #include "string-util.h"
 #include "strv.h"
@@ -113,6 +114,43 @@ static _noreturn_ void exec_payload(char **argv, char **env, int channel) {
         channel_fail(channel, errno, "execute '%s' in the machine", argv[0]);
 }
 
+/* The machine's confinement, the last thing before its payload runs (we
+ * still change user, directory and fds, which the filter allows). */
+static void confine(const SpawnPlan *p, int channel) {
+        const MachineConfinement *m = p->confinement;
+        int r;
+
+        /* Not the keyring of whoever started us (the administrator's,
+         * with their secrets): a new, empty one. */
+        r = keyring_new_session();
+        if (r < 0)
+                channel_fail(channel, r, "make a session keyring of the machine's own");
+
+        r = selinux_set_exec_context(p->config->selinux_context);
+        if (r < 0)
+                channel_fail(channel, r, "set SELinux context '%s'", p->config->selinux_context);
+
+        r = caps_limit_bounding_set(m->bounding);
+        if (r < 0)
+                channel_fail(channel, r, "limit the capability bounding set");
+
+        if (m->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+                channel_fail(channel, errno, "turn on no-new-privileges");
+
+        /* With CAP_SYS_ADMIN in the machine's user namespace, which we
+         * still have (whatever the bounding set now says): the filter
+         * doesn't need no-new-privileges then. */
+        if (m->seccomp) {
+                r = seccomp_install_blob(m->seccomp, m->seccomp_size);
+                if (r < 0)
+                        channel_fail(channel, r, "install the system call filter");
+        }
+
+        r = caps_restrict(m->bounding, m->ambient);
+        if (r < 0)
+                channel_fail(channel, r, "limit the capabilities");
+}
+
 _noreturn_ void inner_child(const SpawnPlan *p, int channel) {
         _cleanup_(user_entry_done) UserEntry user = {};
         _cleanup_strv_free_ char **env = NULL, **argv = NULL;
@@ -168,13 +206,7 @@ _noreturn_ void inner_child(const SpawnPlan *p, int channel) {
         env = build_environment(p, p->config->user ? &user : NULL, channel);
         argv = build_argv(p, p->config->user ? &user : NULL, channel);
 
-        r = selinux_set_exec_context(p->config->selinux_context);
-        if (r < 0)
-                channel_fail(channel, r, "set SELinux context '%s'", p->config->selinux_context);
-
-        r = caps_limit_bounding_set(caps_machine_default(p->config->private_network));
-        if (r < 0)
-                channel_fail(channel, r, "limit the capability bounding set");
+        confine(p, channel);
 
         if (p->config->user) {
                 /* Looked up in the machine's own files, like its groups. */
@@ -182,6 +214,9 @@ _noreturn_ void inner_child(const SpawnPlan *p, int channel) {
                 if (r < 0)
                         channel_fail(channel, r, "become user '%s'", user.name);
         }
+        r = caps_raise_ambient(p->confinement->ambient);
+        if (r < 0)
+                channel_fail(channel, r, "raise the ambient capabilities");
 
         /* --chdir must work; a user's home may be missing (as nobody's
          * /nonexistent is): then "/", as login(1) does. */

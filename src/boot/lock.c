@@ -1,22 +1,56 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
+#include <time.h>
+
+#include "fileio.h"
 #include "image.h"
 #include "lock.h"
 #include "log.h"
+#include "machine-ref.h"
 #include "machine-paths.h"
+
+/* Whether a machine of this name runs, and is not on its way out. */
+static bool machine_runs(const char *name) {
+        MachineRecord m;
+        bool runs;
+
+        if (registry_read(MACHINES_DIR, name, &m) < 0)
+                return false;
+        runs = m.state != MACHINE_STOPPING && machine_ref_signal_supervisor(&m, 0) >= 0;
+        machine_record_done(&m);
+        return runs;
+}
+
+/* Somebody holds the name: a machine that runs (then it is taken), or one
+ * whose supervisor is cleaning up, or a berth command looking whether the
+ * machine is dead (they are done soon): then we wait for them. */
+static int lock_name(const char *name, LockFile *ret) {
+        int r;
+
+        for (int i = 0;; i++) {
+                r = registry_lock_name(MACHINES_DIR, name, ret);
+                if (r != -EBUSY || machine_runs(name))
+                        return r;
+                if (i >= 1000) /* 10 s */
+                        return -EBUSY;
+                (void) nanosleep(&(struct timespec) { .tv_nsec = 10 * 1000 * 1000 }, NULL);
+        }
+}
 
 int machine_claim_name(const char *name, SystemBus *bus, MachineLocks *l) {
         MachineRecord stale;
         int r;
 
-        r = registry_lock_name(MACHINES_DIR, name, &l->name);
+        r = lock_name(name, &l->name);
         if (r == -EBUSY)
                 return log_error_errno(SYNTHETIC_ERRNO(EBUSY), "Machine '%s' is already running.", name);
         if (r < 0)
                 return log_error_errno(r, "Failed to lock machine name '%s': %m", name);
 
         /* We hold the name: a record under it is of a supervisor that died.
-         * Undo what that one left before making anything new. */
+         * Undo what that one left before making anything new, and drop
+         * what it was killed writing. */
+        (void) remove_stale_temporaries(MACHINES_DIR);
         if (registry_read(MACHINES_DIR, name, &stale) >= 0) {
                 log_debug("Cleaning up after the dead supervisor of machine '%s'.", name);
                 (void) undo_log_run(&stale.undo, bus);

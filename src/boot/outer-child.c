@@ -58,7 +58,7 @@ static void setup_overlay(const SpawnPlan *p, int channel) {
                              fd_path(work, w));
         if (!data)
                 channel_fail(channel, ENOMEM, "prepare the ephemeral overlay");
-        if (mount("overlay", STAGING_DIR, "overlay", 0, data) < 0)
+        if (mount("overlay", STAGING_DIR, "overlay", MS_NODEV, data) < 0)
                 channel_fail(channel, errno, "mount the ephemeral overlay on '%s'", p->root);
 }
 
@@ -73,6 +73,11 @@ static void setup_root(const SpawnPlan *p, int channel) {
                 r = mount_bind(p->root, STAGING_DIR, true);
         if (r < 0)
                 channel_fail(channel, r, "mount '%s' as the machine's root", p->root);
+        /* Device nodes in the tree are not devices: only berth's /dev
+         * (mounted later, with the nodes it makes) is. */
+        r = mount_set_attributes(AT_FDCWD, STAGING_DIR, MOUNT_ATTR_NODEV, true);
+        if (r < 0)
+                channel_fail(channel, r, "mount '%s' without devices", p->root);
 
         if (p->config->ephemeral)
                 setup_overlay(p, channel);

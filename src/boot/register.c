@@ -2,17 +2,35 @@
 
 /* Registration with systemd-machined, so that machinectl, systemctl -M,
  * journalctl -M and systemd-run -M work on our machines. machined finds the
- * machine's unit from its init's cgroup (see cgroups.c). The undo log
- * unregisters it (also after a SIGKILL, through the next berth command). */
+ * machine's unit from its init's cgroup (see cgroups.c).
+ *
+ * The call is made without waiting: a machined that is slow or stalled
+ * must not hold the machine back, which runs (and can be entered) at once
+ * and is registered when machined answers. Then the bus is closed: no
+ * connection stays, so machined or the bus restarting can't touch the
+ * machine. The undo log unregisters it (also after a SIGKILL, through the
+ * next berth command). */
 
+#include <signal.h>
 #include <string.h>
 
 #include "log.h"
 #include "register.h"
 #include "string-util.h"
 
+void registration_done(Registration *r) {
+        if (r->slot) {
+                /* machined never answered: it registered nothing (or will
+                 * find the leader gone). */
+                r->slot = sd_bus_slot_unref(r->slot);
+                record_forget(r->record, UNDO_MACHINED, r->name);
+        }
+        free(r->name);
+        r->name = NULL;
+}
+
 /* Whether machined is there to register with: 1, 0 (go on without it), or
- * an error (logged) where mode demands it. */
+ * an error (logged) where the mode demands it. */
 static int find_machined(RegisterMode mode, const char *name, SystemBus *bus, sd_bus **ret) {
         int r;
 
@@ -34,34 +52,67 @@ static int find_machined(RegisterMode mode, const char *name, SystemBus *bus, sd
         return 0;
 }
 
-int machine_register(RegisterMode mode, const MachineRegistration *reg, SystemBus *bus, Record *rec,
-                     bool *ret_registered) {
-        _cleanup_free_ char *message = NULL;
-        sd_bus *b = NULL;
-        int r;
+/* Out of the bus's own dispatch: closing it there would pull it from
+ * under itself. */
+static int on_close_bus(sd_event_source *s, void *userdata) {
+        Registration *r = userdata;
 
-        *ret_registered = false;
-        if (mode == REGISTER_NO)
-                return 0;
-        r = find_machined(mode, reg->name, bus, &b);
-        if (r <= 0)
-                return r;
+        system_bus_close(r->bus);
+        return sd_event_source_set_enabled(s, SD_EVENT_OFF);
+}
 
-        r = record_intend(rec, UNDO_MACHINED, reg->name);
-        if (r < 0)
-                return r;
-        r = machined_register(b, reg, &message);
-        if (r < 0) {
-                record_forget(rec, UNDO_MACHINED, reg->name);
-                if (mode == REGISTER_YES)
-                        return log_error_errno(r, "Failed to register machine '%s' with systemd-machined: %s",
-                                               reg->name, message ?: strerror(ERRNO_VALUE(r)));
-                log_warning_errno(r, "Failed to register machine '%s' with systemd-machined, ignoring: %s", reg->name,
-                                  message ?: strerror(ERRNO_VALUE(r)));
+static int on_reply(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error) {
+        Registration *r = userdata;
+        const sd_bus_error *e = sd_bus_message_get_error(reply);
+
+        r->slot = sd_bus_slot_unref(r->slot);
+        (void) sd_event_add_defer(r->event, NULL, on_close_bus, r);
+        if (!e) {
+                log_debug("Registered machine '%s' with systemd-machined.", r->name);
+                r->registered = true;
+                (void) r->record->save(r->record);
                 return 0;
         }
 
-        log_debug("Registered machine '%s' with systemd-machined.", reg->name);
-        *ret_registered = true;
+        record_forget(r->record, UNDO_MACHINED, r->name);
+        (void) r->record->save(r->record);
+        if (r->mode != REGISTER_YES) {
+                log_warning("Failed to register machine '%s' with systemd-machined, ignoring: %s", r->name,
+                            e->message ?: e->name);
+                return 0;
+        }
+        /* It was demanded: the machine can't go on without it. */
+        r->error = log_error_errno(sd_bus_error_get_errno(e) ?: EIO,
+                                   "Failed to register machine '%s' with systemd-machined: %s", r->name,
+                                   e->message ?: e->name);
+        return raise(SIGTERM) < 0 ? -errno : 0;
+}
+
+int machine_register(const MachineRegistration *reg, Registration *r) {
+        sd_bus *b = NULL;
+        int k;
+
+        if (r->mode == REGISTER_NO)
+                return 0;
+        k = find_machined(r->mode, reg->name, r->bus, &b);
+        if (k <= 0)
+                return k;
+
+        r->name = strdup(reg->name);
+        if (!r->name)
+                return log_oom();
+        k = record_intend(r->record, UNDO_MACHINED, reg->name);
+        if (k < 0)
+                return k;
+        k = sd_bus_attach_event(b, r->event, SD_EVENT_PRIORITY_NORMAL);
+        if (k >= 0)
+                k = machined_register_async(b, reg, on_reply, r, &r->slot);
+        if (k < 0) {
+                record_forget(r->record, UNDO_MACHINED, reg->name);
+                if (r->mode == REGISTER_YES)
+                        return log_error_errno(k, "Failed to register machine '%s' with systemd-machined: %m",
+                                               reg->name);
+                log_warning_errno(k, "Failed to register machine '%s' with systemd-machined, ignoring: %m", reg->name);
+        }
         return 0;
 }

@@ -4,6 +4,7 @@
 #include "boot-config.h"
 #include "cgroup.h"
 #include "check.h"
+#include "confine.h"
 #include "console.h"
 #include "users.h"
 
@@ -24,6 +25,7 @@ typedef struct SpawnPlan {
         const CustomMount *journal_mount; /* a bind for --link-journal=host, or NULL */
         const MachineCgroup *cgroup;
         const MachineConsole *console;
+        const MachineConfinement *confinement;
 } SpawnPlan;
 
 typedef struct MachineProcesses {

@@ -19,7 +19,7 @@
 /* The loop's own state. */
 typedef struct Supervisor {
         const Supervision *s;
-        sd_event *event;
+        sd_event *event; /* s's */
         PTYForward *forward;
         unsigned n_terminate_requests;
         bool timed_out;
@@ -183,16 +183,21 @@ static int setup_console_forward(Supervisor *m) {
         return 0;
 }
 
-static int run_loop(Supervisor *m) {
-        const MachineProcesses *p = m->s->processes;
+int machine_event_new(sd_event **ret) {
         int r;
 
-        r = sd_event_new(&m->event);
+        r = sd_event_new(ret);
         if (r < 0)
                 return log_error_errno(r, "Failed to create the event loop: %m");
         /* Under a unit with WatchdogSec= (berth@.service): WATCHDOG=1 from
          * the loop itself, so a hung supervisor gets restarted. */
-        (void) sd_event_set_watchdog(m->event, true);
+        (void) sd_event_set_watchdog(*ret, true);
+        return 0;
+}
+
+static int run_loop(Supervisor *m) {
+        const MachineProcesses *p = m->s->processes;
+        int r;
 
         /* The leader is ours (CLONE_PARENT); sd-event reaps it. */
         r = sd_event_add_child_pidfd(m->event, NULL, p->leader_pidfd, WEXITED, on_leader_exit, m);
@@ -222,12 +227,11 @@ static int run_loop(Supervisor *m) {
 }
 
 int machine_supervise(const Supervision *s, int *ret_exit_status) {
-        Supervisor m = { .s = s };
+        Supervisor m = { .s = s, .event = s->event };
         int r;
 
         r = run_loop(&m);
         pty_forward_free(m.forward);
-        sd_event_unref(m.event);
         if (r < 0)
                 return r;
         *ret_exit_status = m.exit_status;

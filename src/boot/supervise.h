@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include <systemd/sd-event.h>
+
 #include "boot-config.h"
 #include "cgroup.h"
 #include "console.h"
@@ -10,6 +12,7 @@
 /* The machine's life, from its init's start to its end (supervise.c). */
 
 typedef struct Supervision {
+        sd_event *event; /* the supervisor's loop (machine_event_new()) */
         const BootConfig *config;
         const char *name;
         const MachineConsole *console;
@@ -17,6 +20,10 @@ typedef struct Supervision {
         const MachineCgroup *cgroup;
         Record *record; /* its state follows the machine's */
 } Supervision;
+
+/* The supervisor's event loop: made before the machine is registered
+ * (register.h answers come through it), run by machine_supervise(). */
+int machine_event_new(sd_event **ret);
 
 /* Runs until init ends: forwards the console, passes READY=1 on, turns
  * SIGTERM into a poweroff, enforces --timeout. Returns 0 once init has

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include "fd-util.h"
+#include "image.h"
 #include "log.h"
 #include "machine-paths.h"
 #include "mount-table.h"
@@ -144,6 +145,28 @@ static int setup_ownership(const BootConfig *c, const char *root, int root_fd, u
         return chown_once(c, root, root_fd, remembered, u);
 }
 
+/* With the tree's files mapped to the machine's root (or no user namespace
+ * at all), what the machine's root makes is owned by root on the host: a
+ * set-user-ID file it makes would be set-user-ID root for whoever on the
+ * host can reach it. So nobody but root may. */
+static int refuse_reachable(const BootConfig *c, const char *root, const MachineUsers *u) {
+        _cleanup_free_ char *dir = NULL;
+        int r;
+
+        if (c->ephemeral || !(u->ownership == OWNERSHIP_MAP || u->uid_base == 0))
+                return 0;
+        r = image_reachable_by_users(root, &dir);
+        if (r < 0)
+                return log_error_errno(r, "Failed to check who can reach '%s': %m", root);
+        if (r > 0)
+                return log_error_errno(SYNTHETIC_ERRNO(EPERM),
+                                       "Refusing to boot '%s': users of the host can reach it, and files the "
+                                       "machine's root makes there are root's on the host (set-user-ID ones too); "
+                                       "make '%s' root's alone (chmod 0700), or use --ephemeral.",
+                                       root, dir);
+        return 0;
+}
+
 int machine_setup_users(const BootConfig *c, const MachineIdentity *id, int root_fd, Record *rec, MachineUsers *u) {
         uid_t remembered = UID_INVALID;
         int r;
@@ -152,7 +175,7 @@ int machine_setup_users(const BootConfig *c, const MachineIdentity *id, int root
         case PRIVATE_USERS_NO:
                 u->uid_base = u->uid_count = 0;
                 u->ownership = OWNERSHIP_OFF;
-                return 0;
+                return refuse_reachable(c, id->root, u);
         case PRIVATE_USERS_IDENTITY:
                 u->uid_base = 0;
                 u->uid_count = UID_RANGE_SIZE;
@@ -173,5 +196,8 @@ int machine_setup_users(const BootConfig *c, const MachineIdentity *id, int root
         if (r < 0)
                 return log_error_errno(r, "Failed to create user namespace: %m");
 
-        return setup_ownership(c, id->root, root_fd, remembered, u);
+        r = setup_ownership(c, id->root, root_fd, remembered, u);
+        if (r < 0)
+                return r;
+        return refuse_reachable(c, id->root, u);
 }

@@ -3,6 +3,9 @@
 #include <string.h>
 
 #include "boot-config.h"
+#include "caps.h"
+#include "custom-mount.h"
+#include "syscall-groups.h"
 #include "parse-util.h"
 #include "path-util.h"
 #include "string-util.h"
@@ -129,7 +132,50 @@ void boot_config_done(BootConfig *c) {
         free(c->selinux_context);
         free(c->selinux_apifs_context);
         free(c->slice);
+        strv_free(c->syscall_allow);
+        strv_free(c->syscall_deny);
         *c = (BootConfig) {};
+}
+
+int boot_config_add_capabilities(BootConfig *c, const char *s, bool drop, const char **ret_bad, size_t *ret_bad_len) {
+        uint64_t set;
+        int r;
+
+        r = caps_parse_list(s, true, &set, ret_bad, ret_bad_len);
+        if (r < 0)
+                return r;
+        if (drop)
+                c->caps_minus |= set;
+        else
+                c->caps_plus |= set;
+        c->set_by |= SETTING_CAPABILITY;
+        return 0;
+}
+
+int boot_config_add_ambient_capabilities(BootConfig *c, const char *s, const char **ret_bad, size_t *ret_bad_len) {
+        uint64_t set;
+        int r;
+
+        /* "all" is not for the ambient set, as in systemd-nspawn. */
+        r = caps_parse_list(s, false, &set, ret_bad, ret_bad_len);
+        if (r < 0)
+                return r;
+        c->caps_ambient |= set;
+        c->set_by |= SETTING_AMBIENT_CAPABILITY;
+        return 0;
+}
+
+int boot_config_add_syscall_filter(BootConfig *c, const char *s) {
+        int r = syscall_filter_parse(s, &c->syscall_allow, &c->syscall_deny);
+
+        if (r < 0)
+                return r;
+        c->set_by |= SETTING_SYSCALL_FILTER;
+        return 0;
+}
+
+uint64_t boot_config_bounding_set(const BootConfig *c) {
+        return (caps_machine_default(c->private_network) | c->caps_plus) & ~c->caps_minus;
 }
 
 int boot_config_set_private_users(BootConfig *c, const char *s) {
@@ -187,12 +233,13 @@ static int add_mount(BootConfig *c, CustomMount m) {
         return 0;
 }
 
-/* An absolute path without "..", simplified. */
+/* A mount's destination: absolute, simplified, and not where the machine's
+ * own file systems go (-EPERM). */
 static int take_container_path(char **p) {
         if (!path_is_absolute(*p) || !path_has_no_dotdot(*p))
                 return -EINVAL;
         path_simplify(*p);
-        return 0;
+        return custom_mount_destination_is_allowed(*p) ? 0 : -EPERM;
 }
 
 int boot_config_add_bind(BootConfig *c, const char *spec, bool read_only) {
@@ -223,8 +270,9 @@ int boot_config_add_bind(BootConfig *c, const char *spec, bool read_only) {
                 if (r < 0)
                         return r;
         }
-        if (take_container_path(&destination) < 0)
-                return -EINVAL;
+        r = take_container_path(&destination);
+        if (r < 0)
+                return r;
 
         for (const char *o = options; o;) {
                 _cleanup_free_ char *word = NULL;
@@ -262,8 +310,11 @@ int boot_config_add_tmpfs(BootConfig *c, const char *spec) {
         r = extract_field(&p, ':', &path);
         if (r < 0)
                 return r;
-        if (isempty(path) || take_container_path(&path) < 0)
+        if (isempty(path))
                 return -EINVAL;
+        r = take_container_path(&path);
+        if (r < 0)
+                return r;
         options = strdup(p ?: "mode=0755");
         if (!options)
                 return -ENOMEM;

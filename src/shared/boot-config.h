@@ -122,6 +122,10 @@ typedef enum BootSetting {
         SETTING_SLICE = 1ULL << 19,
         SETTING_PROPERTIES = 1ULL << 20,
         SETTING_LINK_JOURNAL = 1ULL << 21,
+        SETTING_CAPABILITY = 1ULL << 22,
+        SETTING_AMBIENT_CAPABILITY = 1ULL << 23,
+        SETTING_NO_NEW_PRIVILEGES = 1ULL << 24,
+        SETTING_SYSCALL_FILTER = 1ULL << 25,
 } BootSetting;
 
 typedef struct BootConfig {
@@ -163,6 +167,12 @@ typedef struct BootConfig {
 
         char *selinux_context;
         char *selinux_apifs_context;
+        uint64_t caps_plus;     /* --capability=: on top of the default bounding set */
+        uint64_t caps_minus;    /* --drop-capability= */
+        uint64_t caps_ambient;  /* --ambient-capability= */
+        bool no_new_privileges; /* --no-new-privileges= */
+        char **syscall_allow;   /* --system-call-filter=: names and @groups */
+        char **syscall_deny;    /* … with "~" */
 } BootConfig;
 
 void boot_config_init(BootConfig *c, BootMode mode);
@@ -201,6 +211,17 @@ int boot_config_add_environment(BootConfig *c, const char *assignment);
  * replacing an earlier NAME; sets SETTING_PROPERTIES. -EOPNOTSUPP for a NAME
  * that is not a resource limit, -EINVAL or -ERANGE for a bad VALUE. */
 int boot_config_add_property(BootConfig *c, const char *assignment);
+
+/* "CAP_X CAP_Y" or "all", added to the capabilities to keep (drop: to
+ * drop); "ambient": the ambient set (not "all"). -EINVAL for an unknown
+ * name, *ret_bad (of length *ret_bad_len) in s naming it. */
+int boot_config_add_capabilities(BootConfig *c, const char *s, bool drop, const char **ret_bad, size_t *ret_bad_len);
+int boot_config_add_ambient_capabilities(BootConfig *c, const char *s, const char **ret_bad, size_t *ret_bad_len);
+/* One --system-call-filter= value (syscall_filter_parse()). */
+int boot_config_add_syscall_filter(BootConfig *c, const char *s);
+/* The machine's bounding set: systemd-nspawn's default (CAP_NET_ADMIN with
+ * a private network), plus --capability=, minus --drop-capability=. */
+uint64_t boot_config_bounding_set(const BootConfig *c) _pure_;
 
 /* Resolves the console mode to use from the configured one and whether our
  * stdin and stdout are terminals. */

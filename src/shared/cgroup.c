@@ -352,14 +352,15 @@ int cgroup_kill_and_remove(const char *unified_mount, const char *path) {
         if (r <= 0)
                 return r;
 
-        if (cgroup_is_populated(unified_mount, path) > 0) {
-                r = kill_all(unified_mount, path);
-                if (r < 0 && r != -ENOENT)
-                        return r;
-
-                /* Wait for the kernel to finish the kills: up to 5 s. */
-                for (int i = 0; i < 500 && cgroup_is_populated(unified_mount, path) > 0; i++)
-                        (void) nanosleep(&(struct timespec) { .tv_nsec = 10 * 1000 * 1000 }, NULL);
+        /* Kill until it is empty (up to 5 s): a process that joins while we
+         * kill (berth shell entering a machine that is going) goes too. */
+        for (int i = 0; i < 500 && cgroup_is_populated(unified_mount, path) > 0; i++) {
+                if (i % 10 == 0) {
+                        r = kill_all(unified_mount, path);
+                        if (r < 0 && r != -ENOENT)
+                                return r;
+                }
+                (void) nanosleep(&(struct timespec) { .tv_nsec = 10 * 1000 * 1000 }, NULL);
         }
 
         return remove_tree_path(dir);
@@ -452,10 +453,10 @@ int cgroup_v1_kill_and_remove(const char *dir) {
 
         /* Normally empty by now: the machine's processes were killed
          * through its cgroup2 tree first. */
-        if (v1_populated(dir)) {
-                (void) kill_tree(AT_FDCWD, dir);
-                for (int i = 0; i < 500 && v1_populated(dir); i++)
-                        (void) nanosleep(&(struct timespec) { .tv_nsec = 10 * 1000 * 1000 }, NULL);
+        for (int i = 0; i < 500 && v1_populated(dir); i++) {
+                if (i % 10 == 0)
+                        (void) kill_tree(AT_FDCWD, dir);
+                (void) nanosleep(&(struct timespec) { .tv_nsec = 10 * 1000 * 1000 }, NULL);
         }
 
         return remove_tree_path(dir);

@@ -10,9 +10,11 @@
 #include "fd-util.h"
 #include "mount-table.h"
 #include "mount-util.h"
+#include "process-util.h"
+#include "path-util.h"
 #include "string-util.h"
 
-static int apply_bind(int root_fd, const CustomMount *m, int userns_fd) {
+static int apply_bind(int root_fd, const CustomMount *m, int userns_fd, uid_t uid) {
         _cleanup_close_ int tree = -EBADF, target = -EBADF;
         struct stat st;
         int r;
@@ -35,7 +37,9 @@ static int apply_bind(int root_fd, const CustomMount *m, int userns_fd) {
                         return r;
         }
 
+        FsIds saved = fs_ids_switch(uid, uid);
         r = make_mount_point_in_root(root_fd, m->destination, S_ISDIR(st.st_mode), 0755, &target);
+        fs_ids_restore(saved);
         if (r < 0)
                 return r;
         return RET_NERRNO(move_mount(tree, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH));
@@ -60,7 +64,9 @@ static int apply_tmpfs(int root_fd, const CustomMount *m, uid_t uid) {
                         return -ENOMEM;
         }
 
+        FsIds saved = fs_ids_switch(uid, uid);
         r = mkdir_p_in_root(root_fd, m->destination, 0755, &target);
+        fs_ids_restore(saved);
         if (r < 0)
                 return r;
         return mount_nofollow("tmpfs", fd_path(target, buf), "tmpfs", flags | MS_NODEV, owned ?: data);
@@ -74,7 +80,7 @@ int custom_mounts_apply(int root_fd, const CustomMount *mounts, size_t n, int us
                 if (mounts[i].type == CUSTOM_MOUNT_TMPFS)
                         r = apply_tmpfs(root_fd, &mounts[i], uid);
                 else
-                        r = apply_bind(root_fd, &mounts[i], userns_fd);
+                        r = apply_bind(root_fd, &mounts[i], userns_fd, uid);
                 if (r < 0)
                         return r;
         }
@@ -92,4 +98,15 @@ int custom_mounts_check_sources(const CustomMount *mounts, size_t n, const char 
                         return -errno;
         }
         return 0;
+}
+
+bool custom_mount_destination_is_allowed(const char *path) {
+        static const char *const under[] = { "/proc", "/sys", "/dev/pts", "/dev/mqueue", "/run/host" };
+
+        if (streq(path, "/") || streq(path, "/dev"))
+                return false;
+        for (size_t i = 0; i < ELEMENTSOF(under); i++)
+                if (path_startswith_dir(path, under[i]))
+                        return false;
+        return true;
 }

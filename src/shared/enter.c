@@ -7,16 +7,36 @@
 #include <sys/prctl.h>
 #include <sys/wait.h>
 
+#include "caps.h"
 #include "cgroup.h"
 #include "enter.h"
 #include "fd-util.h"
 #include "fileio.h"
+#include "machine-paths.h"
 #include "machine-ref.h"
+#include "seccomp-util.h"
+#include "selinux-util.h"
 #include "process-util.h"
 #include "string-util.h"
 #include "strv.h"
 
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+/* The machine's filter, as its supervisor left it for us. */
+static int read_seccomp(const MachineRecord *m, EnterTarget *t) {
+        _cleanup_free_ char *path = NULL;
+        int r;
+
+        if (!m->seccomp)
+                return 0;
+        path = machine_seccomp_path(m->name);
+        if (!path)
+                return -ENOMEM;
+        r = read_full_file(path, &t->seccomp, &t->seccomp_size);
+        if (r < 0)
+                return r == -ENOENT ? -EBADMSG : r;
+        return seccomp_blob_is_valid(t->seccomp, t->seccomp_size) ? 0 : -EBADMSG;
+}
 
 int enter_target_open(MachineRecord *m, EnterTarget *ret) {
         EnterTarget t = { .leader_pidfd = -EBADF };
@@ -25,8 +45,12 @@ int enter_target_open(MachineRecord *m, EnterTarget *ret) {
         r = machine_ref_open_leader(m, &t.leader_pidfd);
         if (r >= 0)
                 r = machine_ref_leader_cgroup(m, &t.cgroup);
+        if (r >= 0)
+                r = read_seccomp(m, &t);
         if (r < 0) {
                 safe_close(t.leader_pidfd);
+                free(t.cgroup);
+                free(t.seccomp);
                 return r;
         }
         t.machine = *m;
@@ -40,6 +64,8 @@ void enter_target_done(EnterTarget *t) {
         t->leader_pidfd = safe_close(t->leader_pidfd);
         free(t->cgroup);
         t->cgroup = NULL;
+        free(t->seccomp);
+        t->seccomp = NULL;
 }
 
 /* The machine shares our user namespace: joining it again is refused. */
@@ -60,14 +86,44 @@ static int shares_our_userns(const EnterTarget *t) {
         return ours.st_dev == theirs.st_dev && ours.st_ino == theirs.st_ino;
 }
 
-int enter_join(const EnterTarget *t, int namespaces, bool join_cgroup) {
+/* What the machine's own processes have (enter_join()). */
+static int confine(const EnterTarget *t) {
+        const MachineRecord *m = &t->machine;
+        uint64_t bounding =
+                m->capabilities == RECORD_CAPABILITIES_UNKNOWN ? caps_machine_default(false) : m->capabilities;
+        int r;
+
+        r = keyring_new_session();
+        if (r < 0)
+                return r;
+        r = caps_limit_bounding_set(bounding);
+        if (r < 0)
+                return r;
+        if (m->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+                return -errno;
+        if (m->selinux_context) {
+                r = selinux_set_exec_context(m->selinux_context);
+                if (r < 0)
+                        return r;
+        }
+        if (t->seccomp) {
+                r = seccomp_install_blob(t->seccomp, t->seccomp_size);
+                if (r < 0)
+                        return r;
+        }
+        /* No inheritable or ambient capabilities: the machine's init has
+         * what it was given, a process entering it none. */
+        return caps_restrict(bounding, 0);
+}
+
+int enter_join(const EnterTarget *t, int namespaces, EnterJoinFlags flags) {
         int r;
 
         /* Nobody in the machine may look into us: we hold host fds. */
         if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
                 return -errno;
 
-        if (join_cgroup) {
+        if (flags & ENTER_JOIN_CGROUP) {
                 r = cgroup_attach(t->machine.cgroup.unified_mount, t->cgroup, 0);
                 if (r < 0)
                         return r;
@@ -86,9 +142,7 @@ int enter_join(const EnterTarget *t, int namespaces, bool join_cgroup) {
                 if (r > 0)
                         namespaces &= ~CLONE_NEWUSER;
         }
-        if (namespaces == 0)
-                return 0;
-        if (setns(t->leader_pidfd, namespaces) < 0)
+        if (namespaces != 0 && setns(t->leader_pidfd, namespaces) < 0)
                 return -errno;
 
         if (namespaces & CLONE_NEWUSER) {
@@ -96,7 +150,7 @@ int enter_join(const EnterTarget *t, int namespaces, bool join_cgroup) {
                 if (setresgid(0, 0, 0) < 0 || setgroups(0, NULL) < 0 || setresuid(0, 0, 0) < 0)
                         return -errno;
         }
-        return 0;
+        return flags & ENTER_JOIN_CONFINE ? confine(t) : 0;
 }
 
 typedef struct SpawnArgs {
@@ -118,7 +172,9 @@ static int spawn_main(void *userdata) {
         r = close_all_fds_except(keep, n);
         if (r < 0)
                 channel_fail(a->channel, r, "close file descriptors");
-        r = enter_join(a->t, a->spec->namespaces, a->spec->join_cgroup);
+        r = enter_join(a->t, a->spec->namespaces,
+                       (a->spec->join_cgroup ? ENTER_JOIN_CGROUP : 0) |
+                               (a->spec->namespaces != 0 ? ENTER_JOIN_CONFINE : 0));
         if (r < 0)
                 channel_fail(a->channel, r, "enter machine '%s'", a->t->machine.name);
         /* Set after the credentials changed (which resets it): should

@@ -32,10 +32,14 @@ typedef struct EnterTarget {
         MachineRecord machine;
         int leader_pidfd; /* the machine's init, verified to be in its payload cgroup */
         char *cgroup;     /* the leader's cgroup (relative to the unified hierarchy) */
+        char *seccomp;    /* the machine's system call filter (seccomp-util.h), read on the host */
+        size_t seccomp_size;
 } EnterTarget;
 
-/* Opens the running machine m for entering, taking the record. -ESRCH when
- * it has no such init any more. */
+/* Opens the running machine m for entering, taking the record: its init,
+ * and its system call filter. -ESRCH when it has no such init any more;
+ * -EBADMSG when its filter is missing or damaged (nobody enters a machine
+ * unconfined). */
 int enter_target_open(MachineRecord *m, EnterTarget *ret);
 void enter_target_done(EnterTarget *t);
 
@@ -56,17 +60,28 @@ typedef int (*EnterChildFn)(const EnterTarget *t, int channel, void *userdata);
 int enter_spawn(const EnterTarget *t, const EnterSpec *spec, EnterChildFn fn, void *userdata, pid_t *ret_pid,
                 int *ret_channel);
 
+typedef enum EnterJoinFlags {
+        ENTER_JOIN_CGROUP = 1 << 0,  /* move into the leader's cgroups first */
+        ENTER_JOIN_CONFINE = 1 << 1, /* then take the machine's confinement */
+} EnterJoinFlags;
+
 /* In the calling process: becomes non-dumpable first (once we are in the
  * machine's user namespace, its root could otherwise ptrace us and read our
  * memory and fds, host fds among them), moves into the leader's cgroups
- * (with join_cgroup) while we still may, then joins the namespaces of the
+ * (ENTER_JOIN_CGROUP) while we still may, then joins the namespaces of the
  * leader, all in one setns(): the kernel orders them. With CLONE_NEWUSER we
  * become root of the machine's user namespace (its UID 0), with its
  * capabilities and none on the host; a machine without a user namespace of
  * its own (--private-users=no) shares ours, which is then not joined. With
  * CLONE_NEWPID only our children are in the machine's PID namespace: fork.
- * With CLONE_NEWNS our root and working directory are the machine's root. */
-int enter_join(const EnterTarget *t, int namespaces, bool join_cgroup);
+ * With CLONE_NEWNS our root and working directory are the machine's root.
+ *
+ * ENTER_JOIN_CONFINE: then we are confined as the machine's own processes
+ * are: a new session keyring (none of the caller's), the machine's bounding
+ * set, no inheritable or ambient capabilities, no-new-privileges if the
+ * machine has it, its SELinux label for what we exec, and its system call
+ * filter, last. */
+int enter_join(const EnterTarget *t, int namespaces, EnterJoinFlags flags);
 
 /* Waits for a child of enter_spawn(), reading what is left in its channel:
  * 1 with its report when it reported a failure; else 0 with its exit

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "chase.h"
@@ -78,4 +79,44 @@ int image_check_executable(int tree_fd, const char *path) {
         if (!S_ISREG(st.st_mode) || !(st.st_mode & 0111))
                 return -EACCES;
         return 0;
+}
+
+/* Whether someone who is not root may search the directory at path. */
+static int searchable_by_users(const char *path) {
+        struct stat st;
+
+        if (stat(path, &st) < 0)
+                return -errno;
+        if (getxattr(path, "system.posix_acl_access", NULL, 0) >= 0)
+                return 1;
+        return (st.st_mode & S_IXOTH) || ((st.st_mode & S_IXGRP) && st.st_gid != 0) ||
+               ((st.st_mode & S_IXUSR) && st.st_uid != 0);
+}
+
+int image_reachable_by_users(const char *tree, char **ret_dir) {
+        _cleanup_free_ char *p = strdup(tree);
+        int r;
+
+        if (!p)
+                return -ENOMEM;
+        /* "/a/b/c": "/", "/a", "/a/b", "/a/b/c", cutting at each slash. */
+        for (char *slash = p;; slash = strchr(slash + 1, '/')) {
+                char c = slash ? *slash : '\0';
+
+                if (slash && slash != p)
+                        *slash = '\0';
+                r = searchable_by_users(slash == p ? "/" : p);
+                if (slash && slash != p)
+                        *slash = c;
+                if (r <= 0)
+                        return r;
+                if (!slash)
+                        break;
+        }
+        _cleanup_free_ char *dir = NULL, *last = NULL;
+        r = path_split_last(tree, &dir, &last);
+        if (r < 0)
+                return r;
+        *ret_dir = TAKE_PTR(dir);
+        return 1;
 }

@@ -20,3 +20,9 @@ int os_release_read(int tree_fd, char **ret);
 /* The executable at path inside the tree exists (symlinks resolved inside
  * the tree). -ENOENT if missing, -EACCES if not executable. */
 int image_check_executable(int tree_fd, const char *path);
+
+/* Whether a user of the host other than root can walk down to the tree:
+ * every directory from "/" to the tree itself lets someone who is not root
+ * search it (its mode, for owner, group or others not root; any ACL counts
+ * as yes). Then *ret_dir is the tree's parent, the directory to close. */
+int image_reachable_by_users(const char *tree, char **ret_dir);

@@ -9,6 +9,10 @@ char *machine_console_log_path(const char *name) {
         return path_join(CONSOLE_LOG_DIR, name);
 }
 
+char *machine_seccomp_path(const char *name) {
+        return path_join(SECCOMP_DIR, name);
+}
+
 char *machine_start_log_path(const char *name) {
         return strdup_printf("%s/%s.log", BERTH_LOG_DIR, name);
 }

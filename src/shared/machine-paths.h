@@ -14,11 +14,18 @@
 #define CONSOLE_LOG_DIR BERTH_RUNTIME_DIR "/console"
 /* The locks of the UID ranges in use (userns.h), one file a range. */
 #define UID_RANGE_DIR BERTH_RUNTIME_DIR "/uid-range"
+/* The system call filter of each running machine, for the processes that
+ * enter it (seccomp-util.h). */
+#define SECCOMP_DIR BERTH_RUNTIME_DIR "/seccomp"
+/* Filters once built, by what they were built from: no machine's. */
+#define CACHE_DIR BERTH_RUNTIME_DIR "/cache"
 /* systemd-nspawn's, so that the two never pick the same range. */
 #define NSPAWN_UID_RANGE_DIR "/run/systemd/nspawn-uid"
 
 /* CONSOLE_LOG_DIR/NAME */
 char *machine_console_log_path(const char *name);
+/* SECCOMP_DIR/NAME */
+char *machine_seccomp_path(const char *name);
 /* BERTH_LOG_DIR/NAME.log: the console of a machine `berth start` runs
  * without systemd. */
 char *machine_start_log_path(const char *name);

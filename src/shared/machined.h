@@ -28,6 +28,13 @@ typedef struct MachineRegistration {
 /* RegisterMachineWithNetwork: machined finds the machine's unit from the
  * leader's cgroup. */
 int machined_register(sd_bus *bus, const MachineRegistration *r, char **ret_message);
+/* The same, without waiting: callback gets machined's reply (with the bus
+ * attached to an event loop). */
+int machined_register_async(sd_bus *bus, const MachineRegistration *r, sd_bus_message_handler_t callback,
+                            void *userdata, sd_bus_slot **ret_slot);
 
-/* UnregisterMachine. A machine machined does not know is fine. */
+#define MACHINED_UNREGISTER_TIMEOUT (5 * 1000 * 1000ULL) /* µs */
+
+/* UnregisterMachine, waiting MACHINED_UNREGISTER_TIMEOUT at most. A machine
+ * machined does not know is fine. */
 int machined_unregister(sd_bus *bus, const char *name, char **ret_message);

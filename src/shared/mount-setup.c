@@ -14,6 +14,7 @@
 #include "mount-setup.h"
 #include "mount-util.h"
 #include "notify.h"
+#include "process-util.h"
 #include "selinux-util.h"
 #include "string-util.h"
 
@@ -57,6 +58,14 @@ static const ApiMount inner_mounts[] = {
         { "/proc/keys", NULL, NULL, 0, MOUNT_MASK | MOUNT_OPTIONAL },
         { "/proc/timer_list", NULL, NULL, 0, MOUNT_MASK | MOUNT_OPTIONAL },
         { "/proc/kallsyms", NULL, NULL, 0, MOUNT_MASK | MOUNT_OPTIONAL },
+        /* Hardware, and tunables of it: read-only, as systemd-nspawn has them. */
+        { "/proc/acpi", NULL, NULL, 0, MOUNT_BIND_READ_ONLY | MOUNT_OPTIONAL },
+        { "/proc/apm", NULL, NULL, 0, MOUNT_BIND_READ_ONLY | MOUNT_OPTIONAL },
+        { "/proc/asound", NULL, NULL, 0, MOUNT_BIND_READ_ONLY | MOUNT_OPTIONAL },
+        { "/proc/bus", NULL, NULL, 0, MOUNT_BIND_READ_ONLY | MOUNT_OPTIONAL },
+        { "/proc/fs", NULL, NULL, 0, MOUNT_BIND_READ_ONLY | MOUNT_OPTIONAL },
+        { "/proc/irq", NULL, NULL, 0, MOUNT_BIND_READ_ONLY | MOUNT_OPTIONAL },
+        { "/proc/scsi", NULL, NULL, 0, MOUNT_BIND_READ_ONLY | MOUNT_OPTIONAL },
         { "/sys", "sysfs", NULL, MS_RDONLY | MS_NOSUID | MS_NOEXEC | MS_NODEV, MOUNT_PRIVATE_NETWORK_ONLY },
         { "/sys/fs/cgroup", "cgroup2", NULL, MS_NOSUID | MS_NOEXEC | MS_NODEV, 0 },
         { "/dev/pts", "devpts", "newinstance,ptmxmode=0666,mode=620,gid=5", MS_NOSUID | MS_NOEXEC, MOUNT_APIFS_LABEL },
@@ -75,13 +84,17 @@ static int bind_in_root(int root_fd, const char *from, int target_fd, bool read_
         tree = open_tree(src, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
         if (tree < 0)
                 return -errno;
-        if (read_only) {
+        /* A clone takes the flags of the mount it comes from: a writable
+         * one below a read-only one (/proc/sys/net in /proc/sys) must be
+         * made writable. */
+        if (read_only)
                 r = mount_set_attributes(tree, NULL,
                                          MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
                                          false);
-                if (r < 0)
-                        return r;
-        }
+        else
+                r = mount_change_attributes(tree, NULL, 0, MOUNT_ATTR_RDONLY, false);
+        if (r < 0)
+                return r;
         return RET_NERRNO(move_mount(tree, "", target_fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH));
 }
 
@@ -96,9 +109,12 @@ static int mount_one(const MountSetup *m, const ApiMount *a) {
         if ((a->mount_flags & MOUNT_PRIVATE_NETWORK_ONLY) && !m->private_network)
                 return 0;
 
-        if (a->type)
+        if (a->type) {
+                /* Made (where the tree lacks it) as the machine's root. */
+                FsIds saved = fs_ids_switch(m->uid, m->uid);
                 r = mkdir_p_in_root(m->root_fd, a->where, 0755, &target);
-        else
+                fs_ids_restore(saved);
+        } else
                 r = open_in_root(m->root_fd, a->where, O_PATH, 0, &target);
         if (r == -ENOENT && (a->mount_flags & MOUNT_OPTIONAL))
                 return 0;

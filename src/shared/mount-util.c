@@ -16,7 +16,11 @@ int mount_bind(const char *what, const char *where, bool recursive) {
 }
 
 int mount_set_attributes(int dir_fd, const char *path, uint64_t attr_set, bool recursive) {
-        struct mount_attr attr = { .attr_set = attr_set };
+        return mount_change_attributes(dir_fd, path, attr_set, 0, recursive);
+}
+
+int mount_change_attributes(int dir_fd, const char *path, uint64_t attr_set, uint64_t attr_clr, bool recursive) {
+        struct mount_attr attr = { .attr_set = attr_set, .attr_clr = attr_clr };
 
         return RET_NERRNO(mount_setattr(
                 dir_fd, path ?: "", (path ? 0 : AT_EMPTY_PATH) | (recursive ? AT_RECURSIVE : 0) | AT_SYMLINK_NOFOLLOW,

@@ -16,6 +16,8 @@ int mount_bind(const char *what, const char *where, bool recursive);
 /* Makes the mount at path (and with recursive, everything below it)
  * read-only, nosuid, nodev and noexec, as asked in attr_set (MOUNT_ATTR_*). */
 int mount_set_attributes(int dir_fd, const char *path, uint64_t attr_set, bool recursive);
+/* The same, clearing attr_clr (MOUNT_ATTR_RDONLY…) too. */
+int mount_change_attributes(int dir_fd, const char *path, uint64_t attr_set, uint64_t attr_clr, bool recursive);
 
 /* A detached copy of the tree at path (open_tree(OPEN_TREE_CLONE)). */
 int mount_clone_tree(int dir_fd, const char *path, bool recursive, int *ret_fd);

@@ -231,9 +231,11 @@ int table_print_json_object(const Table *t, size_t row, char *const *only, FILE 
 /* null_text: what a NULL cell or an empty list shows as; a list's items
  * are joined by spaces. */
 static char *cell_to_text(const Cell *c, const char *null_text) {
+        _cleanup_free_ char *joined = NULL;
+
         switch (c->type) {
         case CELL_STRING:
-                return strdup(c->string);
+                return escape_control(c->string);
         case CELL_UINT:
                 return strdup_printf("%" PRIu64, c->uint);
         case CELL_INT:
@@ -243,7 +245,8 @@ static char *cell_to_text(const Cell *c, const char *null_text) {
         case CELL_STRV:
                 if (!c->strv[0])
                         return strdup(null_text);
-                return strv_join(c->strv, " ");
+                joined = strv_join(c->strv, " ");
+                return joined ? escape_control(joined) : NULL;
         case CELL_NULL:
         default:
                 return strdup(null_text);
@@ -387,8 +390,12 @@ int table_print_fields(const Table *t, FILE *f) {
                                 continue;
                         if (c->type == CELL_STRV && c->strv[0]) {
                                 /* One item a line, the first beside the header. */
-                                STRV_FOREACH(i, c->strv)
-                                        print_field(f, i == c->strv ? header : "", width, *i);
+                                STRV_FOREACH(i, c->strv) {
+                                        _cleanup_free_ char *e = escape_control(*i);
+                                        if (!e)
+                                                return -ENOMEM;
+                                        print_field(f, i == c->strv ? header : "", width, e);
+                                }
                                 continue;
                         }
                         v = cell_to_text(c, "-");

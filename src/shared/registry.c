@@ -26,6 +26,7 @@ void machine_record_done(MachineRecord *r) {
         free(r->mode);
         free(r->root);
         machine_cgroup_done(&r->cgroup);
+        free(r->selinux_context);
         undo_log_done(&r->undo);
         *r = (MachineRecord) {};
 }
@@ -74,6 +75,11 @@ static int append(FILE *f, const char *key, const char *value) {
         return 0;
 }
 
+static int appendx(FILE *f, const char *key, uint64_t v) {
+        fprintf(f, "%s=0x%llx\n", key, (unsigned long long) v);
+        return 0;
+}
+
 static int appendf(FILE *f, const char *key, unsigned long long v) {
         fprintf(f, "%s=%llu\n", key, v);
         return 0;
@@ -109,6 +115,11 @@ int registry_format(const MachineRecord *m, char **ret) {
         STRV_FOREACH(c, m->cgroup.v1)
                 r = r ?: append(f, "CGROUP_V1", *c);
         r = r ?: append(f, "REGISTERED", yes_no(m->registered));
+        r = r ?: appendx(f, "CAPABILITIES", m->capabilities);
+        r = r ?: appendx(f, "AMBIENT_CAPABILITIES", m->ambient_capabilities);
+        r = r ?: append(f, "NO_NEW_PRIVILEGES", yes_no(m->no_new_privileges));
+        r = r ?: append(f, "SECCOMP", yes_no(m->seccomp));
+        r = r ?: append(f, "SELINUX_CONTEXT", m->selinux_context);
         r = r ?: appendf(f, "SINCE", m->since);
         STRV_FOREACH(e, m->undo.entries)
                 r = r ?: append(f, "UNDO", *e);
@@ -195,6 +206,19 @@ static int record_cb(const char *key, const char *value, void *userdata) {
                 m->registered = r;
                 return 0;
         }
+        if (streq(key, "NO_NEW_PRIVILEGES") || streq(key, "SECCOMP")) {
+                r = parse_boolean(value);
+                if (r < 0)
+                        return -EBADMSG;
+                *(streq(key, "SECCOMP") ? &m->seccomp : &m->no_new_privileges) = r;
+                return 0;
+        }
+        if (streq(key, "CAPABILITIES"))
+                return safe_atou64(value, 16, &m->capabilities) < 0 ? -EBADMSG : 0;
+        if (streq(key, "AMBIENT_CAPABILITIES"))
+                return safe_atou64(value, 16, &m->ambient_capabilities) < 0 ? -EBADMSG : 0;
+        if (streq(key, "SELINUX_CONTEXT"))
+                return free_and_strdup(&m->selinux_context, value);
         if (streq(key, "UNDO"))
                 return undo_entry_is_valid(value) ? strv_extend(&m->undo.entries, value) : -EBADMSG;
 
@@ -221,7 +245,7 @@ static int record_cb(const char *key, const char *value, void *userdata) {
 }
 
 int registry_parse(const char *text, MachineRecord *ret) {
-        MachineRecord m = { .state = MACHINE_STARTING };
+        MachineRecord m = { .state = MACHINE_STARTING, .capabilities = RECORD_CAPABILITIES_UNKNOWN };
         int r;
 
         r = parse_env_text(text, record_cb, &m, NULL);
@@ -340,6 +364,9 @@ int registry_gc_one(const char *dir, const char *name, SystemBus *bus) {
 int registry_gc(const char *dir, SystemBus *bus) {
         _cleanup_strv_free_ char **names = NULL, **locks = NULL;
         int r, n = 0, ret = 0;
+
+        /* Records half written by a supervisor killed then. */
+        (void) remove_stale_temporaries(dir);
 
         r = registry_list_names(dir, &names);
         if (r < 0)

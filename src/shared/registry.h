@@ -48,9 +48,17 @@ typedef struct MachineRecord {
         uid_t uid_count; /* 0: no user namespace */
         MachineCgroup cgroup;
         bool registered; /* with systemd-machined */
-        usec_t since;    /* CLOCK_REALTIME */
+        /* How the machine is confined, for the processes that enter it. */
+        uint64_t capabilities; /* bounding set; RECORD_CAPABILITIES_UNKNOWN in records without it */
+        uint64_t ambient_capabilities;
+        bool no_new_privileges;
+        bool seccomp; /* a system call filter is in machine_seccomp_path() */
+        char *selinux_context;
+        usec_t since; /* CLOCK_REALTIME */
         UndoLog undo;
 } MachineRecord;
+
+#define RECORD_CAPABILITIES_UNKNOWN UINT64_MAX
 
 void machine_record_done(MachineRecord *r);
 

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "fileio.h"
+#include "custom-mount.h"
 #include "image.h"
 #include "machine-name.h"
 #include "path-util.h"
@@ -275,6 +276,18 @@ static int parse_tmpfs(BootConfig *c, const SettingKey *k, const char *v) {
         return boot_config_add_tmpfs(c, v);
 }
 
+static int parse_capability(BootConfig *c, const SettingKey *k, const char *v) {
+        if (streq(k->name, "AmbientCapability"))
+                return boot_config_add_ambient_capabilities(c, v, NULL, NULL);
+        return boot_config_add_capabilities(c, v, streq(k->name, "DropCapability"), NULL, NULL);
+}
+
+static int parse_syscall_filter(BootConfig *c, const SettingKey *k, const char *v) {
+        int r = boot_config_add_syscall_filter(c, v);
+
+        return r == -ENOENT ? -EINVAL : r;
+}
+
 static int parse_resource(BootConfig *c, const SettingKey *k, const char *v) {
         _cleanup_free_ char *a = strjoin(k->name, "=", v);
 
@@ -286,12 +299,14 @@ static int parse_resource(BootConfig *c, const SettingKey *k, const char *v) {
 #define YES_NO "expected yes or no"
 #define BYTES "expected bytes with an optional K, M, G or T suffix, a percentage or infinity"
 #define WEIGHT "expected a number from 1 to 10000"
+#define CAPABILITIES "expected capability names such as CAP_NET_ADMIN, or all"
 
 /* Every key of systemd.nspawn(5), and berth's [Resources]. The trust flags
  * follow systemd-nspawn (252), which ignores from an untrusted file
  * Ephemeral=, MachineID=, PrivateUsers=, every mount key (Bind=,
  * BindReadOnly=, TemporaryFileSystem=, Overlay=, Inaccessible=), the
- * [Network] keys, Capability=, SystemCallFilter=, Limit*=, OOMScoreAdjust=,
+ * [Network] keys, Capability=, AmbientCapability=, SystemCallFilter=,
+ * Limit*=, OOMScoreAdjust=,
  * CPUAffinity=, LinkJournal= and BindUser=; [Resources], berth's own, is
  * trusted only too: it could lift a limit the host relies on. */
 static const SettingKey setting_keys[] = {
@@ -308,13 +323,13 @@ static const SettingKey setting_keys[] = {
         { "Exec", "PrivateUsers",          parse_private_users,     0, 0, 0, "expected pick, identity, no, UID or UID:COUNT" },
         { "Exec", "NotifyReady",           parse_bool,              KEY_SAFE, offsetof(BootConfig, notify_ready), SETTING_NOTIFY_READY, YES_NO },
         { "Exec", "PivotRoot" },
-        { "Exec", "Capability" },
-        { "Exec", "AmbientCapability" },
-        { "Exec", "DropCapability" },
+        { "Exec", "Capability",            parse_capability,        0, 0, 0, CAPABILITIES },
+        { "Exec", "AmbientCapability",     parse_capability,        0, 0, 0, CAPABILITIES " (not all)" },
+        { "Exec", "DropCapability",        parse_capability,        KEY_SAFE, 0, 0, CAPABILITIES },
         { "Exec", "KillSignal" },
         { "Exec", "Personality" },
-        { "Exec", "SystemCallFilter" },
-        { "Exec", "NoNewPrivileges" },
+        { "Exec", "SystemCallFilter",      parse_syscall_filter,    0, 0, 0, "expected system call names and @groups, \"~\" first for a deny list" },
+        { "Exec", "NoNewPrivileges",       parse_bool,              KEY_SAFE, offsetof(BootConfig, no_new_privileges), SETTING_NO_NEW_PRIVILEGES, YES_NO },
         { "Exec", "OOMScoreAdjust" },
         { "Exec", "CPUAffinity" },
         { "Exec", "ResolvConf" },
@@ -471,6 +486,8 @@ static int parse_known_key(Parser *p, const SettingKey *k, const char *value) {
                 return r;
         if (r == -E2BIG)
                 return fail(p, "Too many values for %s= (at most %d)", k->name, SETTINGS_LIST_MAX);
+        if (r == -EPERM)
+                return fail(p, "Refusing %s=%.200s: %s", k->name, value, CUSTOM_MOUNT_REFUSED);
         if (r < 0)
                 return fail(p, "Invalid value '%.200s' for %s=: %s", value, k->name, k->expected);
         if (k->flags & KEY_BOOT) {
@@ -824,6 +841,18 @@ static int copy_mounts(BootConfig *c, const BootConfig *s, size_t offset, bool o
         return 0;
 }
 
+static int copy_capabilities(BootConfig *c, const BootConfig *s, size_t offset, bool override) {
+        c->caps_plus = s->caps_plus;
+        c->caps_minus = s->caps_minus;
+        return 0;
+}
+
+static int copy_syscall_filter(BootConfig *c, const BootConfig *s, size_t offset, bool override) {
+        int r = copy_strv(c, s, offsetof(BootConfig, syscall_allow), override);
+
+        return r < 0 ? r : copy_strv(c, s, offsetof(BootConfig, syscall_deny), override);
+}
+
 static int merge_resources(BootConfig *c, const BootConfig *s, size_t offset, bool override) {
         for (ResourceKind k = 0; k < _RESOURCE_KIND_MAX; k++)
                 if (resources_has(&s->resources, k) && (override || !resources_has(&c->resources, k))) {
@@ -856,6 +885,10 @@ static const struct {
         { SETTING_ENVIRONMENT,       true,  0,                                       0, merge_environment },
         { SETTING_CUSTOM_MOUNTS,     false, 0,                                       0, copy_mounts },
         { SETTING_PROPERTIES,        true,  0,                                       0, merge_resources },
+        { SETTING_CAPABILITY,        false, 0,                                       0, copy_capabilities },
+        { SETTING_AMBIENT_CAPABILITY, false, offsetof(BootConfig, caps_ambient),     sizeof(uint64_t) },
+        { SETTING_NO_NEW_PRIVILEGES, false, offsetof(BootConfig, no_new_privileges), sizeof(bool) },
+        { SETTING_SYSCALL_FILTER,    false, 0,                                       0, copy_syscall_filter },
         /* clang-format on */
 };
 

@@ -38,8 +38,21 @@ int uid_shift_write(int tree_fd, uid_t base) {
 
 typedef struct Shift {
         uid_t from, to;
-        dev_t dev;
+        uint64_t mnt_id; /* the tree's mount: the walk stays on it */
 } Shift;
+
+/* The ID of the mount path (relative to dir_fd; "" for dir_fd itself) is on. */
+static int mount_id_at(int dir_fd, const char *path, uint64_t *ret) {
+        struct statx sx;
+
+        if (statx(dir_fd, path, AT_SYMLINK_NOFOLLOW | AT_STATX_DONT_SYNC | (isempty(path) ? AT_EMPTY_PATH : 0),
+                  STATX_MNT_ID, &sx) < 0)
+                return -errno;
+        if (!(sx.stx_mask & STATX_MNT_ID))
+                return -EOPNOTSUPP;
+        *ret = sx.stx_mnt_id;
+        return 0;
+}
 
 static uint32_t shift_id(const Shift *s, uint32_t id) {
         if (id >= s->from && (uint64_t) id < (uint64_t) s->from + UID_RANGE_SIZE)
@@ -134,8 +147,14 @@ static int shift_dir(int dir_fd, const Shift *s) {
                         r = -errno;
                         break;
                 }
-                if (st.st_dev != s->dev)
-                        continue; /* another filesystem mounted here */
+                /* A mount point: another file system, or a bind of part of
+                 * this one (which may be anything of the host's). */
+                uint64_t mnt_id;
+                r = mount_id_at(dirfd(d), de->d_name, &mnt_id);
+                if (r < 0)
+                        break;
+                if (mnt_id != s->mnt_id)
+                        continue;
 
                 if (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)) {
                         fd = openat(dirfd(d), de->d_name,
@@ -168,7 +187,9 @@ int uid_shift_tree(int tree_fd, uid_t from_base, uid_t to_base) {
 
         if (fstat(tree_fd, &st) < 0)
                 return -errno;
-        s.dev = st.st_dev;
+        r = mount_id_at(tree_fd, "", &s.mnt_id);
+        if (r < 0)
+                return r;
         if (from_base == to_base)
                 return 0;
 

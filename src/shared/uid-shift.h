@@ -18,6 +18,7 @@ int uid_shift_write(int tree_fd, uid_t base);
 
 /* Moves every file's owner and group (and ACL entries, and the root ID of
  * namespaced file capabilities) from the range at from_base to the range at
- * to_base. IDs outside the 64K range are left alone. Does not cross into
- * other filesystems. */
+ * to_base. IDs outside the 64K range are left alone. Never crosses a mount
+ * point (another file system, or a bind mount of anything, even of the
+ * tree's own), never follows a symlink. */
 int uid_shift_tree(int tree_fd, uid_t from_base, uid_t to_base);

@@ -8,10 +8,12 @@
 #include <string.h>
 
 #include "boot-config.h"
+#include "custom-mount.h"
 #include "path-util.h"
 
 /* --bind, --bind-ro and --tmpfs values: what is accepted has absolute paths
- * without "..", so nothing can point out of the machine. */
+ * without "..", so nothing can point out of the machine, and none goes
+ * where the machine's own file systems are. */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         _cleanup_free_ char *s = strndup((const char *) data, size);
         BootConfig c;
@@ -25,7 +27,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         (void) boot_config_set_private_users(&c, s);
         for (size_t i = 0; i < c.n_mounts; i++) {
                 const CustomMount *m = &c.mounts[i];
-                if (!path_is_absolute(m->destination) || !path_has_no_dotdot(m->destination))
+                if (!path_is_absolute(m->destination) || !path_has_no_dotdot(m->destination) ||
+                    !custom_mount_destination_is_allowed(m->destination))
                         abort();
                 if (m->type != CUSTOM_MOUNT_TMPFS && (!path_is_absolute(m->source)))
                         abort();

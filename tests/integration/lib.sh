@@ -102,10 +102,14 @@ leak_snapshot() {
                 nft list ruleset 2>/dev/null || true
         fi
         echo "## records and locks"
-        find /run/berth -mindepth 1 ! -type d 2>/dev/null | sort || true
+        # /run/berth/cache is berth's, not a machine's: system call filters
+        # once built, kept for the next machine (confine.c).
+        find /run/berth -mindepth 1 ! -type d ! -path '/run/berth/cache/*' 2>/dev/null | sort || true
         find "$(dirname "$TREE")" "$WORK" /var/lib/machines -maxdepth 2 -name '.#*.lck' 2>/dev/null | sort || true
         echo "## processes"
-        pgrep -x berth | sort || true
+        # Not zombies: where PID 1 reaps nothing (as in some containers), a
+        # killed supervisor's children stay so, and hold nothing.
+        ps -eo pid=,stat=,comm= | awk '$3 == "berth" && $2 !~ /^Z/ { print $1 }' | sort
 }
 
 leak_snapshot >"$WORK/leaks.before"

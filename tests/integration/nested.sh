@@ -37,7 +37,7 @@ host_snapshot() {
         # shellcheck disable=SC2016 # expanded by the machine's shell
         host /bin/sh -c 'awk "{ print \$5 }" /proc/self/mountinfo | sort
                 find /sys/fs/cgroup/machine.slice -mindepth 1 -type d 2>/dev/null | sort
-                find /run/berth -mindepth 1 ! -type d 2>/dev/null | sort
+                find /run/berth -mindepth 1 ! -type d ! -path "/run/berth/cache/*" 2>/dev/null | sort
                 ip -o link show | cut -d: -f2 | sort'
 }
 before=$(host_snapshot)

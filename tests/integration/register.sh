@@ -87,6 +87,27 @@ check "--register=no: machined doesn't know it" not machined_has noreg
 "$BERTH" poweroff noreg
 wait_supervisor noreg
 
+# A machined that doesn't answer (stopped) holds no machine back: the
+# machine runs and can be entered while machined is stopped, and is
+# registered once it answers.
+kill -STOP "$MACHINED"
+on_exit "kill -CONT $MACHINED 2>/dev/null"
+start_machine stall -x
+wait_state stall running
+check "with machined stopped, the machine runs and berth shell enters it" \
+        test "$("$BERTH" shell stall -- hostname </dev/null)" = stall
+check "… not registered yet: machined is stopped" test "$(sed -n 's/^REGISTERED=//p' /run/berth/machines/stall)" = no
+kill -CONT "$MACHINED"
+for ((i = 0; i < 300; i++)); do
+        machined_has stall && break
+        sleep 0.1
+done
+check "… and once machined answers, it is registered" machined_has stall
+check "… which the record says" test "$(sed -n 's/^REGISTERED=//p' /run/berth/machines/stall)" = yes
+"$BERTH" poweroff stall
+wait_supervisor stall
+check "… and forgotten when it stops" not machined_has stall
+
 kill -TERM "$MACHINED"
 wait "$MACHINED" 2>/dev/null || true
 rc=0; out=$("$BERTH" run -q -x -D "$TREE" -M yesreg --register=yes true 2>&1) || rc=$?

@@ -1113,3 +1113,47 @@ TEST(dlopen_many_sym_missing_symbol) {
         ASSERT_NULL(sym_berth_no_such_symbol);
         ASSERT_NULL(sym_cos);
 }
+
+TEST(remove_stale_temporaries) {
+        _cleanup_free_ char *dir = tests_path("d"), *dead = NULL, *live = NULL, *other = NULL, *odd = NULL;
+        char name[64];
+        pid_t pid = fork();
+
+        ASSERT_TRUE(pid >= 0);
+        if (pid == 0)
+                _exit(0);
+        ASSERT_TRUE(waitpid(pid, NULL, 0) == pid); /* its PID is free now */
+
+        ASSERT_OK(RET_NERRNO(mkdir(dir, 0755)));
+        snprintf(name, sizeof name, "/.#web.%d.tmp", (int) pid);
+        dead = strjoin(dir, name);
+        snprintf(name, sizeof name, "/.#web.%d.tmp", (int) getpid());
+        live = strjoin(dir, name);
+        other = strjoin(dir, "/web");
+        odd = strjoin(dir, "/.#web.x.tmp");
+        ASSERT_TRUE(dead && live && other && odd);
+        ASSERT_OK(write_string_file_at(AT_FDCWD, dead, "x", WRITE_FILE_CREATE, 0644));
+        ASSERT_OK(write_string_file_at(AT_FDCWD, live, "x", WRITE_FILE_CREATE, 0644));
+        ASSERT_OK(write_string_file_at(AT_FDCWD, other, "x", WRITE_FILE_CREATE, 0644));
+        ASSERT_OK(write_string_file_at(AT_FDCWD, odd, "x", WRITE_FILE_CREATE, 0644));
+
+        ASSERT_EQ(remove_stale_temporaries(dir), 1);
+        ASSERT_TRUE(access(dead, F_OK) < 0);
+        ASSERT_OK(RET_NERRNO(access(live, F_OK))); /* its writer lives */
+        ASSERT_OK(RET_NERRNO(access(other, F_OK)));
+        ASSERT_OK(RET_NERRNO(access(odd, F_OK)));
+        ASSERT_EQ(remove_stale_temporaries("/nonexistent-dir"), 0);
+}
+
+TEST(escape_control) {
+        _cleanup_free_ char *a = escape_control("Debian \033[31mred\007 ok"), *b = escape_control("tab\there\177"),
+                            *c = escape_control("caf\xc3\xa9 \xc2\x9b"
+                                                "2J"),
+                            *d = escape_control("plain \\x2d");
+
+        ASSERT_STREQ(a, "Debian \\x1b[31mred\\x07 ok");
+        ASSERT_STREQ(b, "tab\\x09here\\x7f");
+        /* UTF-8 stays; C1 (here CSI, U+009B) goes. */
+        ASSERT_STREQ(c, "caf\xc3\xa9 \\xc2\\x9b2J");
+        ASSERT_STREQ(d, "plain \\x2d");
+}

@@ -56,6 +56,9 @@ TEST(limit_bounding_set) {
         /* Root of a user namespace of our own: all capabilities there. */
         tests_enter_userns();
         ASSERT_OK(caps_limit_bounding_set(keep));
+        /* What we have stays until caps_restrict(). */
+        ASSERT_TRUE(status_field("CapEff:\t") & (UINT64_C(1) << CAP_SYS_MODULE));
+        ASSERT_OK(caps_restrict(keep, 0));
 
         ASSERT_EQ(status_field("CapBnd:\t"), keep);
         ASSERT_EQ(status_field("CapEff:\t") & ~keep, 0);
@@ -64,4 +67,43 @@ TEST(limit_bounding_set) {
         ASSERT_EQ(status_field("CapAmb:\t"), 0);
         /* Dropped for good: asking for it back fails. */
         ASSERT_TRUE(prctl(PR_CAPBSET_READ, CAP_SYS_MODULE, 0, 0, 0) == 0);
+}
+
+TEST(ambient) {
+        uint64_t keep = caps_machine_default(false), ambient = CAP(CAP_NET_BIND_SERVICE) | CAP(CAP_KILL);
+
+        tests_enter_userns();
+        ASSERT_OK(caps_limit_bounding_set(keep));
+        ASSERT_OK(caps_restrict(keep, ambient | CAP(CAP_SYS_MODULE))); /* outside keep: not given */
+        ASSERT_OK(caps_raise_ambient(ambient));
+        ASSERT_EQ(status_field("CapAmb:\t"), ambient);
+        ASSERT_EQ(status_field("CapInh:\t"), ambient);
+        ASSERT_EQ(prctl(PR_GET_KEEPCAPS, 0, 0, 0, 0), 1); /* so that they survive a change of user */
+}
+
+TEST(names) {
+        _cleanup_free_ char *all = caps_format(CAPS_ALL), *two = caps_format(CAP(CAP_CHOWN) | CAP(CAP_SYS_ADMIN));
+        const char *bad = NULL;
+        size_t bad_len = 0;
+        uint64_t set;
+
+        ASSERT_EQ(capability_from_name("CAP_SYS_ADMIN"), CAP_SYS_ADMIN);
+        ASSERT_EQ(capability_from_name("cap_sys_admin"), CAP_SYS_ADMIN);
+        ASSERT_EQ(capability_from_name("sys_admin"), CAP_SYS_ADMIN);
+        ASSERT_EQ(capability_from_name("21"), 21);
+        ASSERT_ERROR(capability_from_name("CAP_NOPE"), EINVAL);
+        ASSERT_ERROR(capability_from_name("64"), EINVAL);
+        for (int c = 0; c <= CAPS_LAST_KNOWN; c++)
+                ASSERT_EQ(capability_from_name(capability_to_name(c)), c);
+        ASSERT_NULL(capability_to_name(CAPS_LAST_KNOWN + 1));
+
+        ASSERT_STREQ(two, "cap_chown cap_sys_admin");
+        ASSERT_TRUE(strstr(all, "cap_checkpoint_restore") != NULL);
+        ASSERT_OK(caps_parse_list(" CAP_CHOWN,cap_sys_admin  ", false, &set, &bad, &bad_len));
+        ASSERT_EQ(set, CAP(CAP_CHOWN) | CAP(CAP_SYS_ADMIN));
+        ASSERT_OK(caps_parse_list("all", true, &set, &bad, &bad_len));
+        ASSERT_EQ(set, CAPS_ALL);
+        ASSERT_ERROR(caps_parse_list("all", false, &set, &bad, &bad_len), EINVAL);
+        ASSERT_ERROR(caps_parse_list("CAP_CHOWN CAP_BOGUS x", true, &set, &bad, &bad_len), EINVAL);
+        ASSERT_TRUE(bad_len == 9 && strncmp(bad, "CAP_BOGUS", 9) == 0);
 }

@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include "fileio.h"
+#include "custom-mount.h"
 #include "settings.h"
 #include "string-util.h"
 #include "strv.h"
@@ -552,14 +553,10 @@ TEST(file_errors) {
 
 TEST(warnings) {
         static const char *const unsupported[] = {
-                "Exec/Capability=CAP_NET_ADMIN",
-                "Exec/DropCapability=CAP_SYS_ADMIN",
-                "Exec/SystemCallFilter=@mount",
                 "Exec/ResolvConf=auto",
                 "Exec/Timezone=off",
                 "Exec/LimitNOFILE=1024",
                 "Exec/KillSignal=SIGTERM",
-                "Exec/NoNewPrivileges=yes",
                 "Files/ReadOnly=yes",
                 "Files/Volatile=state",
                 "Files/Overlay=/a:/b",
@@ -650,6 +647,17 @@ static const char all_keys[] = "[Exec]\n"
                                "[Exec]\n"
                                "LinkJournal=guest\n"; /* 29 */
 
+/* The warnings are exactly "FILE:LINE: ignoring KEY= in an untrusted …",
+ * one for each of ignored ("LINE: ignoring KEY="). */
+static void assert_ignored(char **warnings, const char *const *ignored, size_t n) {
+        ASSERT_EQ(strv_length(warnings), n);
+        for (size_t i = 0; i < n; i++) {
+                _cleanup_free_ char *expected = strdup_printf(
+                        FILE_NAME ":%s in an untrusted settings file (see --settings=trusted)", ignored[i]);
+                ASSERT_STREQ(warnings[i], expected);
+        }
+}
+
 TEST(untrusted) {
         /* as systemd-nspawn ignores them from a file it doesn't trust */
         static const char *const ignored[] = {
@@ -674,12 +682,7 @@ TEST(untrusted) {
         _cleanup_strv_free_ char **warnings = NULL;
 
         parse_ok_full(all_keys, false, BOOT_MODE_RUN, &c, &warnings);
-        ASSERT_EQ(strv_length(warnings), ELEMENTSOF(ignored));
-        for (size_t i = 0; i < ELEMENTSOF(ignored); i++) {
-                _cleanup_free_ char *expected = strdup_printf(
-                        FILE_NAME ":%s in an untrusted settings file (see --settings=trusted)", ignored[i]);
-                ASSERT_STREQ(warnings[i], expected);
-        }
+        assert_ignored(warnings, ignored, ELEMENTSOF(ignored));
 
         /* what can't reach the host applies */
         ASSERT_EQ(c.set_by, SETTING_AS_PID2 | SETTING_PARAMETERS | SETTING_ENVIRONMENT | SETTING_USER |
@@ -1161,4 +1164,86 @@ TEST(settings_mode_strings) {
         ASSERT_ERROR(settings_mode_from_string(""), EINVAL);
         ASSERT_ERROR(settings_mode_from_string(NULL), EINVAL);
         ASSERT_ERROR(settings_mode_from_string("maybe"), EINVAL);
+}
+
+/* --- Confinement -------------------------------------------------------------- */
+
+static const char confinement_keys[] = "[Exec]\n"
+                                       "Capability=CAP_NET_ADMIN cap_sys_time\n"
+                                       "DropCapability=CAP_MKNOD\n"
+                                       "AmbientCapability=CAP_NET_BIND_SERVICE\n"
+                                       "NoNewPrivileges=yes\n"
+                                       "SystemCallFilter=~@clock\n"
+                                       "SystemCallFilter=add_key\n";
+
+TEST(confinement_trusted) {
+        _cleanup_(boot_config_done) BootConfig c = {};
+
+        parse_ok(confinement_keys, &c);
+        ASSERT_EQ(c.caps_plus, (UINT64_C(1) << 12) | (UINT64_C(1) << 25));
+        ASSERT_EQ(c.caps_minus, UINT64_C(1) << 27);
+        ASSERT_EQ(c.caps_ambient, UINT64_C(1) << 10);
+        ASSERT_TRUE(c.no_new_privileges);
+        ASSERT_EQ(strv_length(c.syscall_deny), 1);
+        ASSERT_STREQ(c.syscall_deny[0], "@clock");
+        ASSERT_STREQ(c.syscall_allow[0], "add_key");
+        ASSERT_TRUE(c.set_by & SETTING_CAPABILITY);
+        /* Dropped wins over kept, and the default is nspawn's. */
+        ASSERT_FALSE(boot_config_bounding_set(&c) & (UINT64_C(1) << 27));
+        ASSERT_TRUE(boot_config_bounding_set(&c) & (UINT64_C(1) << 25));
+}
+
+TEST(confinement_untrusted) {
+        static const char *const ignored[] = {
+                "2: ignoring Capability=",
+                "4: ignoring AmbientCapability=",
+                "6: ignoring SystemCallFilter=",
+                "7: ignoring SystemCallFilter=",
+        };
+        _cleanup_(boot_config_done) BootConfig c = {};
+        _cleanup_strv_free_ char **warnings = NULL;
+
+        parse_ok_full(confinement_keys, false, BOOT_MODE_RUN, &c, &warnings);
+        assert_ignored(warnings, ignored, ELEMENTSOF(ignored));
+        /* What takes away applies from any file; what gives doesn't. */
+        ASSERT_EQ(c.caps_plus, 0);
+        ASSERT_EQ(c.caps_minus, UINT64_C(1) << 27);
+        ASSERT_EQ(c.caps_ambient, 0);
+        ASSERT_TRUE(c.no_new_privileges);
+        ASSERT_NULL(c.syscall_allow);
+        ASSERT_NULL(c.syscall_deny);
+}
+
+TEST(confinement_bad_values) {
+        parse_bad("[Exec]\nCapability=CAP_NO_SUCH\n",
+                  FILE_NAME ":2: Invalid value 'CAP_NO_SUCH' for Capability=: expected capability names such as "
+                            "CAP_NET_ADMIN, or all");
+        parse_bad("[Exec]\nAmbientCapability=all\n",
+                  FILE_NAME ":2: Invalid value 'all' for AmbientCapability=: expected capability names such as "
+                            "CAP_NET_ADMIN, or all (not all)");
+        parse_bad("[Exec]\nSystemCallFilter=@nosuch\n",
+                  FILE_NAME ":2: Invalid value '@nosuch' for SystemCallFilter=: expected system call names and "
+                            "@groups, \"~\" first for a deny list");
+        parse_bad("[Exec]\nNoNewPrivileges=maybe\n",
+                  FILE_NAME ":2: Invalid value 'maybe' for NoNewPrivileges=: expected yes or no");
+}
+
+TEST(refused_mount_destinations) {
+        static const char *const refused[] = {
+                "Bind=/srv:/",           "Bind=/srv:/proc",      "BindReadOnly=/srv:/proc/sys", "Bind=/srv:/sys/x",
+                "Bind=/srv:/dev",        "Bind=/srv:/dev/pts/0", "TemporaryFileSystem=/proc",   "Bind=/srv:/run/host",
+                "Bind=/srv:/dev/mqueue",
+        };
+        for (size_t i = 0; i < ELEMENTSOF(refused); i++) {
+                _cleanup_free_ char *text = strjoin("[Files]\n", refused[i], "\n"), *message = NULL;
+                const char *eq = strchr(refused[i], '=');
+
+                message = strdup_printf(FILE_NAME ":2: Refusing %.*s=%s: %s", (int) (eq - refused[i]), refused[i],
+                                        eq + 1, CUSTOM_MOUNT_REFUSED);
+                parse_bad(text, message);
+        }
+        /* Below /dev, /run and /tmp binds are fine (a device node, say). */
+        _cleanup_(boot_config_done) BootConfig c = {};
+        parse_ok("[Files]\nBind=/dev/fuse\nBind=/srv:/run/x\nTemporaryFileSystem=/tmp/y\n", &c);
+        ASSERT_EQ(c.n_mounts, 3);
 }

@@ -86,8 +86,9 @@ TEST(shift_tree) {
         assert_owner(deep, 65535, 65535);
 }
 
-TEST(shift_stays_on_its_filesystem) {
-        _cleanup_free_ char *dir = tests_path("tree"), *mnt = NULL, *file = NULL, *inner = NULL;
+TEST(shift_stays_on_its_mount) {
+        _cleanup_free_ char *dir = tests_path("tree"), *mnt = NULL, *file = NULL, *inner = NULL,
+                            *host = tests_path("host"), *secret = NULL, *bound = NULL;
         _cleanup_close_ int fd = -EBADF;
 
         if (geteuid() != 0)
@@ -100,10 +101,17 @@ TEST(shift_stays_on_its_filesystem) {
         mnt = make(dir, "mnt", S_IFDIR, 0, 0);
         ASSERT_OK(RET_NERRNO(mount("tmpfs", mnt, "tmpfs", 0, "mode=0755")));
         inner = make(mnt, "inner", S_IFREG, 0, 0);
+        /* A host directory of the same file system, bound into the tree. */
+        ASSERT_OK(RET_NERRNO(mkdir(host, 0755)));
+        secret = make(host, "secret", S_IFREG, 0, 0);
+        bound = make(dir, "srv", S_IFDIR, 0, 0);
+        ASSERT_OK(RET_NERRNO(mount(host, bound, NULL, MS_BIND, NULL)));
 
         fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         ASSERT_TRUE(fd >= 0);
         ASSERT_OK(uid_shift_tree(fd, 0, BASE));
         assert_owner(file, BASE, BASE);
-        assert_owner(inner, 0, 0); /* another filesystem: not the tree's */
+        assert_owner(inner, 0, 0);  /* another file system: not the tree's */
+        assert_owner(secret, 0, 0); /* the host's, bound in: not the tree's either */
+        assert_owner(host, 0, 0);
 }
