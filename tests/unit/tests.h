@@ -21,6 +21,10 @@ void tests_skip(const char *why);
 void tests_enter_userns(void);
 /* A fresh temporary directory for the running test, removed at exit. */
 const char *tests_tmpdir(void);
+/* The test ends without LeakSanitizer's check: for tests that leave the
+ * process unable to do it (a system call filter that denies getppid(),
+ * which its tracer polls). */
+void tests_no_leak_check(void);
 /* tests_tmpdir()/name, newly allocated (the test fails if out of memory). */
 char *tests_path(const char *name);
 
