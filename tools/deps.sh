@@ -6,6 +6,7 @@
 BUILD_PACKAGES=(
         meson ninja-build gcc pkg-config
         libsystemd-dev libmount-dev libblkid-dev libselinux1-dev libjson-c-dev libseccomp-dev
+        libnl-3-dev libnl-route-3-dev libnftables-dev
 )
 # To make Debian trees to boot (tests/fixtures/debian-tree.sh).
 TREE_PACKAGES=(mmdebstrap ca-certificates)
@@ -13,10 +14,12 @@ TREE_PACKAGES=(mmdebstrap ca-certificates)
 # (iproute2), getfattr (attr), tmux for the console tests, strace for
 # shell.sh, python3 for helpers; the real systemd-machined and machinectl
 # (systemd-container), journalctl, busctl, systemctl, systemd-run (systemd)
-# and dbus-daemon for a private system bus; and the linters.
+# and dbus-daemon for a private system bus; nft (nftables) to look at
+# berth's table and libnss-mymachines to resolve machines' names, in the
+# network tests; and the linters.
 TEST_PACKAGES=(
         util-linux mount iproute2 procps attr tmux python3 findutils strace libc6-dev
-        systemd systemd-container dbus-daemon
+        systemd systemd-container dbus-daemon nftables libnss-mymachines
         groff-base shellcheck clang-format zsh
 )
 

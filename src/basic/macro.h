@@ -48,6 +48,12 @@
                         func(*p);               \
         }
 
+/* free() that returns NULL, for p = mfree(p). */
+static inline void *mfree(void *p) {
+        free(p);
+        return NULL;
+}
+
 static inline void freep(void *p) {
         free(*(void **) p);
 }
@@ -70,6 +76,21 @@ static inline void freep(void *p) {
 #define EUSAGE 4095
 
 #define STRV_FOREACH(s, l) for (char **s = (l); s && *s; s++)
+/* Whether x equals any of the values given. */
+#define IN_SET(x, first, ...)                                           \
+        ({                                                              \
+                const typeof(x) _in_set_x_ = (x);                       \
+                const typeof(x) _in_set_[] = { first, __VA_ARGS__ };    \
+                bool _in_set_found_ = false;                            \
+                for (size_t _i_ = 0; _i_ < ELEMENTSOF(_in_set_); _i_++) \
+                        if (_in_set_[_i_] == _in_set_x_) {              \
+                                _in_set_found_ = true;                  \
+                                break;                                  \
+                        }                                               \
+                _in_set_found_;                                         \
+        })
+/* A literal NULL-terminated list: STRV_MAKE("a", "b"). */
+#define STRV_MAKE(...) ((char **) ((const char *[]) { __VA_ARGS__, NULL }))
 
 #define zero(x) memset(&(x), 0, sizeof(x))
 

@@ -10,6 +10,7 @@
 #include "caps.h"
 #include "custom-mount.h"
 #include "log.h"
+#include "address-pool.h"
 #include "machine-name.h"
 #include "path-util.h"
 #include "settings.h"
@@ -49,7 +50,6 @@ static void help(BootMode mode) {
                "     --chdir=PATH           Working directory inside the machine\n"
                "     --hostname=NAME        Hostname of the machine (default: its name)\n"
                "     --uuid=UUID            UUID of the machine\n"
-               "     --private-network      A network namespace of its own (only loopback)\n"
                "     --timeout=SEC          Kill the machine if it still runs after SEC\n"
                "  -Z --selinux-context=CTX  SELinux context of %s\n"
                "  -L --selinux-apifs-context=CTX\n"
@@ -66,6 +66,27 @@ static void help(BootMode mode) {
                "     --system-call-filter=[~]NAME…\n"
                "                            Allow system calls and @groups on top of the default\n"
                "                            filter, or with ~ deny them\n"
+               "\nNetworking:\n"
+               "     --private-network      A network namespace of its own (only loopback)\n"
+               "  -n --network-veth         A veth link: ve-NAME here, host0 in the machine, with\n"
+               "                            addresses from the pool and NAT to the world\n"
+               "     --network-zone=ZONE    A port of bridge vz-ZONE (made when needed), shared by\n"
+               "                            the zone's machines, with addresses and NAT\n"
+               "     --network-bridge=BRIDGE\n"
+               "                            A veth link that joins an existing bridge\n"
+               "     --network-interface=IF Move a host link into the machine (back at the end)\n"
+               "     --network-macvlan=IF   A macvlan link on IF in the machine\n"
+               "     --network-ipvlan=IF    An ipvlan link on IF in the machine\n"
+               "     --network-namespace-path=PATH\n"
+               "                            Join this network namespace\n"
+               "  -p --port=[tcp|udp:]HOSTPORT[:MACHINEPORT]\n"
+               "                            Publish a machine port on the host (veth or zone)\n"
+               "     --address-pool=PREFIX  Where veth and zone networks come from (default:\n"
+               "                            " ADDRESS_POOL_IPV4_DEFAULT " and a unique local IPv6 /48)\n"
+               "     --resolv-conf=MODE     /etc/resolv.conf in the machine: off, copy-host,\n"
+               "                            copy-uplink, bind-host, replace-uplink, … (default: auto)\n"
+               "     --timezone=MODE        /etc/localtime in the machine: off, copy, bind, symlink,\n"
+               "                            delete, auto (default)\n"
                "\nMounts:\n"
                "     --bind=SRC[:DST[:OPTS]]     Bind-mount a host path (OPTS: rbind, norbind, idmap)\n"
                "     --bind-ro=SRC[:DST[:OPTS]]  Same, read-only\n"
@@ -118,6 +139,15 @@ enum {
         ARG_AMBIENT_CAPABILITY,
         ARG_NO_NEW_PRIVILEGES,
         ARG_SYSTEM_CALL_FILTER,
+        ARG_NETWORK_ZONE,
+        ARG_NETWORK_BRIDGE,
+        ARG_NETWORK_INTERFACE,
+        ARG_NETWORK_MACVLAN,
+        ARG_NETWORK_IPVLAN,
+        ARG_NETWORK_NAMESPACE_PATH,
+        ARG_ADDRESS_POOL,
+        ARG_RESOLV_CONF,
+        ARG_TIMEZONE,
 };
 
 /* clang-format off */
@@ -135,6 +165,17 @@ static const struct option options[] = {
         { "hostname",                required_argument, NULL, ARG_HOSTNAME                },
         { "uuid",                    required_argument, NULL, ARG_UUID                    },
         { "private-network",         no_argument,       NULL, ARG_PRIVATE_NETWORK         },
+        { "network-veth",            no_argument,       NULL, 'n'                         },
+        { "network-zone",            required_argument, NULL, ARG_NETWORK_ZONE            },
+        { "network-bridge",          required_argument, NULL, ARG_NETWORK_BRIDGE          },
+        { "network-interface",       required_argument, NULL, ARG_NETWORK_INTERFACE       },
+        { "network-macvlan",         required_argument, NULL, ARG_NETWORK_MACVLAN         },
+        { "network-ipvlan",          required_argument, NULL, ARG_NETWORK_IPVLAN          },
+        { "network-namespace-path",  required_argument, NULL, ARG_NETWORK_NAMESPACE_PATH  },
+        { "port",                    required_argument, NULL, 'p'                         },
+        { "address-pool",            required_argument, NULL, ARG_ADDRESS_POOL            },
+        { "resolv-conf",             required_argument, NULL, ARG_RESOLV_CONF             },
+        { "timezone",                required_argument, NULL, ARG_TIMEZONE                },
         { "timeout",                 required_argument, NULL, ARG_TIMEOUT                 },
         { "selinux-context",         required_argument, NULL, 'Z'                         },
         { "selinux-apifs-context",   required_argument, NULL, 'L'                         },
@@ -263,10 +304,6 @@ static int parse_execution_option(BootConfig *c, int opt, const char *arg) {
                         return bad_value("uuid", arg, "expected a UUID");
                 c->set_by |= SETTING_UUID;
                 return 0;
-        case ARG_PRIVATE_NETWORK:
-                c->private_network = true;
-                c->set_by |= SETTING_NETWORK;
-                return 0;
         case ARG_TIMEOUT:
                 if (parse_sec(arg, &c->timeout) < 0 || c->timeout == 0)
                         return bad_value("timeout", arg, "expected a time span such as 30, 90s or 5min");
@@ -336,6 +373,97 @@ static int parse_security_option(BootConfig *c, int opt, const char *arg) {
                 if (r < 0)
                         return bad_value("system-call-filter", arg,
                                          "expected system call names and @groups, \"~\" first for a deny list");
+                return 0;
+        default:
+                return NOT_MINE;
+        }
+}
+
+/* A link name for --network-interface= and friends. */
+static int parse_link(BootConfig *c, char ***l, const char *option, const char *arg) {
+        int r = network_config_add_link(l, arg);
+
+        if (r == -ENOMEM)
+                return log_oom();
+        if (r < 0)
+                return bad_value(option, arg, "expected a link name (1–15 characters, no '/', ':', '%' or spaces)");
+        c->set_by |= SETTING_NETWORK;
+        return 0;
+}
+
+static int parse_network_name(BootConfig *c, int opt, const char *arg) {
+        bool zone = opt == ARG_NETWORK_ZONE;
+        int r;
+
+        r = zone ? network_config_set_zone(&c->network, arg) : network_config_set_bridge(&c->network, arg);
+        if (r == -ENOMEM)
+                return log_oom();
+        if (r < 0)
+                return bad_value(zone ? "network-zone" : "network-bridge", arg,
+                                 zone ? "expected a name of 1–12 characters (vz-ZONE is a link name), no '/', ':', "
+                                        "'%' or spaces"
+                                      : "expected a link name (1–15 characters, no '/', ':', '%' or spaces)");
+        c->set_by |= SETTING_NETWORK;
+        return 0;
+}
+
+static int parse_network_option(BootConfig *c, int opt, const char *arg) {
+        int r;
+
+        switch (opt) {
+        case ARG_PRIVATE_NETWORK:
+                c->private_network = true;
+                c->set_by |= SETTING_NETWORK;
+                return 0;
+        case 'n':
+                c->network.veth = true;
+                c->set_by |= SETTING_NETWORK;
+                return 0;
+        case ARG_NETWORK_ZONE:
+        case ARG_NETWORK_BRIDGE:
+                return parse_network_name(c, opt, arg);
+        case ARG_NETWORK_INTERFACE:
+                return parse_link(c, &c->network.interfaces, "network-interface", arg);
+        case ARG_NETWORK_MACVLAN:
+                return parse_link(c, &c->network.macvlan, "network-macvlan", arg);
+        case ARG_NETWORK_IPVLAN:
+                return parse_link(c, &c->network.ipvlan, "network-ipvlan", arg);
+        case ARG_NETWORK_NAMESPACE_PATH:
+                if (!path_is_absolute(arg))
+                        return bad_value("network-namespace-path", arg, "expected an absolute path");
+                c->set_by |= SETTING_NETWORK;
+                return set_string(&c->network.namespace_path, arg);
+        case 'p':
+                r = network_config_add_port(&c->network, arg);
+                if (r == -ENOMEM)
+                        return log_oom();
+                if (r == -EEXIST)
+                        return bad_value("port", arg, "that host port is published already");
+                if (r < 0)
+                        return bad_value("port", arg, "expected [tcp|udp:]HOSTPORT[:MACHINEPORT], ports 1–65535");
+                c->set_by |= SETTING_PORTS;
+                return 0;
+        case ARG_ADDRESS_POOL:
+                r = network_config_set_pool(&c->network, arg);
+                if (r == -ERANGE)
+                        return bad_value("address-pool", arg, "expected a prefix wider than /24 (IPv4) or /64 (IPv6)");
+                if (r < 0)
+                        return bad_value("address-pool", arg, "expected an IPv4 or IPv6 prefix such as 10.80.0.0/12");
+                return 0;
+        case ARG_RESOLV_CONF:
+                c->resolv_conf = resolv_conf_mode_from_string(arg);
+                if (c->resolv_conf < 0)
+                        return bad_value("resolv-conf", arg,
+                                         "expected off, copy-host, copy-static, copy-uplink, copy-stub, replace-host, "
+                                         "replace-static, replace-uplink, replace-stub, bind-host, bind-static, "
+                                         "bind-uplink, bind-stub, delete or auto");
+                c->set_by |= SETTING_RESOLV_CONF;
+                return 0;
+        case ARG_TIMEZONE:
+                c->timezone = timezone_mode_from_string(arg);
+                if (c->timezone < 0)
+                        return bad_value("timezone", arg, "expected off, copy, bind, symlink, delete or auto");
+                c->set_by |= SETTING_TIMEZONE;
                 return 0;
         default:
                 return NOT_MINE;
@@ -432,7 +560,7 @@ static int parse_host_option(BootConfig *c, int opt, const char *arg) {
 /* One option: returns 0, HELP_SHOWN, or < 0 after logging. */
 static int parse_option(BootConfig *c, int opt, const char *arg) {
         static int (*const parsers[])(BootConfig * c, int opt, const char *arg) = {
-                parse_image_option, parse_execution_option,   parse_security_option,
+                parse_image_option, parse_execution_option,   parse_security_option, parse_network_option,
                 parse_mount_option, parse_supervision_option, parse_host_option,
         };
 
@@ -453,7 +581,7 @@ static int parse_argv(int argc, char *argv[], BootConfig *c, bool *ret_help) {
         opterr = 0;
         /* "+": options end at the first argument, which starts the command
          * or init's arguments. */
-        while ((opt = getopt_long(argc, argv, "+:hD:M:xUu:aE:Z:L:Pq", options, NULL)) >= 0) {
+        while ((opt = getopt_long(argc, argv, "+:hD:M:xUu:aE:Z:L:Pqnp:", options, NULL)) >= 0) {
                 if (opt == 'h') {
                         *ret_help = true;
                         return 0;
@@ -505,6 +633,20 @@ static int load_settings(BootConfig *c, const MachineIdentity *id) {
 }
 
 /* What only the whole configuration (options and settings file) can say. */
+static int check_network(const BootConfig *c) {
+        const NetworkConfig *n = &c->network;
+
+        if (n->namespace_path && boot_config_private_network(c))
+                return log_usage("--network-namespace-path= joins a network namespace as it is: it goes with no "
+                                 "other network option.");
+        if (n->bridge && n->zone)
+                return log_usage("--network-bridge= and --network-zone= exclude each other: a zone is a bridge.");
+        if (n->n_ports > 0 && !network_config_addressed(n))
+                return log_usage("--port needs --network-veth or --network-zone=: ports are published to the "
+                                 "address berth gives the machine.");
+        return 0;
+}
+
 static int check_confinement(const BootConfig *c) {
         uint64_t bounding = boot_config_bounding_set(c), outside = c->caps_ambient & ~bounding;
 
@@ -513,7 +655,8 @@ static int check_confinement(const BootConfig *c) {
                 return log_usage("Ambient capabilities must be in the bounding set, and these are not: %s.",
                                  strna(names));
         }
-        if ((c->caps_plus & bounding & (UINT64_C(1) << CAP_NET_ADMIN)) && !c->private_network)
+        if ((c->caps_plus & bounding & (UINT64_C(1) << CAP_NET_ADMIN)) && !boot_config_private_network(c) &&
+            !c->network.namespace_path)
                 log_warning(c->private_users == PRIVATE_USERS_NO
                                     ? "CAP_NET_ADMIN without --private-network: the machine may reconfigure the "
                                       "host's network."
@@ -547,6 +690,8 @@ static int verb_boot_or_run(int argc, char *argv[], BootMode mode) {
                 machine_log_to_journal(id.name);
                 r = load_settings(&c, &id);
         }
+        if (r >= 0)
+                r = check_network(&c);
         if (r >= 0)
                 r = check_confinement(&c);
         if (r >= 0)

@@ -253,9 +253,22 @@ static void os_of(const MachineRecord *m, char **ret_id, char **ret_version) {
 }
 
 static const Column list_columns[] = {
-        { "MACHINE", "machine" }, { "CLASS", "class" },     { "SERVICE", "service" }, { "STATE", "state" },
-        { "OS", "os" },           { "VERSION", "version" }, { "LEADER", "leader" },
+        { "MACHINE", "machine" }, { "CLASS", "class" },     { "SERVICE", "service" },     { "STATE", "state" },
+        { "OS", "os" },           { "VERSION", "version" }, { "ADDRESSES", "addresses" }, { "LEADER", "leader" },
 };
+
+/* The machine's addresses without their prefix lengths, as machinectl
+ * shows them. */
+static int add_addresses(Table *t, char *const *with_prefix) {
+        _cleanup_strv_free_ char **l = NULL;
+
+        STRV_FOREACH(a, (char **) with_prefix) {
+                char *p = strndup(*a, strcspn(*a, "/"));
+                if (!p || strv_consume(&l, p) < 0)
+                        return -ENOMEM;
+        }
+        return table_add_strv(t, l);
+}
 
 static int add_machine_row(Table *t, const MachineRecord *m) {
         _cleanup_free_ char *os = NULL, *version = NULL;
@@ -268,6 +281,7 @@ static int add_machine_row(Table *t, const MachineRecord *m) {
         r = r ?: table_add_string(t, machine_state_to_string(m->state));
         r = r ?: table_add_string(t, os);
         r = r ?: table_add_string(t, version);
+        r = r ?: add_addresses(t, m->addresses);
         r = r ?: (m->leader > 0 ? table_add_uint(t, (uint64_t) m->leader) : table_add_null(t));
         return r;
 }
@@ -605,7 +619,10 @@ static const Column status_columns[] = {
         { "OS", "os_pretty_name" },
         { "OS ID", "os", COLUMN_JSON_ONLY },
         { "OS version", "version", COLUMN_JSON_ONLY },
+        { "Link", "link" },
+        { "Zone", "zone", COLUMN_JSON_ONLY },
         { "Addresses", "addresses" },
+        { "Ports", "ports" },
         { "Console", "console" },
 };
 
@@ -673,7 +690,10 @@ static int add_status_row(Table *t, const MachineRecord *m, const MachineStatus 
         r = r ?: table_add_string(t, s->os_pretty_name);
         r = r ?: table_add_string(t, s->os_id);
         r = r ?: table_add_string(t, s->os_version);
-        r = r ?: table_add_strv(t, NULL); /* addresses: when machines have networks */
+        r = r ?: table_add_string(t, m->link);
+        r = r ?: table_add_string(t, m->zone);
+        r = r ?: table_add_strv(t, m->addresses);
+        r = r ?: table_add_strv(t, m->ports);
         r = r ?: table_add_strv(t, s->console);
         return r;
 }
@@ -759,6 +779,10 @@ static const Column show_columns[] = {
         { "CapabilityBoundingSet", "CapabilityBoundingSet" },
         { "AmbientCapabilities", "AmbientCapabilities" },
         { "NoNewPrivileges", "NoNewPrivileges" },
+        { "NetworkLink", "NetworkLink" },
+        { "Zone", "Zone" },
+        { "Addresses", "Addresses" },
+        { "Ports", "Ports" },
 };
 
 /* A limit as systemctl show prints one ("infinity", "[not set]"), then as
@@ -848,6 +872,10 @@ static int add_show_row(Table *t, const MachineRecord *m) {
         r = r ?: table_add_string(t, m->cgroup.path);
         r = r ?: add_show_limits(t, m);
         r = r ?: add_show_confinement(t, m);
+        r = r ?: table_add_string(t, m->link);
+        r = r ?: table_add_string(t, m->zone);
+        r = r ?: table_add_strv(t, m->addresses);
+        r = r ?: table_add_strv(t, m->ports);
         return r;
 }
 

@@ -27,6 +27,7 @@
 #include "lock.h"
 #include "log.h"
 #include "machine-paths.h"
+#include "network.h"
 #include "process-util.h"
 #include "record.h"
 #include "register.h"
@@ -45,6 +46,7 @@ typedef struct Machine {
         MachineUsers users;
         CustomMount journal_mount; /* source NULL: none */
         MachineCgroups cgroups;
+        MachineNetwork network;
         MachineConsole console;
         MachineConfinement confinement;
         MachineProcesses processes;
@@ -80,6 +82,10 @@ static int save_record(Record *rec) {
                 .no_new_privileges = m->confinement.no_new_privileges,
                 .seccomp = m->confinement.seccomp != NULL,
                 .selinux_context = m->config->selinux_context,
+                .link = m->network.link,
+                .zone = m->network.link ? m->config->network.zone : NULL,
+                .addresses = m->network.addresses,
+                .ports = m->network.ports,
                 .since = m->facts.since,
                 .undo = rec->undo,
         };
@@ -150,6 +156,15 @@ static int apply_limits(Machine *m) {
         return machine_apply_limits(m->config, m->id->name, &m->cgroups.where, &m->bus);
 }
 
+static int setup_network(Machine *m) {
+        return machine_setup_network(m->config, m->id->name, &m->users, m->facts.supervisor_pid, &m->record,
+                                     &m->network);
+}
+
+static void release_network(Machine *m) {
+        machine_release_network(&m->network);
+}
+
 static int setup_console(Machine *m) {
         return machine_setup_console(m->config, m->id->name, m->users.uid_base, &m->record, &m->console);
 }
@@ -181,6 +196,7 @@ static int start(Machine *m) {
                 .users = &m->users,
                 .journal_mount = m->journal_mount.source ? &m->journal_mount : NULL,
                 .cgroup = &m->cgroups.where,
+                .network = &m->network,
                 .console = &m->console,
                 .confinement = &m->confinement,
         };
@@ -200,7 +216,14 @@ static void stop(Machine *m) {
 }
 
 static int setup_event_loop(Machine *m) {
-        return machine_event_new(&m->event);
+        int r = machine_event_new(&m->event);
+
+        /* Published ports on the host's loopback are served from here on. */
+        if (r >= 0)
+                r = port_relay_attach(m->network.relay, m->event);
+        if (r < 0)
+                return log_error_errno(r, "Failed to set up the event loop: %m");
+        return 0;
 }
 
 static int register_machine(Machine *m) {
@@ -211,8 +234,9 @@ static int register_machine(Machine *m) {
                 .class = "container",
                 .leader = m->processes.leader,
                 .root_directory = m->id->root,
+                .ifindices = m->network.ifindex > 0 ? &m->network.ifindex : NULL,
+                .n_ifindices = m->network.ifindex > 0,
         };
-
         int r;
 
         m->registration = (Registration) {
@@ -242,6 +266,7 @@ static int supervise(Machine *m) {
                 .processes = &m->processes,
                 .cgroup = &m->cgroups.where,
                 .record = &m->record,
+                .registration = &m->registration,
         };
         int r;
 
@@ -273,6 +298,7 @@ static const Phase phases[] = {
         { "link the journal",                 link_journal,     NULL             },
         { "set up the cgroups",               setup_cgroups,    leave_cgroups    },
         { "apply the limits",                 apply_limits,     NULL             },
+        { "set up the network",               setup_network,    release_network  },
         { "set up the console",               setup_console,    close_console    },
         { "build the system call filter",     confine,          NULL             },
         { "start the machine",                start,            stop             },
@@ -288,6 +314,7 @@ static void machine_done(Machine *m) {
         free(m->journal_mount.source);
         free(m->journal_mount.destination);
         machine_cgroups_done(&m->cgroups);
+        machine_network_done(&m->network);
         machine_console_done(&m->console);
         machine_confinement_done(&m->confinement);
         machine_processes_done(&m->processes);
@@ -304,6 +331,7 @@ int boot_machine(const BootConfig *config, const MachineIdentity *id) {
                 .facts = { .root_fd = -EBADF, .supervisor_pidfd = -EBADF },
                 .locks = MACHINE_LOCKS_NULL,
                 .users = MACHINE_USERS_NULL,
+                .network = MACHINE_NETWORK_NULL,
                 .console = MACHINE_CONSOLE_NULL,
                 .processes = MACHINE_PROCESSES_NULL,
         };

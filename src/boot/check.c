@@ -20,6 +20,8 @@ void machine_facts_done(MachineFacts *f) {
         f->root_fd = safe_close(f->root_fd);
         free(f->hostname);
         free(f->host_os_release);
+        host_file_done(&f->resolv_conf);
+        host_file_done(&f->localtime);
         f->supervisor_pidfd = safe_close(f->supervisor_pidfd);
         *f = (MachineFacts) { .root_fd = -EBADF, .supervisor_pidfd = -EBADF };
 }
@@ -128,6 +130,27 @@ static int make_runtime_dirs(const BootConfig *c, MachineFacts *f) {
         return 0;
 }
 
+/* /etc/resolv.conf and /etc/localtime of the machine, from the host's. */
+static int plan_host_files(const BootConfig *c, MachineFacts *f) {
+        ResolvConfContext ctx = {
+                .private_network = boot_config_private_network(c) || c->network.namespace_path,
+                .nat = network_config_addressed(&c->network),
+        };
+        int r;
+
+        r = host_file_plan_resolv_conf(c->resolv_conf, &ctx, &f->resolv_conf);
+        if (r < 0)
+                log_warning_errno(r, "Failed to read the host's resolv.conf, leaving the machine's alone: %m");
+        else if (r > 0)
+                log_warning("The host names no DNS server a machine behind NAT can reach (only loopback ones, "
+                            "and no %s): the machine's resolv.conf is left as it is.",
+                            RESOLVED_UPLINK_RESOLV_CONF);
+        r = host_file_plan_timezone(c->timezone, NULL, &f->localtime);
+        if (r < 0)
+                log_warning_errno(r, "Failed to read the host's time zone, leaving the machine's alone: %m");
+        return 0;
+}
+
 int machine_check(const BootConfig *c, const MachineIdentity *id, MachineFacts *ret) {
         _cleanup_(machine_facts_done) MachineFacts f = { .root_fd = -EBADF, .supervisor_pidfd = -EBADF };
         int r;
@@ -151,6 +174,10 @@ int machine_check(const BootConfig *c, const MachineIdentity *id, MachineFacts *
                 return log_oom();
         if (read_full_file("/etc/os-release", &f.host_os_release, NULL) < 0)
                 (void) read_full_file("/usr/lib/os-release", &f.host_os_release, NULL);
+
+        r = plan_host_files(c, &f);
+        if (r < 0)
+                return r;
 
         f.supervisor_pid = getpid();
         f.supervisor_pidfd = pidfd_open(f.supervisor_pid, 0);

@@ -4,6 +4,7 @@
 #include <stdint.h>
 
 #include "boot-config.h"
+#include "host-files.h"
 #include "machine-identity.h"
 #include "time-util.h"
 
@@ -27,6 +28,7 @@ typedef struct MachineFacts {
         bool proc_helper;     /* the host's /proc is covered: mount a visible one */
         char *hostname;
         char *host_os_release;
+        HostFile resolv_conf, localtime; /* what they become in the machine */
         pid_t supervisor_pid;
         int supervisor_pidfd; /* lets the children notice that we died */
         uint64_t supervisor_starttime;

@@ -151,6 +151,23 @@ static void confine(const SpawnPlan *p, int channel) {
                 channel_fail(channel, r, "limit the capabilities");
 }
 
+/* /etc/resolv.conf and /etc/localtime from the host's (host-files.h),
+ * written as the machine's root. As systemd-nspawn, a failure is only a
+ * warning; a symlink (a resolved of the machine's own), a read-only tree
+ * or a time zone the machine lacks are left alone quietly. */
+static void setup_host_files(const SpawnPlan *p, int root_fd) {
+        const HostFile *files[] = { &p->facts->resolv_conf, &p->facts->localtime };
+
+        for (size_t i = 0; i < ELEMENTSOF(files); i++) {
+                int r = host_file_apply(files[i], root_fd);
+
+                if (IN_SET(r, -ELOOP, -EROFS, -ENOENT))
+                        log_debug_errno(r, "Left %s of the machine alone: %m", files[i]->path);
+                else if (r < 0)
+                        log_warning_errno(r, "Failed to set up %s in the machine, ignoring: %m", files[i]->path);
+        }
+}
+
 _noreturn_ void inner_child(const SpawnPlan *p, int channel) {
         _cleanup_(user_entry_done) UserEntry user = {};
         _cleanup_strv_free_ char **env = NULL, **argv = NULL;
@@ -173,13 +190,14 @@ _noreturn_ void inner_child(const SpawnPlan *p, int channel) {
         MountSetup ms = {
                 .root_fd = root_fd,
                 .uid = 0,
-                .private_network = p->config->private_network,
+                .private_network = boot_config_private_network(p->config),
                 .bind_machine_id = p->facts->bind_machine_id,
                 .apifs_context = p->config->selinux_apifs_context,
         };
         r = mount_setup_inner(&ms, &what);
         if (r < 0)
                 channel_fail(channel, r, "set up %s in the machine", what);
+        setup_host_files(p, root_fd);
         root_fd = safe_close(root_fd);
 
         log_debug("Inner mounts done.");

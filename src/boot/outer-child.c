@@ -94,6 +94,29 @@ static void join_userns(const SpawnPlan *p, int channel) {
                 channel_fail(channel, errno, "become root in the machine's user namespace");
 }
 
+/* --resolv-conf=bind-*, --timezone=bind: the host's file, read-only. As
+ * systemd-nspawn, a failure is only a warning. */
+static void bind_host_files(const SpawnPlan *p, int root_fd) {
+        const HostFile *files[] = { &p->facts->resolv_conf, &p->facts->localtime };
+
+        for (size_t i = 0; i < ELEMENTSOF(files); i++) {
+                const HostFile *f = files[i];
+                const char *what = NULL;
+                int r;
+
+                if (f->action != HOST_FILE_BIND)
+                        continue;
+                CustomMount m = {
+                        .type = CUSTOM_MOUNT_BIND_RO,
+                        .source = f->source,
+                        .destination = (char *) f->path,
+                };
+                r = custom_mounts_apply(root_fd, &m, 1, p->users->userns_fd, p->users->uid_base, &what);
+                if (r < 0)
+                        log_warning_errno(r, "Failed to bind %s into the machine, ignoring: %m", f->source);
+        }
+}
+
 /* The API filesystems, and what --bind, --tmpfs and --link-journal ask
  * for; returns the notify socket bound in the machine's /run/host. */
 static int mount_machine(const SpawnPlan *p, int root_fd, int channel) {
@@ -105,12 +128,13 @@ static int mount_machine(const SpawnPlan *p, int root_fd, int channel) {
         MountSetup ms = {
                 .root_fd = root_fd,
                 .uid = u->uid_base,
-                .private_network = p->config->private_network,
+                .private_network = boot_config_private_network(p->config),
                 .bind_machine_id = p->facts->bind_machine_id,
                 .machine_id = p->facts->uuid,
                 .console = p->console->pty_slave_path,
                 .host_os_release = p->facts->host_os_release,
                 .apifs_context = p->config->selinux_apifs_context,
+                .networkd_host0 = p->network->networkd_host0,
         };
         r = mount_setup_outer(&ms, &notify_fd, &what);
         if (r < 0)
@@ -125,6 +149,7 @@ static int mount_machine(const SpawnPlan *p, int root_fd, int channel) {
                 if (r < 0)
                         channel_fail(channel, r, "bind the journal '%s' into the machine", what);
         }
+        bind_host_files(p, root_fd);
         return TAKE_FD(notify_fd);
 }
 
@@ -151,7 +176,7 @@ static void join_cgroups(const SpawnPlan *p, int channel) {
  * supervisor's (CLONE_PARENT), not ours. */
 static pid_t clone_machine(const SpawnPlan *p, int channel) {
         int flags = CLONE_PARENT | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWCGROUP |
-                    (p->config->private_network ? CLONE_NEWNET : 0);
+                    (boot_config_private_network(p->config) && p->network->netns_fd < 0 ? CLONE_NEWNET : 0);
         void *stack = NULL;
         pid_t pid;
 
@@ -208,6 +233,12 @@ static _noreturn_ void outer_child(const SpawnPlan *p, int channel) {
                 if (r < 0)
                         channel_fail(channel, r, "mount a procfs at %s", PROC_HELPER_DIR);
         }
+
+        /* The machine's network namespace, made beforehand (network.c):
+         * joined while we still have the host's privileges, which a
+         * namespace given by --network-namespace-path= asks for. */
+        if (p->network->netns_fd >= 0 && setns(p->network->netns_fd, CLONE_NEWNET) < 0)
+                channel_fail(channel, errno, "join the machine's network namespace");
 
         join_userns(p, channel);
         log_debug("Joined the user namespace.");

@@ -18,13 +18,28 @@
 #include "register.h"
 #include "string-util.h"
 
+static int on_await_timeout(sd_event_source *s, uint64_t usec, void *userdata) {
+        Registration *r = userdata;
+
+        log_debug("No answer from systemd-machined for machine '%s': not waiting any longer.", r->name);
+        return sd_event_exit(r->event, 0);
+}
+
+int registration_await_answer(Registration *r) {
+        int k;
+
+        if (!r || !r->slot)
+                return 0;
+        k = sd_event_add_time_relative(r->event, &r->await, CLOCK_MONOTONIC, MACHINED_UNREGISTER_TIMEOUT, 0,
+                                       on_await_timeout, r);
+        return k < 0 ? 0 : 1;
+}
+
 void registration_done(Registration *r) {
-        if (r->slot) {
-                /* machined never answered: it registered nothing (or will
-                 * find the leader gone). */
-                r->slot = sd_bus_slot_unref(r->slot);
-                record_forget(r->record, UNDO_MACHINED, r->name);
-        }
+        r->await = sd_event_source_disable_unref(r->await);
+        /* Still no answer (we waited): machined may register the machine
+         * yet, so the undo log's UnregisterMachine stays. */
+        r->slot = sd_bus_slot_unref(r->slot);
         free(r->name);
         r->name = NULL;
 }
@@ -67,6 +82,8 @@ static int on_reply(sd_bus_message *reply, void *userdata, sd_bus_error *ret_err
 
         r->slot = sd_bus_slot_unref(r->slot);
         (void) sd_event_add_defer(r->event, NULL, on_close_bus, r);
+        if (r->await) /* the machine has ended already, and waited for this */
+                (void) sd_event_exit(r->event, 0);
         if (!e) {
                 log_debug("Registered machine '%s' with systemd-machined.", r->name);
                 r->registered = true;
@@ -76,6 +93,13 @@ static int on_reply(sd_bus_message *reply, void *userdata, sd_bus_error *ret_err
 
         record_forget(r->record, UNDO_MACHINED, r->name);
         (void) r->record->save(r->record);
+        if (r->await) {
+                /* The machine ended first (machined then finds its leader
+                 * gone): nothing is lost. */
+                log_debug("systemd-machined did not register machine '%s', which has ended: %s", r->name,
+                          e->message ?: e->name);
+                return 0;
+        }
         if (r->mode != REGISTER_YES) {
                 log_warning("Failed to register machine '%s' with systemd-machined, ignoring: %s", r->name,
                             e->message ?: e->name);

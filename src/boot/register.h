@@ -17,7 +17,8 @@ typedef struct Registration {
         Record *record;
         SystemBus *bus;
         sd_event *event;
-        sd_bus_slot *slot; /* the call, until machined answers */
+        sd_bus_slot *slot;      /* the call, until machined answers */
+        sd_event_source *await; /* the machine ended before the answer: how long we wait for it */
         bool registered;
         int error; /* < 0: machined refused, and --register=yes wanted it */
 } Registration;
@@ -25,6 +26,10 @@ typedef struct Registration {
 /* Asks machined to register the machine, as reg and r->mode say; the
  * answer comes through r->event. */
 int machine_register(const MachineRegistration *reg, Registration *r);
-/* At the end: a question machined never answered is dropped (and so is
- * its undo step: nothing was registered). */
+/* The machine has ended. If machined has not answered yet, it may still
+ * register the machine: the loop goes on until it answers (or
+ * MACHINED_UNREGISTER_TIMEOUT passes), so that the undo log can then
+ * unregister what it registered. Returns 1 when the loop is to wait, 0 when
+ * it may end now. NULL r: no registration. */
+int registration_await_answer(Registration *r);
 void registration_done(Registration *r);

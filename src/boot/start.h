@@ -6,6 +6,7 @@
 #include "check.h"
 #include "confine.h"
 #include "console.h"
+#include "network.h"
 #include "users.h"
 
 /* Starting the machine: the outer child (outer-child.c) and the inner one
@@ -24,6 +25,7 @@ typedef struct SpawnPlan {
         const MachineUsers *users;
         const CustomMount *journal_mount; /* a bind for --link-journal=host, or NULL */
         const MachineCgroup *cgroup;
+        const MachineNetwork *network;
         const MachineConsole *console;
         const MachineConfinement *confinement;
 } SpawnPlan;

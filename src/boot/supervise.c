@@ -73,6 +73,8 @@ static int on_leader_exit(sd_event_source *s, const siginfo_t *si, void *userdat
 
         m->exit_status = m->timed_out ? EXIT_FAILURE : exit_status_of(m, si);
         log_end(m, si, m->exit_status);
+        if (registration_await_answer(m->s->registration) > 0)
+                return 0;
         return sd_event_exit(sd_event_source_get_event(s), 0);
 }
 

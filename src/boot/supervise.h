@@ -7,6 +7,7 @@
 #include "cgroup.h"
 #include "console.h"
 #include "record.h"
+#include "register.h"
 #include "start.h"
 
 /* The machine's life, from its init's start to its end (supervise.c). */
@@ -18,7 +19,8 @@ typedef struct Supervision {
         const MachineConsole *console;
         const MachineProcesses *processes;
         const MachineCgroup *cgroup;
-        Record *record; /* its state follows the machine's */
+        Record *record;             /* its state follows the machine's */
+        Registration *registration; /* waited for once init has ended (register.h) */
 } Supervision;
 
 /* The supervisor's event loop: made before the machine is registered

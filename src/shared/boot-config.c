@@ -99,6 +99,10 @@ const char *settings_mode_to_string(SettingsMode m) {
         return (size_t) m < ELEMENTSOF(settings_mode_table) ? settings_mode_table[m] : NULL;
 }
 
+bool boot_config_private_network(const BootConfig *c) {
+        return c->private_network || network_config_private(&c->network);
+}
+
 void boot_config_init(BootConfig *c, BootMode mode) {
         *c = (BootConfig) {
                 .mode = mode,
@@ -109,6 +113,8 @@ void boot_config_init(BootConfig *c, BootMode mode) {
                 .register_mode = REGISTER_AUTO,
                 .settings_mode = SETTINGS_YES,
                 .link_journal = LINK_JOURNAL_AUTO,
+                .resolv_conf = RESOLV_CONF_AUTO,
+                .timezone = TIMEZONE_AUTO,
         };
 }
 
@@ -134,6 +140,7 @@ void boot_config_done(BootConfig *c) {
         free(c->slice);
         strv_free(c->syscall_allow);
         strv_free(c->syscall_deny);
+        network_config_done(&c->network);
         *c = (BootConfig) {};
 }
 
@@ -175,7 +182,7 @@ int boot_config_add_syscall_filter(BootConfig *c, const char *s) {
 }
 
 uint64_t boot_config_bounding_set(const BootConfig *c) {
-        return (caps_machine_default(c->private_network) | c->caps_plus) & ~c->caps_minus;
+        return (caps_machine_default(boot_config_private_network(c)) | c->caps_plus) & ~c->caps_minus;
 }
 
 int boot_config_set_private_users(BootConfig *c, const char *s) {

@@ -6,6 +6,7 @@
 
 #include "id128.h"
 #include "macro.h"
+#include "network-config.h"
 #include "parse-util.h"
 #include "resources.h"
 #include "string-table.h"
@@ -126,6 +127,9 @@ typedef enum BootSetting {
         SETTING_AMBIENT_CAPABILITY = 1ULL << 23,
         SETTING_NO_NEW_PRIVILEGES = 1ULL << 24,
         SETTING_SYSCALL_FILTER = 1ULL << 25,
+        SETTING_PORTS = 1ULL << 26,
+        SETTING_RESOLV_CONF = 1ULL << 27,
+        SETTING_TIMEZONE = 1ULL << 28,
 } BootSetting;
 
 typedef struct BootConfig {
@@ -154,7 +158,10 @@ typedef struct BootConfig {
         char *working_directory;
         char *user;
         bool ephemeral;
-        bool private_network;
+        bool private_network; /* --private-network, Private= (boot_config_private_network() for the effect) */
+        NetworkConfig network;
+        ResolvConfMode resolv_conf;
+        TimezoneMode timezone;
 
         RegisterMode register_mode;
         bool keep_unit; /* we run in a unit of our own: its cgroup is the machine's */
@@ -176,6 +183,10 @@ typedef struct BootConfig {
 } BootConfig;
 
 void boot_config_init(BootConfig *c, BootMode mode);
+/* Whether the machine gets a network namespace of its own: with
+ * --private-network, or with any network option that makes links for it
+ * (not --network-namespace-path: that one is the machine's, not new). */
+bool boot_config_private_network(const BootConfig *c) _pure_;
 void boot_config_done(BootConfig *c);
 
 DECLARE_STRING_TABLE_LOOKUP(boot_mode, BootMode);

@@ -8,6 +8,10 @@
 int system_bus_get(SystemBus *b, sd_bus **ret) {
         int r;
 
+        /* A connection an event loop closed on its way out (sd-bus does,
+         * for a bus attached to it): a new one. */
+        if (b->bus && sd_bus_is_open(b->bus) <= 0)
+                b->bus = sd_bus_flush_close_unref(b->bus);
         if (!b->bus && b->error == 0) {
                 r = sd_bus_open_system(&b->bus);
                 if (r < 0)

@@ -1,5 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
+#include <net/if.h>
+#include <stdint.h>
+
+#include "id128.h"
 #include "machine-name.h"
 #include "machine-paths.h"
 #include "path-util.h"
@@ -39,4 +43,14 @@ char *machine_image_lock_path(const char *tree) {
         if (path_split_last(tree, &dir, &last) < 0)
                 return NULL;
         return strdup_printf("%s/.#%s.lck", dir, last);
+}
+
+char *machine_link_name(const char *prefix, const char *name) {
+        if (strlen(prefix) + strlen(name) < IFNAMSIZ)
+                return strjoin(prefix, name);
+        return strdup_printf("%s%.4s%08x", prefix, name, (unsigned) (uint32_t) hash_fnv1a64(name, strlen(name)));
+}
+
+char *zone_bridge_name(const char *zone) {
+        return strjoin("vz-", zone);
 }

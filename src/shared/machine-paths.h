@@ -38,3 +38,14 @@ char *machine_scope_unit(const char *name);
 char *machine_image_path(const char *image_dir, const char *name);
 /* DIR/.#LAST.lck beside the tree DIR/LAST, as systemd-machined names it. */
 char *machine_image_lock_path(const char *tree);
+
+/* The network lock: whoever picks addresses, makes or removes a zone's
+ * bridge or changes berth's nftables table holds it. */
+#define NETWORK_LOCK_PATH BERTH_RUNTIME_DIR "/.#network.lck"
+/* A machine's link on the host: prefix ("ve-" for --network-veth, "vb-"
+ * for a bridge's or zone's port) and the name, or, when that is too long
+ * for a link name, the name's first four characters and eight hex digits
+ * of a hash of all of it: "vb-debi0c5a6f1e". */
+char *machine_link_name(const char *prefix, const char *name);
+/* "vz-ZONE" */
+char *zone_bridge_name(const char *zone);

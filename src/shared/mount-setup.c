@@ -265,6 +265,23 @@ static int setup_run_host(const MountSetup *m, int *ret_notify_fd) {
         return 0;
 }
 
+/* What berth set on host0, for a systemd-networkd in the machine: without
+ * it, networkd's own file for host0 (DHCP) would replace berth's addresses
+ * with none. In /run, the machine's: it is gone with the machine. */
+static int write_networkd_config(const MountSetup *m) {
+        _cleanup_close_ int dir = -EBADF;
+        FsIds saved;
+        int r;
+
+        /* /run/systemd is the machine's systemd's: made as its root. */
+        saved = fs_ids_switch(m->uid, m->uid);
+        r = mkdir_p_in_root(m->root_fd, "/run/systemd/network", 0755, &dir);
+        fs_ids_restore(saved);
+        if (r < 0)
+                return r;
+        return write_file_at(dir, "10-berth-host0.network", m->networkd_host0, m->uid, 0644);
+}
+
 int mount_setup_outer(const MountSetup *m, int *ret_notify_fd, const char **what) {
         int r;
 
@@ -280,6 +297,12 @@ int mount_setup_outer(const MountSetup *m, int *ret_notify_fd, const char **what
         if (r < 0)
                 return r;
 
+        if (m->networkd_host0) {
+                *what = "/run/systemd/network";
+                r = write_networkd_config(m);
+                if (r < 0)
+                        return r;
+        }
         *what = "/run/host";
         return setup_run_host(m, ret_notify_fd);
 }

@@ -30,10 +30,12 @@ typedef struct MountSetup {
         const char *console;         /* host path of the console pty, or NULL */
         const char *host_os_release; /* text of the host's os-release */
         const char *apifs_context;   /* SELinux context for API filesystems, or NULL */
+        const char *networkd_host0;  /* /run/systemd/network/10-berth-host0.network, or NULL */
 } MountSetup;
 
 /* /dev (with its nodes and the console), /dev/shm, /run, /run/host, /tmp,
- * and /sys when the network is the host's. Returns the notify socket, bound
+ * /sys when the network is the host's, and the machine's own networkd
+ * configuration of host0. Returns the notify socket, bound
  * at /run/host/notify, in *ret_notify_fd. */
 int mount_setup_outer(const MountSetup *m, int *ret_notify_fd, const char **what);
 

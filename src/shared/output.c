@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
 #include <inttypes.h>
+#include <limits.h>
 #include <json-c/json.h>
 #include <string.h>
 
@@ -22,14 +23,31 @@ static DLSYM_PROTOTYPE(json_object_new_string);
 static DLSYM_PROTOTYPE(json_object_new_uint64);
 static DLSYM_PROTOTYPE(json_object_new_int64);
 static DLSYM_PROTOTYPE(json_object_new_boolean);
+static DLSYM_PROTOTYPE(json_tokener_parse);
+static DLSYM_PROTOTYPE(json_object_get_type);
+static DLSYM_PROTOTYPE(json_object_get_string);
+static DLSYM_PROTOTYPE(json_object_object_get_ex);
+static DLSYM_PROTOTYPE(json_object_array_length);
+static DLSYM_PROTOTYPE(json_object_array_get_idx);
+static DLSYM_PROTOTYPE(json_object_iter_begin);
+static DLSYM_PROTOTYPE(json_object_iter_end);
+static DLSYM_PROTOTYPE(json_object_iter_equal);
+static DLSYM_PROTOTYPE(json_object_iter_next);
+static DLSYM_PROTOTYPE(json_object_iter_peek_name);
+static DLSYM_PROTOTYPE(json_object_iter_peek_value);
 
 static int dlopen_jsonc(void) {
-        return dlopen_many_sym(&jsonc_dl, "libjson-c.so.5", DLSYM_ARG(json_object_new_array),
-                               DLSYM_ARG(json_object_new_object), DLSYM_ARG(json_object_object_add),
-                               DLSYM_ARG(json_object_array_add), DLSYM_ARG(json_object_to_json_string_ext),
-                               DLSYM_ARG(json_object_put), DLSYM_ARG(json_object_new_string),
-                               DLSYM_ARG(json_object_new_uint64), DLSYM_ARG(json_object_new_int64),
-                               DLSYM_ARG(json_object_new_boolean), NULL);
+        return dlopen_many_sym(
+                &jsonc_dl, "libjson-c.so.5", DLSYM_ARG(json_object_new_array), DLSYM_ARG(json_object_new_object),
+                DLSYM_ARG(json_object_object_add), DLSYM_ARG(json_object_array_add),
+                DLSYM_ARG(json_object_to_json_string_ext), DLSYM_ARG(json_object_put),
+                DLSYM_ARG(json_object_new_string), DLSYM_ARG(json_object_new_uint64), DLSYM_ARG(json_object_new_int64),
+                DLSYM_ARG(json_object_new_boolean), DLSYM_ARG(json_tokener_parse), DLSYM_ARG(json_object_get_type),
+                DLSYM_ARG(json_object_get_string), DLSYM_ARG(json_object_object_get_ex),
+                DLSYM_ARG(json_object_array_length), DLSYM_ARG(json_object_array_get_idx),
+                DLSYM_ARG(json_object_iter_begin), DLSYM_ARG(json_object_iter_end), DLSYM_ARG(json_object_iter_equal),
+                DLSYM_ARG(json_object_iter_next), DLSYM_ARG(json_object_iter_peek_name),
+                DLSYM_ARG(json_object_iter_peek_value), NULL);
 }
 
 struct Table {
@@ -408,4 +426,112 @@ int table_print_fields(const Table *t, FILE *f) {
                 }
         }
         return 0;
+}
+
+/* --- Reading ------------------------------------------------------------- */
+
+typedef struct JsonSearch {
+        const char *key;
+        char *const *match, *const *fields;
+        size_t count;
+        struct json_object *found;
+} JsonSearch;
+
+static bool object_matches(struct json_object *o, char *const *match) {
+        for (char *const *m = match; m && m[0] && m[1]; m += 2) {
+                struct json_object *v;
+                const char *s;
+
+                if (!sym_json_object_object_get_ex(o, m[0], &v) || sym_json_object_get_type(v) != json_type_string)
+                        return false;
+                s = sym_json_object_get_string(v);
+                if (!s || !streq(s, m[1]))
+                        return false;
+        }
+        return true;
+}
+
+static void search(struct json_object *o, JsonSearch *s, unsigned depth) {
+        if (!o || depth > 64 || s->found)
+                return;
+        if (sym_json_object_get_type(o) == json_type_array) {
+                size_t n = sym_json_object_array_length(o);
+                for (size_t i = 0; i < n; i++)
+                        search(sym_json_object_array_get_idx(o, i), s, depth + 1);
+                return;
+        }
+        if (sym_json_object_get_type(o) != json_type_object)
+                return;
+        for (struct json_object_iterator i = sym_json_object_iter_begin(o), end = sym_json_object_iter_end(o);
+             !sym_json_object_iter_equal(&i, &end); sym_json_object_iter_next(&i)) {
+                struct json_object *v = sym_json_object_iter_peek_value(&i);
+
+                if (streq(sym_json_object_iter_peek_name(&i), s->key)) {
+                        if (sym_json_object_get_type(v) == json_type_array)
+                                s->count += sym_json_object_array_length(v);
+                        if (s->match && sym_json_object_get_type(v) == json_type_object &&
+                            object_matches(v, s->match)) {
+                                s->found = v;
+                                return;
+                        }
+                }
+                search(v, s, depth + 1);
+        }
+}
+
+static int parse_and_search(const char *text, JsonSearch *s, struct json_object **ret) {
+        struct json_object *root;
+        int r;
+
+        r = dlopen_jsonc();
+        if (r < 0)
+                return r;
+        root = text ? sym_json_tokener_parse(text) : NULL;
+        if (!root)
+                return -EBADMSG;
+        search(root, s, 0);
+        *ret = root;
+        return 0;
+}
+
+int json_text_count(const char *text, const char *key) {
+        JsonSearch s = { .key = key };
+        struct json_object *root;
+        int r;
+
+        r = parse_and_search(text, &s, &root);
+        if (r < 0)
+                return r;
+        sym_json_object_put(root);
+        return (int) MIN(s.count, (size_t) INT_MAX);
+}
+
+int json_text_find(const char *text, const char *key, char *const *match, char *const *fields, char ***ret) {
+        static char *const any[] = { NULL };
+        JsonSearch s = { .key = key, .match = match ?: any };
+        _cleanup_strv_free_ char **l = NULL;
+        struct json_object *root;
+        int r;
+
+        r = parse_and_search(text, &s, &root);
+        if (r < 0)
+                return r;
+        if (!s.found) {
+                sym_json_object_put(root);
+                return 0;
+        }
+        for (char *const *f = fields; f && *f; f++) {
+                struct json_object *v;
+                const char *value = "";
+
+                if (sym_json_object_object_get_ex(s.found, *f, &v) && sym_json_object_get_type(v) == json_type_string)
+                        value = sym_json_object_get_string(v);
+                if (strv_extend(&l, value) < 0) {
+                        sym_json_object_put(root);
+                        return -ENOMEM;
+                }
+        }
+        sym_json_object_put(root);
+        *ret = TAKE_PTR(l);
+        return 1;
 }

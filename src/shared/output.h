@@ -80,3 +80,14 @@ int table_print_properties(const Table *t, FILE *f, char *const *only, bool valu
  * title, printed alone; a list has one item a line; NULL cells and empty
  * lists show as "-". */
 int table_print_fields(const Table *t, FILE *f);
+
+/* Reading JSON that other programs print (json-c has its one wrapper here). */
+
+/* How many items the arrays that are values of a member named key hold,
+ * anywhere in the document. -EBADMSG if text is no JSON. */
+int json_text_count(const char *text, const char *key);
+/* The first object that is the value of a member named key, anywhere in
+ * the document, whose members match (pairs of name and string value): its
+ * string members named in fields, in that order, into *ret. 1 if found, 0
+ * if not. */
+int json_text_find(const char *text, const char *key, char *const *match, char *const *fields, char ***ret);

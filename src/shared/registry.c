@@ -7,6 +7,7 @@
 
 #include "fileio.h"
 #include "machine-name.h"
+#include "network-config.h"
 #include "path-util.h"
 #include "registry.h"
 #include "string-util.h"
@@ -27,6 +28,10 @@ void machine_record_done(MachineRecord *r) {
         free(r->root);
         machine_cgroup_done(&r->cgroup);
         free(r->selinux_context);
+        free(r->link);
+        free(r->zone);
+        strv_free(r->addresses);
+        strv_free(r->ports);
         undo_log_done(&r->undo);
         *r = (MachineRecord) {};
 }
@@ -120,6 +125,12 @@ int registry_format(const MachineRecord *m, char **ret) {
         r = r ?: append(f, "NO_NEW_PRIVILEGES", yes_no(m->no_new_privileges));
         r = r ?: append(f, "SECCOMP", yes_no(m->seccomp));
         r = r ?: append(f, "SELINUX_CONTEXT", m->selinux_context);
+        r = r ?: append(f, "LINK", m->link);
+        r = r ?: append(f, "ZONE", m->zone);
+        STRV_FOREACH(a, m->addresses)
+                r = r ?: append(f, "ADDRESS", *a);
+        STRV_FOREACH(p, m->ports)
+                r = r ?: append(f, "PORT", *p);
         r = r ?: appendf(f, "SINCE", m->since);
         STRV_FOREACH(e, m->undo.entries)
                 r = r ?: append(f, "UNDO", *e);
@@ -219,6 +230,23 @@ static int record_cb(const char *key, const char *value, void *userdata) {
                 return safe_atou64(value, 16, &m->ambient_capabilities) < 0 ? -EBADMSG : 0;
         if (streq(key, "SELINUX_CONTEXT"))
                 return free_and_strdup(&m->selinux_context, value);
+        if (streq(key, "LINK"))
+                return ifname_is_valid(value) ? free_and_strdup(&m->link, value) : -EBADMSG;
+        if (streq(key, "ZONE")) {
+                NetworkConfig n = {};
+                int k = network_config_set_zone(&n, value);
+
+                free(n.zone);
+                return k == -ENOMEM ? k : k < 0 ? -EBADMSG : free_and_strdup(&m->zone, value);
+        }
+        if (streq(key, "ADDRESS")) {
+                InAddrPrefix a;
+                return in_addr_prefix_from_string(value, true, &a) < 0 ? -EBADMSG : strv_extend(&m->addresses, value);
+        }
+        if (streq(key, "PORT")) {
+                PortForward p;
+                return port_forward_from_string(value, &p) < 0 ? -EBADMSG : strv_extend(&m->ports, value);
+        }
         if (streq(key, "UNDO"))
                 return undo_entry_is_valid(value) ? strv_extend(&m->undo.entries, value) : -EBADMSG;
 

@@ -54,7 +54,12 @@ typedef struct MachineRecord {
         bool no_new_privileges;
         bool seccomp; /* a system call filter is in machine_seccomp_path() */
         char *selinux_context;
-        usec_t since; /* CLOCK_REALTIME */
+        /* Its network, when berth made links for it. */
+        char *link;       /* the host's side: ve-NAME or vb-NAME */
+        char *zone;       /* --network-zone= */
+        char **addresses; /* the machine's, "ADDRESS/LEN" */
+        char **ports;     /* published: "tcp:HOSTPORT:MACHINEPORT" */
+        usec_t since;     /* CLOCK_REALTIME */
         UndoLog undo;
 } MachineRecord;
 

@@ -296,6 +296,95 @@ static int parse_resource(BootConfig *c, const SettingKey *k, const char *v) {
         return boot_config_add_property(c, a);
 }
 
+static int parse_network_bool(BootConfig *c, const SettingKey *k, const char *v) {
+        int r = parse_boolean(v);
+
+        if (r < 0)
+                return -EINVAL;
+        if (streq(k->name, "VirtualEthernet"))
+                c->network.veth = r;
+        else
+                c->private_network = r;
+        c->set_by |= SETTING_NETWORK;
+        return 0;
+}
+
+static int parse_network_name(BootConfig *c, const SettingKey *k, const char *v) {
+        int r = streq(k->name, "Zone") ? network_config_set_zone(&c->network, v)
+                                       : network_config_set_bridge(&c->network, v);
+
+        if (r < 0)
+                return r;
+        c->set_by |= SETTING_NETWORK;
+        return 0;
+}
+
+/* Interface=, MACVLAN=, IPVLAN=: link names, separated by spaces. */
+static int parse_network_links(BootConfig *c, const SettingKey *k, const char *v) {
+        char ***l = streq(k->name, "Interface") ? &c->network.interfaces
+                    : streq(k->name, "MACVLAN") ? &c->network.macvlan
+                                                : &c->network.ipvlan;
+        _cleanup_strv_free_ char **words = NULL;
+        int r;
+
+        if (isempty(v)) { /* an empty assignment empties the list */
+                *l = strv_free(*l);
+                c->set_by |= SETTING_NETWORK;
+                return 0;
+        }
+        r = split_words(v, strv_length(*l), &words);
+        if (r < 0)
+                return r;
+        STRV_FOREACH(w, words)
+                if (!ifname_is_valid(*w))
+                        return -EINVAL;
+        STRV_FOREACH(w, words) {
+                r = network_config_add_link(l, *w);
+                if (r < 0)
+                        return r;
+        }
+        c->set_by |= SETTING_NETWORK;
+        return 0;
+}
+
+static int parse_port(BootConfig *c, const SettingKey *k, const char *v) {
+        int r;
+
+        if (isempty(v)) { /* an empty assignment empties the list */
+                c->network.ports = mfree(c->network.ports);
+                c->network.n_ports = 0;
+                c->set_by |= SETTING_PORTS;
+                return 0;
+        }
+        if (c->network.n_ports >= SETTINGS_LIST_MAX)
+                return -E2BIG;
+        r = network_config_add_port(&c->network, v);
+        if (r < 0)
+                return r == -EEXIST ? -EINVAL : r;
+        c->set_by |= SETTING_PORTS;
+        return 0;
+}
+
+static int parse_resolv_conf(BootConfig *c, const SettingKey *k, const char *v) {
+        ResolvConfMode m = resolv_conf_mode_from_string(v);
+
+        if (m < 0)
+                return -EINVAL;
+        c->resolv_conf = m;
+        c->set_by |= SETTING_RESOLV_CONF;
+        return 0;
+}
+
+static int parse_timezone(BootConfig *c, const SettingKey *k, const char *v) {
+        TimezoneMode m = timezone_mode_from_string(v);
+
+        if (m < 0)
+                return -EINVAL;
+        c->timezone = m;
+        c->set_by |= SETTING_TIMEZONE;
+        return 0;
+}
+
 #define YES_NO "expected yes or no"
 #define BYTES "expected bytes with an optional K, M, G or T suffix, a percentage or infinity"
 #define WEIGHT "expected a number from 1 to 10000"
@@ -332,9 +421,9 @@ static const SettingKey setting_keys[] = {
         { "Exec", "NoNewPrivileges",       parse_bool,              KEY_SAFE, offsetof(BootConfig, no_new_privileges), SETTING_NO_NEW_PRIVILEGES, YES_NO },
         { "Exec", "OOMScoreAdjust" },
         { "Exec", "CPUAffinity" },
-        { "Exec", "ResolvConf" },
+        { "Exec", "ResolvConf",            parse_resolv_conf,       KEY_SAFE, 0, 0, "expected off, copy-host, copy-static, copy-uplink, copy-stub, replace-…, bind-…, delete or auto" },
         { "Exec", "LinkJournal",           parse_link_journal,      0, 0, 0, "expected no, host, try-host, guest, try-guest or auto" },
-        { "Exec", "Timezone" },
+        { "Exec", "Timezone",              parse_timezone,          KEY_SAFE, 0, 0, "expected off, copy, bind, symlink, delete or auto" },
         { "Exec", "SuppressSync" },
         { "Exec", "LimitCPU" },
         { "Exec", "LimitFSIZE" },
@@ -365,15 +454,15 @@ static const SettingKey setting_keys[] = {
         { "Files", "Inaccessible" },
         { "Files", "BindUser" },
 
-        { "Network", "Private",             parse_bool,              0, offsetof(BootConfig, private_network), SETTING_NETWORK, YES_NO },
-        { "Network", "VirtualEthernet" },
+        { "Network", "Private",             parse_network_bool,      0, 0, 0, YES_NO },
+        { "Network", "VirtualEthernet",     parse_network_bool,      0, 0, 0, YES_NO },
         { "Network", "VirtualEthernetExtra" },
-        { "Network", "Interface" },
-        { "Network", "MACVLAN" },
-        { "Network", "IPVLAN" },
-        { "Network", "Bridge" },
-        { "Network", "Zone" },
-        { "Network", "Port" },
+        { "Network", "Interface",           parse_network_links,     0, 0, 0, "expected link names" },
+        { "Network", "MACVLAN",             parse_network_links,     0, 0, 0, "expected link names" },
+        { "Network", "IPVLAN",              parse_network_links,     0, 0, 0, "expected link names" },
+        { "Network", "Bridge",              parse_network_name,      0, 0, 0, "expected a link name" },
+        { "Network", "Zone",                parse_network_name,      0, 0, 0, "expected a name of 1–12 characters" },
+        { "Network", "Port",                parse_port,              0, 0, 0, "expected [tcp|udp:]HOSTPORT[:MACHINEPORT]" },
 
         { "Resources", "MemoryMax",         parse_resource,          0, 0, 0, BYTES },
         { "Resources", "MemoryHigh",        parse_resource,          0, 0, 0, BYTES },
@@ -853,6 +942,41 @@ static int copy_syscall_filter(BootConfig *c, const BootConfig *s, size_t offset
         return r < 0 ? r : copy_strv(c, s, offsetof(BootConfig, syscall_deny), override);
 }
 
+/* [Network] is one setting, as in systemd-nspawn: the file's network or
+ * the command line's, never a mix. Port= is another. */
+static int copy_network(BootConfig *c, const BootConfig *s, size_t offset, bool override) {
+        NetworkConfig n = {};
+        int r;
+
+        r = network_config_copy(&n, &s->network);
+        if (r < 0)
+                return r;
+        free(n.ports);
+        n.ports = TAKE_PTR(c->network.ports);
+        n.n_ports = c->network.n_ports;
+        n.pool[0] = c->network.pool[0];
+        n.pool[1] = c->network.pool[1];
+        network_config_done(&c->network);
+        c->network = n;
+        c->private_network = s->private_network;
+        return 0;
+}
+
+static int copy_ports(BootConfig *c, const BootConfig *s, size_t offset, bool override) {
+        PortForward *p = NULL;
+
+        if (s->network.n_ports > 0) {
+                p = reallocarray(NULL, s->network.n_ports, sizeof(PortForward));
+                if (!p)
+                        return -ENOMEM;
+                memcpy(p, s->network.ports, s->network.n_ports * sizeof(PortForward));
+        }
+        free(c->network.ports);
+        c->network.ports = p;
+        c->network.n_ports = s->network.n_ports;
+        return 0;
+}
+
 static int merge_resources(BootConfig *c, const BootConfig *s, size_t offset, bool override) {
         for (ResourceKind k = 0; k < _RESOURCE_KIND_MAX; k++)
                 if (resources_has(&s->resources, k) && (override || !resources_has(&c->resources, k))) {
@@ -873,7 +997,10 @@ static const struct {
         { SETTING_EPHEMERAL,         false, offsetof(BootConfig, ephemeral),         sizeof(bool) },
         { SETTING_AS_PID2,           false, offsetof(BootConfig, as_pid2),           sizeof(bool) },
         { SETTING_NOTIFY_READY,      false, offsetof(BootConfig, notify_ready),      sizeof(bool) },
-        { SETTING_NETWORK,           false, offsetof(BootConfig, private_network),   sizeof(bool) },
+        { SETTING_NETWORK,           false, 0,                                       0, copy_network },
+        { SETTING_PORTS,             false, 0,                                       0, copy_ports },
+        { SETTING_RESOLV_CONF,       false, offsetof(BootConfig, resolv_conf),       sizeof(ResolvConfMode) },
+        { SETTING_TIMEZONE,          false, offsetof(BootConfig, timezone),          sizeof(TimezoneMode) },
         { SETTING_UUID,              false, offsetof(BootConfig, uuid),              sizeof(Id128) },
         { SETTING_OWNERSHIP,         false, offsetof(BootConfig, ownership),         sizeof(Ownership) },
         { SETTING_LINK_JOURNAL,      false, offsetof(BootConfig, link_journal),      sizeof(LinkJournal) },

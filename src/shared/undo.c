@@ -1,12 +1,21 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
+#include <inttypes.h>
+#include <limits.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "cgroup.h"
+#include "firewall.h"
 #include "lock-util.h"
 #include "machine-name.h"
+#include "machine-paths.h"
 #include "machined.h"
 #include "mount-table.h"
+#include "netdev.h"
+#include "netns-util.h"
+#include "network-config.h"
+#include "parse-util.h"
 #include "path-util.h"
 #include "string-table.h"
 #include "string-util.h"
@@ -16,6 +25,7 @@
 static const char *const undo_type_table[_UNDO_TYPE_MAX] = {
         [UNDO_LOCK_FILE] = "lock", [UNDO_CGROUP] = "cgroup",     [UNDO_MOUNTS] = "mounts",
         [UNDO_FILE] = "file",      [UNDO_MACHINED] = "machined", [UNDO_CGROUP_V1] = "cgroup1",
+        [UNDO_LINK] = "link",      [UNDO_ZONE] = "zone",         [UNDO_FIREWALL] = "nft",
 };
 DEFINE_STRING_TABLE_LOOKUP(undo_type, UndoType);
 
@@ -41,6 +51,47 @@ void undo_log_forget(UndoLog *u, UndoType type, const char *path) {
                 }
 }
 
+char *undo_network_entry(uint64_t netns_inode, const char *netns_path, const char *what) {
+        return strdup_printf("%" PRIu64 ":%s:%s", netns_inode, netns_path, what);
+}
+
+typedef struct NetworkEntry {
+        uint64_t inode;
+        char path[PATH_MAX];
+        const char *what;
+} NetworkEntry;
+
+/* "INODE:PATH:WHAT": PATH a network namespace, WHAT a link name or a
+ * firewall element. */
+static int parse_network_entry(UndoType t, const char *s, NetworkEntry *ret) {
+        const char *colon = strchr(s, ':'), *colon2;
+        char inode[21];
+        size_t n;
+
+        if (!colon || (size_t) (colon - s) >= sizeof inode)
+                return -EINVAL;
+        memcpy(inode, s, (size_t) (colon - s));
+        inode[colon - s] = '\0';
+        colon2 = strchr(colon + 1, ':');
+        if (!colon2 || safe_atou64(inode, 10, &ret->inode) < 0)
+                return -EINVAL;
+        n = (size_t) (colon2 - colon - 1);
+        if (n >= sizeof ret->path)
+                return -EINVAL;
+        memcpy(ret->path, colon + 1, n);
+        ret->path[n] = '\0';
+        if (!path_is_absolute(ret->path) || !path_has_no_dotdot(ret->path))
+                return -EINVAL;
+        ret->what = colon2 + 1;
+        if (t == UNDO_FIREWALL) {
+                _cleanup_free_ FirewallElement *e = NULL;
+                size_t n_e;
+
+                return firewall_elements_from_string(ret->what, &e, &n_e);
+        }
+        return ifname_is_valid(ret->what) ? 0 : -EINVAL;
+}
+
 static int parse_entry(const char *entry, UndoType *ret_type, const char **ret_path) {
         const char *colon = strchr(entry, ':');
         char type[16];
@@ -55,6 +106,15 @@ static int parse_entry(const char *entry, UndoType *ret_type, const char **ret_p
                 return -EINVAL;
         if (t == UNDO_MACHINED) {
                 if (!machine_name_is_valid(colon + 1))
+                        return -EINVAL;
+                *ret_type = t;
+                *ret_path = colon + 1;
+                return 0;
+        }
+        if (IN_SET(t, UNDO_LINK, UNDO_ZONE, UNDO_FIREWALL)) {
+                NetworkEntry n;
+
+                if (parse_network_entry(t, colon + 1, &n) < 0)
                         return -EINVAL;
                 *ret_type = t;
                 *ret_path = colon + 1;
@@ -80,6 +140,88 @@ bool undo_entry_is_valid(const char *entry) {
         return parse_entry(entry, &t, &p) >= 0;
 }
 
+/* A zone's bridge goes with its last port, and the NAT of its networks
+ * with it. Under the network lock. */
+static int remove_zone(const char *bridge) {
+        _cleanup_(netdev_closep) Netdev *n = NULL;
+        _cleanup_(firewall_closep) Firewall *f = NULL;
+        char kind[32];
+        int r, ifindex;
+
+        r = netdev_open(-EBADF, &n);
+        if (r < 0)
+                return r;
+        ifindex = netdev_link_index(n, bridge);
+        if (ifindex == -ENODEV)
+                return 0;
+        if (ifindex < 0)
+                return ifindex;
+        r = netdev_link_kind(n, ifindex, kind, sizeof kind);
+        if (r < 0)
+                return r;
+        if (!streq(kind, "bridge"))
+                return 0; /* not a zone's: someone else's link now */
+        r = netdev_bridge_n_ports(n, ifindex);
+        if (r != 0)
+                return r < 0 ? r : 0;
+
+        FirewallElement e[2];
+        size_t n_e = 0;
+
+        for (int family = AF_INET; family; family = family == AF_INET ? AF_INET6 : 0) {
+                e[n_e] = (FirewallElement) { .kind = FIREWALL_MASQUERADE };
+                if (netdev_link_address(n, ifindex, family, &e[n_e].address) < 0)
+                        continue;
+                in_addr_prefix_mask(&e[n_e++].address);
+        }
+        if (n_e > 0) {
+                r = firewall_open(&f);
+                r = r ?: firewall_remove(f, e, n_e);
+                if (r < 0)
+                        return r;
+        }
+        return netdev_link_delete(n, bridge);
+}
+
+static int undo_network(UndoType t, const char *entry) {
+        _cleanup_(lock_file_release) LockFile lock = LOCK_FILE_NULL;
+        NetworkEntry n;
+        int r, saved;
+
+        r = parse_network_entry(t, entry, &n);
+        if (r < 0)
+                return r;
+        r = netns_enter(n.path, n.inode, &saved);
+        if (r == -ESTALE)
+                return 0; /* the namespace is gone, and all that was in it */
+        if (r < 0)
+                return r;
+
+        if (t == UNDO_LINK) {
+                _cleanup_(netdev_closep) Netdev *d = NULL;
+
+                r = netdev_open(-EBADF, &d);
+                if (r >= 0)
+                        r = netdev_link_delete(d, n.what);
+        } else {
+                /* Zones and the table are shared between machines. */
+                r = lock_file_acquire(NETWORK_LOCK_PATH, LOCK_EX, &lock);
+                if (r >= 0 && t == UNDO_ZONE)
+                        r = remove_zone(n.what);
+                else if (r >= 0) {
+                        _cleanup_(firewall_closep) Firewall *f = NULL;
+                        _cleanup_free_ FirewallElement *e = NULL;
+                        size_t n_e;
+
+                        r = firewall_elements_from_string(n.what, &e, &n_e);
+                        r = r ?: firewall_open(&f);
+                        r = r ?: firewall_remove(f, e, n_e);
+                }
+        }
+        netns_leave(saved);
+        return r < 0 ? r : 0;
+}
+
 int undo_entry_run(const char *entry, SystemBus *bus) {
         UndoType t;
         const char *path;
@@ -101,6 +243,10 @@ int undo_entry_run(const char *entry, SystemBus *bus) {
                 return mount_table_umount_under(path);
         case UNDO_FILE:
                 return unlink(path) < 0 && errno != ENOENT ? -errno : 0;
+        case UNDO_LINK:
+        case UNDO_ZONE:
+        case UNDO_FIREWALL:
+                return undo_network(t, path);
         case UNDO_MACHINED: {
                 sd_bus *b;
 

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include <stdint.h>
+
 #include "bus-util.h"
 #include "macro.h"
 #include "string-table.h"
@@ -20,6 +22,10 @@ typedef enum UndoType {
         UNDO_FILE,      /* remove a file of ours (in the runtime directory only) */
         UNDO_MACHINED,  /* unregister a machine (by name) from systemd-machined */
         UNDO_CGROUP_V1, /* kill what is in a v1 cgroup (absolute path) and remove it */
+        /* In a network namespace, as "INODE:PATH:WHAT" (undo_network_entry()): */
+        UNDO_LINK,     /* remove a link (a veth takes its peer along) */
+        UNDO_ZONE,     /* remove a zone's bridge, and its NAT, once no link is its port */
+        UNDO_FIREWALL, /* remove an element of berth's nftables table (firewall.h) */
         _UNDO_TYPE_MAX,
         _UNDO_TYPE_INVALID = -EINVAL,
 } UndoType;
@@ -31,6 +37,9 @@ typedef struct UndoLog {
 } UndoLog;
 
 int undo_log_push(UndoLog *u, UndoType type, const char *path);
+/* What follows "type:" for the network types: the namespace (netns-util.h)
+ * and what to undo there. NULL when out of memory. */
+char *undo_network_entry(uint64_t netns_inode, const char *netns_path, const char *what);
 /* Forgets the last entry for path (an effect undone by hand). */
 void undo_log_forget(UndoLog *u, UndoType type, const char *path);
 /* Runs all entries, newest first, and empties the log. Returns the first

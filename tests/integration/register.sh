@@ -108,6 +108,14 @@ check "… which the record says" test "$(sed -n 's/^REGISTERED=//p' /run/berth/
 wait_supervisor stall
 check "… and forgotten when it stops" not machined_has stall
 
+# Machines that end before machined has answered: each is unregistered all
+# the same (the supervisor waits for the answer), and says nothing of it.
+out=$(for i in $(seq 10); do "$BERTH" run -q -x -D "$TREE" -M "quick$i" -- true; done 2>&1)
+check "10 quick runs print nothing: $out" test -z "$out"
+for i in $(seq 10); do
+        check "… quick$i is not left registered" not machined_has "quick$i"
+done
+
 kill -TERM "$MACHINED"
 wait "$MACHINED" 2>/dev/null || true
 rc=0; out=$("$BERTH" run -q -x -D "$TREE" -M yesreg --register=yes true 2>&1) || rc=$?

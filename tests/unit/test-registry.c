@@ -44,6 +44,18 @@ static void make_record(MachineRecord *m, const char *name) {
         ASSERT_OK(undo_log_push(&m->undo, UNDO_LOCK_FILE, "/run/berth/uid-range/524288"));
         ASSERT_OK(undo_log_push(&m->undo, UNDO_CGROUP, "/sys/fs/cgroup/machine.slice/machine-web\\x2d1.scope"));
         ASSERT_OK(undo_log_push(&m->undo, UNDO_MOUNTS, "/run/berth/mnt/web 1"));
+        /* its network */
+        m->link = strdup("vb-web-1");
+        m->zone = strdup("blue");
+        ASSERT_TRUE(m->link && m->zone);
+        ASSERT_OK(strv_extend(&m->addresses, "10.80.3.2/24"));
+        ASSERT_OK(strv_extend(&m->addresses, "fd12:3456:789a:3::2/64"));
+        ASSERT_OK(strv_extend(&m->ports, "tcp:8080:80"));
+        ASSERT_OK(strv_extend(&m->ports, "udp:53:53"));
+        ASSERT_OK(undo_log_push(&m->undo, UNDO_ZONE, "4026531840:/proc/1/ns/net:vz-blue"));
+        ASSERT_OK(undo_log_push(&m->undo, UNDO_LINK, "4026531840:/proc/1/ns/net:vb-web-1"));
+        ASSERT_OK(undo_log_push(&m->undo, UNDO_FIREWALL,
+                                "4026531840:/proc/1/ns/net:tcp4 8080 10.80.3.2 80,udp4 53 10.80.3.2 53"));
 }
 
 static void assert_records_equal(const MachineRecord *a, const MachineRecord *b) {
@@ -68,6 +80,14 @@ static void assert_records_equal(const MachineRecord *a, const MachineRecord *b)
         ASSERT_EQ(strv_length(a->cgroup.v1), strv_length(b->cgroup.v1));
         for (size_t i = 0; a->cgroup.v1 && a->cgroup.v1[i]; i++)
                 ASSERT_STREQ(a->cgroup.v1[i], b->cgroup.v1[i]);
+        ASSERT_STREQ_PTR(a->link, b->link);
+        ASSERT_STREQ_PTR(a->zone, b->zone);
+        ASSERT_EQ(strv_length(a->addresses), strv_length(b->addresses));
+        for (size_t i = 0; a->addresses && a->addresses[i]; i++)
+                ASSERT_STREQ(a->addresses[i], b->addresses[i]);
+        ASSERT_EQ(strv_length(a->ports), strv_length(b->ports));
+        for (size_t i = 0; a->ports && a->ports[i]; i++)
+                ASSERT_STREQ(a->ports[i], b->ports[i]);
         ASSERT_EQ(strv_length(a->undo.entries), strv_length(b->undo.entries));
         for (size_t i = 0; a->undo.entries && a->undo.entries[i]; i++)
                 ASSERT_STREQ(a->undo.entries[i], b->undo.entries[i]);
@@ -83,6 +103,13 @@ TEST(format_parse_round_trip) {
         assert_records_equal(&m, &n);
         ASSERT_STREQ(n.root, ROOT_WITH_QUOTES);
         ASSERT_STREQ(n.undo.entries[2], "mounts:/run/berth/mnt/web 1");
+        ASSERT_STREQ(n.link, "vb-web-1");
+        ASSERT_STREQ(n.zone, "blue");
+        ASSERT_EQ(strv_length(n.addresses), 2);
+        ASSERT_STREQ(n.addresses[1], "fd12:3456:789a:3::2/64");
+        ASSERT_EQ(strv_length(n.ports), 2);
+        ASSERT_STREQ(n.ports[1], "udp:53:53");
+        ASSERT_STREQ(n.undo.entries[5], "nft:4026531840:/proc/1/ns/net:tcp4 8080 10.80.3.2 80,udp4 53 10.80.3.2 53");
 
         /* and the text is stable */
         ASSERT_OK(registry_format(&n, &again));
@@ -101,6 +128,70 @@ TEST(format_parse_round_trip_minimal) {
         assert_records_equal(&m, &n);
         ASSERT_NULL(n.root);
         ASSERT_STREQ(n.class, "");
+        /* no network of its own: none written, none read */
+        ASSERT_NULL(strstr(text, "LINK="));
+        ASSERT_NULL(strstr(text, "ZONE="));
+        ASSERT_NULL(strstr(text, "ADDRESS="));
+        ASSERT_NULL(strstr(text, "PORT="));
+        ASSERT_NULL(n.link);
+        ASSERT_NULL(n.zone);
+        ASSERT_NULL(n.addresses);
+        ASSERT_NULL(n.ports);
+}
+
+TEST(parse_network_fields) {
+        _cleanup_(machine_record_done) MachineRecord m = {};
+
+        /* one of each once, lists in order */
+        ASSERT_OK(registry_parse("NAME=web\nLINK=ve-web\nZONE=abcdefghijkl\nADDRESS=10.80.3.2/24\n"
+                                 "ADDRESS=fd00::2/64\nPORT=tcp:80:80\nPORT=udp:5353:53\n",
+                                 &m));
+        ASSERT_STREQ(m.link, "ve-web");
+        ASSERT_STREQ(m.zone, "abcdefghijkl");
+        ASSERT_EQ(strv_length(m.addresses), 2);
+        ASSERT_STREQ(m.addresses[0], "10.80.3.2/24");
+        ASSERT_STREQ(m.addresses[1], "fd00::2/64");
+        ASSERT_EQ(strv_length(m.ports), 2);
+        ASSERT_STREQ(m.ports[0], "tcp:80:80");
+        ASSERT_STREQ(m.ports[1], "udp:5353:53");
+}
+
+TEST(parse_refuses_bad_network_fields) {
+        static const char *const bad[] = {
+                "NAME=web\nLINK=\n",
+                "NAME=web\nLINK=a/b\n",
+                "NAME=web\nLINK=..\n",
+                "NAME=web\nLINK=a:b\n",
+                "NAME=web\nLINK=\"a b\"\n",
+                "NAME=web\nLINK=abcdefghijklmnop\n",
+                "NAME=web\nADDRESS=\n",
+                "NAME=web\nADDRESS=10.80.3.2\n",
+                "NAME=web\nADDRESS=10.80.3.2/33\n",
+                "NAME=web\nADDRESS=garbage\n",
+                "NAME=web\nADDRESS=10.80.3.2/24\nADDRESS=fd00::2\n",
+                "NAME=web\nPORT=\n",
+                "NAME=web\nPORT=0\n",
+                "NAME=web\nPORT=tcp:65536\n",
+                "NAME=web\nPORT=sctp:80\n",
+                "NAME=web\nPORT=1:2:3\n",
+                "NAME=web\nUNDO=link:1:/proc/1/ns/net:a/b\n",
+                "NAME=web\nUNDO=link:1:relative:ve-web\n",
+                "NAME=web\nUNDO=zone:x:/proc/1/ns/net:vz-blue\n",
+                "NAME=web\nUNDO=nft:1:/proc/1/ns/net:bogus\n",
+                /* a zone is a name "vz-" can go before in a link name */
+                "NAME=web\nZONE=\n",
+                "NAME=web\nZONE=a/b\n",
+                "NAME=web\nZONE=abcdefghijklm\n",
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+                MachineRecord m = {};
+                int r = registry_parse(bad[i], &m);
+
+                if (r != -EBADMSG)
+                        tests_fail(__FILE__, __LINE__, "record \"%s\": %d, expected -EBADMSG", bad[i], r);
+                ASSERT_NULL(m.name);
+        }
 }
 
 TEST(format_refuses_control_characters) {

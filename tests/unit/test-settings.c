@@ -485,6 +485,28 @@ TEST(invalid_values) {
                 { "Files", "TemporaryFileSystem=tmp" },
                 { "Files", "TemporaryFileSystem=/a/../b" },
                 { "Network", "Private=maybe" },
+                { "Network", "VirtualEthernet=maybe" },
+                { "Network", "VirtualEthernet=" },
+                { "Network", "Bridge=" },
+                { "Network", "Bridge=a/b" },
+                { "Network", "Bridge=abcdefghijklmnop" },
+                { "Network", "Zone=" },
+                { "Network", "Zone=abcdefghijklm" },
+                { "Network", "Zone=a:b" },
+                { "Network", "Interface=a/b" },
+                { "Network", "Interface=eth0 a:b" },
+                { "Network", "Interface=abcdefghijklmnop" },
+                { "Network", "MACVLAN=.." },
+                { "Network", "IPVLAN=eth0 a/b" },
+                { "Network", "Port=0" },
+                { "Network", "Port=65536" },
+                { "Network", "Port=sctp:80" },
+                { "Network", "Port=1:2:3" },
+                { "Exec", "ResolvConf=maybe" },
+                { "Exec", "ResolvConf=" },
+                { "Exec", "ResolvConf=Auto" },
+                { "Exec", "Timezone=utc" },
+                { "Exec", "Timezone=" },
                 { "Resources", "MemoryMax=lots" },
                 { "Resources", "MemoryMax=" },
                 { "Resources", "MemoryMax=1.5G" },
@@ -553,22 +575,9 @@ TEST(file_errors) {
 
 TEST(warnings) {
         static const char *const unsupported[] = {
-                "Exec/ResolvConf=auto",
-                "Exec/Timezone=off",
-                "Exec/LimitNOFILE=1024",
-                "Exec/KillSignal=SIGTERM",
-                "Files/ReadOnly=yes",
-                "Files/Volatile=state",
-                "Files/Overlay=/a:/b",
-                "Files/OverlayReadOnly=/a:/b",
-                "Files/Inaccessible=/x",
-                "Files/BindUser=alice",
-                "Network/VirtualEthernet=yes",
-                "Network/Bridge=br0",
-                "Network/Zone=z",
-                "Network/Port=80",
-                "Network/Interface=eth1",
-                "Network/MACVLAN=eth0",
+                "Exec/LimitNOFILE=1024", "Exec/KillSignal=SIGTERM", "Files/ReadOnly=yes",
+                "Files/Volatile=state",  "Files/Overlay=/a:/b",     "Files/OverlayReadOnly=/a:/b",
+                "Files/Inaccessible=/x", "Files/BindUser=alice",    "Network/VirtualEthernetExtra=ve-x:host1",
         };
 
         for (size_t i = 0; i < ELEMENTSOF(unsupported); i++) {
@@ -1246,4 +1255,288 @@ TEST(refused_mount_destinations) {
         _cleanup_(boot_config_done) BootConfig c = {};
         parse_ok("[Files]\nBind=/dev/fuse\nBind=/srv:/run/x\nTemporaryFileSystem=/tmp/y\n", &c);
         ASSERT_EQ(c.n_mounts, 3);
+}
+
+/* --- [Network], ResolvConf=, Timezone= -------------------------------------------- */
+
+static const char network_file[] = "[Exec]\n"
+                                   "ResolvConf=copy-uplink\n" /* 2 */
+                                   "Timezone=symlink\n"       /* 3 */
+                                   "[Network]\n"
+                                   "VirtualEthernet=yes\n" /* 5 */
+                                   "Bridge=br0\n"          /* 6 */
+                                   "Zone=blue\n"           /* 7 */
+                                   "Interface=eth1 eth2\n" /* 8 */
+                                   "Interface=eth3 eth1\n" /* 9 */
+                                   "MACVLAN=eth0\n"        /* 10 */
+                                   "IPVLAN=eth4 eth5\n"    /* 11 */
+                                   "Port=8080:80\n"        /* 12 */
+                                   "Port=udp:53\n";        /* 13 */
+
+TEST(network_keys) {
+        _cleanup_(boot_config_done) BootConfig c = {};
+
+        parse_ok(network_file, &c);
+        ASSERT_EQ(c.resolv_conf, RESOLV_CONF_COPY_UPLINK);
+        ASSERT_EQ(c.timezone, TIMEZONE_SYMLINK);
+        ASSERT_TRUE(c.network.veth);
+        ASSERT_STREQ(c.network.bridge, "br0");
+        ASSERT_STREQ(c.network.zone, "blue");
+        ASSERT_EQ(strv_length(c.network.interfaces), 3);
+        ASSERT_STREQ(c.network.interfaces[0], "eth1");
+        ASSERT_STREQ(c.network.interfaces[1], "eth2");
+        ASSERT_STREQ(c.network.interfaces[2], "eth3");
+        ASSERT_EQ(strv_length(c.network.macvlan), 1);
+        ASSERT_STREQ(c.network.macvlan[0], "eth0");
+        ASSERT_EQ(strv_length(c.network.ipvlan), 2);
+        ASSERT_STREQ(c.network.ipvlan[1], "eth5");
+        ASSERT_EQ(c.network.n_ports, 2);
+        ASSERT_EQ(c.network.ports[0].host_port, 8080);
+        ASSERT_EQ(c.network.ports[0].machine_port, 80);
+        ASSERT_EQ(c.network.ports[1].protocol, IPPROTO_UDP);
+        ASSERT_EQ(c.network.ports[1].host_port, 53);
+        ASSERT_TRUE(boot_config_private_network(&c));
+        ASSERT_EQ(c.set_by, SETTING_NETWORK | SETTING_PORTS | SETTING_RESOLV_CONF | SETTING_TIMEZONE);
+}
+
+TEST(network_keys_one_by_one) {
+        static const struct {
+                const char *text;
+                bool private_network;
+                uint64_t set_by;
+        } cases[] = {
+                { "[Network]\nVirtualEthernet=yes\n", true, SETTING_NETWORK },
+                { "[Network]\nVirtualEthernet=no\n", false, SETTING_NETWORK },
+                { "[Network]\nBridge=br0\n", true, SETTING_NETWORK },
+                { "[Network]\nZone=blue\n", true, SETTING_NETWORK },
+                { "[Network]\nInterface=eth1\n", true, SETTING_NETWORK },
+                { "[Network]\nMACVLAN=eth0\n", true, SETTING_NETWORK },
+                { "[Network]\nIPVLAN=eth0\n", true, SETTING_NETWORK },
+                /* ports alone make no network: checked where the verb checks --port */
+                { "[Network]\nPort=80\n", false, SETTING_PORTS },
+                { "[Exec]\nResolvConf=off\n", false, SETTING_RESOLV_CONF },
+                { "[Exec]\nTimezone=off\n", false, SETTING_TIMEZONE },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                _cleanup_(boot_config_done) BootConfig c = {};
+
+                parse_ok(cases[i].text, &c);
+                if (boot_config_private_network(&c) != cases[i].private_network || c.set_by != cases[i].set_by)
+                        tests_fail(__FILE__, __LINE__, "%s: private %d, set_by %#llx", cases[i].text,
+                                   boot_config_private_network(&c), (unsigned long long) c.set_by);
+                /* the file's idea of the network is the config's */
+                ASSERT_EQ(network_config_private(&c.network), boot_config_private_network(&c));
+        }
+}
+
+TEST(network_keys_defaults) {
+        _cleanup_(boot_config_done) BootConfig c = {};
+
+        parse_ok("[Exec]\nHostname=h\n", &c);
+        ASSERT_EQ(c.resolv_conf, RESOLV_CONF_AUTO);
+        ASSERT_EQ(c.timezone, TIMEZONE_AUTO);
+        ASSERT_FALSE(network_config_private(&c.network));
+        ASSERT_EQ(c.network.n_ports, 0);
+}
+
+TEST(network_lists_emptied) {
+        _cleanup_(boot_config_done) BootConfig c = {};
+
+        /* an empty assignment empties the list, as in systemd-nspawn */
+        parse_ok("[Network]\nPort=80\nPort=\nPort=udp:81\nInterface=eth1 eth2\nInterface=\nInterface=eth3\n"
+                 "MACVLAN=eth0\nMACVLAN=\nIPVLAN=eth4\nIPVLAN=\n",
+                 &c);
+        ASSERT_EQ(c.network.n_ports, 1);
+        ASSERT_EQ(c.network.ports[0].protocol, IPPROTO_UDP);
+        ASSERT_EQ(c.network.ports[0].host_port, 81);
+        ASSERT_EQ(strv_length(c.network.interfaces), 1);
+        ASSERT_STREQ(c.network.interfaces[0], "eth3");
+        ASSERT_NULL(c.network.macvlan);
+        ASSERT_NULL(c.network.ipvlan);
+        ASSERT_TRUE(boot_config_private_network(&c));
+        boot_config_done(&c);
+
+        /* and an emptied port list is a setting: it wins over nothing */
+        parse_ok("[Network]\nPort=80\nPort=\n", &c);
+        ASSERT_EQ(c.network.n_ports, 0);
+        ASSERT_EQ(c.set_by, SETTING_PORTS);
+}
+
+TEST(network_lists_emptied_leave_no_network) {
+        _cleanup_(boot_config_done) BootConfig c = {};
+
+        /* systemd-nspawn works out a private network from what is left in
+         * the lists: an emptied one asks for none */
+        parse_ok("[Network]\nInterface=eth1\nInterface=\n", &c);
+        ASSERT_NULL(c.network.interfaces);
+        ASSERT_FALSE(boot_config_private_network(&c));
+}
+
+TEST(network_ports_twice) {
+        parse_bad("[Network]\nPort=80\nPort=tcp:80:8080\n",
+                  FILE_NAME ":3: Invalid value 'tcp:80:8080' for Port=: expected [tcp|udp:]HOSTPORT[:MACHINEPORT]");
+}
+
+TEST(network_keys_untrusted) {
+        /* all of [Network] is the host's to give, as in systemd-nspawn;
+         * ResolvConf= and Timezone= only touch the machine's tree */
+        static const char *const ignored[] = {
+                "5: ignoring VirtualEthernet=", "6: ignoring Bridge=",    "7: ignoring Zone=",
+                "8: ignoring Interface=",       "9: ignoring Interface=", "10: ignoring MACVLAN=",
+                "11: ignoring IPVLAN=",         "12: ignoring Port=",     "13: ignoring Port=",
+        };
+        _cleanup_(boot_config_done) BootConfig c = {};
+        _cleanup_strv_free_ char **warnings = NULL;
+
+        parse_ok_full(network_file, false, BOOT_MODE_BOOT, &c, &warnings);
+        assert_ignored(warnings, ignored, ELEMENTSOF(ignored));
+        ASSERT_EQ(c.set_by, SETTING_RESOLV_CONF | SETTING_TIMEZONE);
+        ASSERT_EQ(c.resolv_conf, RESOLV_CONF_COPY_UPLINK);
+        ASSERT_EQ(c.timezone, TIMEZONE_SYMLINK);
+        ASSERT_FALSE(boot_config_private_network(&c));
+        ASSERT_FALSE(c.network.veth);
+        ASSERT_NULL(c.network.bridge);
+        ASSERT_NULL(c.network.zone);
+        ASSERT_NULL(c.network.interfaces);
+        ASSERT_NULL(c.network.macvlan);
+        ASSERT_NULL(c.network.ipvlan);
+        ASSERT_EQ(c.network.n_ports, 0);
+        ASSERT_NULL(c.network.ports);
+}
+
+/* The command line's network: --network-veth, -p 9090, --address-pool=,
+ * --resolv-conf=off, as verb-boot.c sets them. */
+static void command_line_network(BootConfig *c, bool network, bool ports) {
+        boot_config_init(c, BOOT_MODE_BOOT);
+        if (network) {
+                c->network.veth = true;
+                c->set_by |= SETTING_NETWORK;
+        }
+        if (ports) {
+                ASSERT_OK(network_config_add_port(&c->network, "9090"));
+                c->set_by |= SETTING_PORTS;
+        }
+        ASSERT_OK(network_config_set_pool(&c->network, "10.20.0.0/16"));
+        c->resolv_conf = RESOLV_CONF_OFF;
+        c->set_by |= SETTING_RESOLV_CONF;
+}
+
+static const char network_merge_file[] = "[Exec]\n"
+                                         "ResolvConf=copy-host\n"
+                                         "Timezone=copy\n"
+                                         "[Network]\n"
+                                         "Zone=blue\n"
+                                         "Interface=eth1\n"
+                                         "Port=8080:80\n";
+
+static void network_merged(SettingsMode mode, bool network, bool ports, BootConfig *c) {
+        _cleanup_(boot_config_done) BootConfig s = {};
+
+        command_line_network(c, network, ports);
+        parse_ok(network_merge_file, &s);
+        ASSERT_OK(settings_merge(c, &s, mode));
+        /* s is freed here: c must own copies */
+}
+
+static void assert_pool_kept(const BootConfig *c) {
+        char buf[IN_ADDR_PREFIX_STRING_MAX];
+
+        ASSERT_STREQ(in_addr_prefix_to_string(&c->network.pool[0], true, buf), "10.20.0.0/16");
+}
+
+TEST(merge_network_command_line_wins) {
+        for (SettingsMode mode = SETTINGS_YES; mode <= SETTINGS_TRUSTED; mode++) {
+                _cleanup_(boot_config_done) BootConfig c = {};
+
+                network_merged(mode, true, false, &c);
+                /* the command line's network, whole: none of the file's links */
+                ASSERT_TRUE(c.network.veth);
+                ASSERT_NULL(c.network.zone);
+                ASSERT_NULL(c.network.interfaces);
+                ASSERT_TRUE(boot_config_private_network(&c));
+                /* Port= is a setting of its own: the command line gave none */
+                ASSERT_EQ(c.network.n_ports, 1);
+                ASSERT_EQ(c.network.ports[0].host_port, 8080);
+                assert_pool_kept(&c);
+                ASSERT_EQ(c.resolv_conf, RESOLV_CONF_OFF);
+                ASSERT_EQ(c.timezone, TIMEZONE_COPY);
+                ASSERT_TRUE(c.set_by & SETTING_PORTS);
+                ASSERT_TRUE(c.set_by & SETTING_TIMEZONE);
+        }
+}
+
+TEST(merge_network_ports_only_on_command_line) {
+        for (SettingsMode mode = SETTINGS_YES; mode <= SETTINGS_TRUSTED; mode++) {
+                _cleanup_(boot_config_done) BootConfig c = {};
+
+                network_merged(mode, false, true, &c);
+                /* the file's network */
+                ASSERT_FALSE(c.network.veth);
+                ASSERT_STREQ(c.network.zone, "blue");
+                ASSERT_EQ(strv_length(c.network.interfaces), 1);
+                ASSERT_STREQ(c.network.interfaces[0], "eth1");
+                ASSERT_TRUE(boot_config_private_network(&c));
+                ASSERT_TRUE(c.set_by & SETTING_NETWORK);
+                /* and the command line's ports, only */
+                ASSERT_EQ(c.network.n_ports, 1);
+                ASSERT_EQ(c.network.ports[0].host_port, 9090);
+                assert_pool_kept(&c);
+        }
+}
+
+TEST(merge_network_nothing_on_command_line) {
+        _cleanup_(boot_config_done) BootConfig c = {};
+
+        network_merged(SETTINGS_YES, false, false, &c);
+        ASSERT_STREQ(c.network.zone, "blue");
+        ASSERT_STREQ(c.network.interfaces[0], "eth1");
+        ASSERT_EQ(c.network.n_ports, 1);
+        ASSERT_EQ(c.network.ports[0].host_port, 8080);
+        ASSERT_TRUE(boot_config_private_network(&c));
+        assert_pool_kept(&c);
+        ASSERT_EQ(c.set_by & (SETTING_NETWORK | SETTING_PORTS), SETTING_NETWORK | SETTING_PORTS);
+}
+
+TEST(merge_network_override) {
+        _cleanup_(boot_config_done) BootConfig c = {};
+
+        network_merged(SETTINGS_OVERRIDE, true, true, &c);
+        /* the file's network, whole, and its ports */
+        ASSERT_FALSE(c.network.veth);
+        ASSERT_STREQ(c.network.zone, "blue");
+        ASSERT_STREQ(c.network.interfaces[0], "eth1");
+        ASSERT_EQ(c.network.n_ports, 1);
+        ASSERT_EQ(c.network.ports[0].host_port, 8080);
+        ASSERT_TRUE(boot_config_private_network(&c));
+        assert_pool_kept(&c); /* no file sets the pool */
+        ASSERT_EQ(c.resolv_conf, RESOLV_CONF_COPY_HOST);
+        ASSERT_EQ(c.timezone, TIMEZONE_COPY);
+}
+
+TEST(merge_network_no) {
+        _cleanup_(boot_config_done) BootConfig c = {};
+
+        network_merged(SETTINGS_NO, false, false, &c);
+        ASSERT_NULL(c.network.zone);
+        ASSERT_EQ(c.network.n_ports, 0);
+        ASSERT_FALSE(boot_config_private_network(&c));
+        ASSERT_EQ(c.timezone, TIMEZONE_AUTO);
+}
+
+TEST(merge_network_untrusted_file) {
+        _cleanup_(boot_config_done) BootConfig c = {}, s = {};
+        _cleanup_strv_free_ char **warnings = NULL;
+
+        /* a file beside the image: its network never reaches the config */
+        command_line_network(&c, false, false);
+        parse_ok_full(network_merge_file, false, BOOT_MODE_BOOT, &s, &warnings);
+        ASSERT_EQ(strv_length(warnings), 3);
+        ASSERT_OK(settings_merge(&c, &s, SETTINGS_YES));
+        ASSERT_NULL(c.network.zone);
+        ASSERT_NULL(c.network.interfaces);
+        ASSERT_EQ(c.network.n_ports, 0);
+        ASSERT_FALSE(boot_config_private_network(&c));
+        ASSERT_EQ(c.timezone, TIMEZONE_COPY);
+        ASSERT_EQ(c.resolv_conf, RESOLV_CONF_OFF); /* the command line's */
 }

@@ -1,9 +1,21 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
+#include "fd-util.h"
 #include "fileio.h"
+#include "firewall.h"
 #include "lock-util.h"
+#include "machine-paths.h"
+#include "netdev.h"
+#include "netns-util.h"
 #include "string-util.h"
 #include "strv.h"
 #include "tests.h"
@@ -201,5 +213,283 @@ TEST(log_run_all_fine) {
 }
 
 TEST(undo_type_table) {
-        CHECK_TABLE(undo_type, _UNDO_TYPE_MAX, "lock", "cgroup", "mounts", "file", "machined", "cgroup1");
+        CHECK_TABLE(undo_type, _UNDO_TYPE_MAX, "lock", "cgroup", "mounts", "file", "machined", "cgroup1", "link",
+                    "zone", "nft");
+}
+
+/* --- Network entries: "TYPE:INODE:NETNSPATH:WHAT" ------------------------------ */
+
+TEST(network_entry_format) {
+        _cleanup_free_ char *a = undo_network_entry(4026531840, "/proc/1/ns/net", "ve-web");
+        _cleanup_free_ char *b =
+                undo_network_entry(UINT64_MAX, "/run/netns/test", "masquerade 10.80.3.0/24,tcp4 80 10.80.3.2 80");
+        _cleanup_free_ char *la = NULL, *lb = NULL;
+
+        ASSERT_STREQ(a, "4026531840:/proc/1/ns/net:ve-web");
+        ASSERT_STREQ(b, "18446744073709551615:/run/netns/test:masquerade 10.80.3.0/24,tcp4 80 10.80.3.2 80");
+        /* what it makes is what the log takes */
+        la = strjoin("link:", a);
+        lb = strjoin("nft:", b);
+        ASSERT_TRUE(undo_entry_is_valid(la));
+        ASSERT_TRUE(undo_entry_is_valid(lb));
+}
+
+TEST(network_entry_push) {
+        _cleanup_(undo_log_done) UndoLog u = {};
+        _cleanup_free_ char *e = undo_network_entry(12, "/proc/77/ns/net", "vz-blue");
+
+        ASSERT_OK(undo_log_push(&u, UNDO_ZONE, e));
+        ASSERT_OK(undo_log_push(&u, UNDO_LINK, "12:/proc/77/ns/net:vb-web"));
+        assert_entries(&u, (const char *const[]) { "zone:12:/proc/77/ns/net:vz-blue", "link:12:/proc/77/ns/net:vb-web",
+                                                   NULL });
+        undo_log_forget(&u, UNDO_ZONE, e);
+        assert_entries(&u, (const char *const[]) { "link:12:/proc/77/ns/net:vb-web", NULL });
+}
+
+TEST(network_entry_is_valid) {
+        static const char *const good[] = {
+                "link:4026531840:/proc/1/ns/net:ve-web",
+                "link:4026532123:/proc/4242/ns/net:vb-debi4eb4223f",
+                "link:1:/run/netns/test:abcdefghijklmno",
+                "link:18446744073709551615:/proc/1/ns/net:ve-a",
+                "zone:4026531840:/proc/1/ns/net:vz-blue",
+                "zone:4026531840:/run/netns/with space:vz-abcdefghijkl",
+                "nft:4026531840:/proc/1/ns/net:masquerade 10.80.3.0/24",
+                "nft:4026531840:/proc/1/ns/net:masquerade 10.80.3.0/24,masquerade fd12:3456:789a:3::/64,"
+                "tcp4 8080 10.80.3.2 80,tcp6 8080 fd12:3456:789a:3::2 80,udp4 53 10.80.3.2 53",
+        };
+        static const char *const bad[] = {
+                "link:",
+                "link:4026531840",
+                "link:4026531840:",
+                "link:4026531840:/proc/1/ns/net",
+                "link:4026531840:/proc/1/ns/net:",
+                "link::/proc/1/ns/net:ve-web",
+                "link:x:/proc/1/ns/net:ve-web",
+                "link:-1:/proc/1/ns/net:ve-web",
+                "link:+1:/proc/1/ns/net:ve-web",
+                "link: 1:/proc/1/ns/net:ve-web",
+                "link:0x10:/proc/1/ns/net:ve-web",
+                "link:ff:/proc/1/ns/net:ve-web",
+                "link:18446744073709551616:/proc/1/ns/net:ve-web",
+                "link:123456789012345678901:/proc/1/ns/net:ve-web",
+                "link:1::ve-web",
+                "link:1:proc/1/ns/net:ve-web",
+                "link:1:./proc/1/ns/net:ve-web",
+                "link:1:/proc/../etc/ns:ve-web",
+                "link:1:/..:ve-web",
+                "link:1:/proc/1/ns/net:ve-web/x",
+                "link:1:/proc/1/ns/net:ve web",
+                "link:1:/proc/1/ns/net:.",
+                "link:1:/proc/1/ns/net:..",
+                "link:1:/proc/1/ns/net:abcdefghijklmnop",
+                "link:1:/proc/1/ns/net:a:b",
+                "link:1:/proc/1/ns/net:a\tb",
+                "link:/proc/1/ns/net:ve-web",
+                "link:/proc/1/ns/net",
+                "zone:1:/proc/1/ns/net:",
+                "zone:1:/proc/1/ns/net:vz-a/b",
+                "zone:1:relative:vz-blue",
+                "nft:1:/proc/1/ns/net:",
+                "nft:1:/proc/1/ns/net:bogus",
+                "nft:1:/proc/1/ns/net:ve-web",
+                "nft:1:/proc/1/ns/net:tcp4 0 10.80.3.2 80",
+                "nft:1:/proc/1/ns/net:tcp4 65536 10.80.3.2 80",
+                "nft:1:/proc/1/ns/net:tcp4 80 10.80.3.2",
+                "nft:1:/proc/1/ns/net:masquerade 10.80.3.0",
+                "nft:1:/proc/1/ns/net:masquerade 10.80.3.0/24,",
+                "nft:1:/proc/1/ns/net:tcp4 80 10.80.3.2 80,,udp4 53 10.80.3.2 53",
+                "nft:1:/proc/1/ns/net:sctp4 80 10.80.3.2 80",
+                "nft:1:../x:tcp4 80 10.80.3.2 80",
+                "nft:/proc/1/ns/net:tcp4 80 10.80.3.2 80",
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(good); i++)
+                if (!undo_entry_is_valid(good[i]))
+                        tests_fail(__FILE__, __LINE__, "undo entry \"%s\" refused", good[i]);
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+                if (undo_entry_is_valid(bad[i]))
+                        tests_fail(__FILE__, __LINE__, "undo entry \"%s\" accepted", bad[i]);
+                if (undo_entry_run(bad[i], NULL) != -EINVAL)
+                        tests_fail(__FILE__, __LINE__, "undo entry \"%s\" was run", bad[i]);
+        }
+}
+
+/* A child that sits in our network namespace until killed. */
+static pid_t holder(void) {
+        pid_t parent = getpid(), pid = fork();
+
+        ASSERT_TRUE(pid >= 0);
+        if (pid == 0) {
+                (void) prctl(PR_SET_PDEATHSIG, SIGKILL);
+                if (getppid() != parent)
+                        _exit(0);
+                for (;;)
+                        pause();
+        }
+        return pid;
+}
+
+static uint64_t netns_inode(int fd) {
+        struct stat st;
+
+        ASSERT_TRUE(fd >= 0 ? fstat(fd, &st) >= 0 : stat("/proc/self/ns/net", &st) >= 0);
+        return (uint64_t) st.st_ino;
+}
+
+static Netdev *netdev_here(void) {
+        Netdev *n = NULL;
+        int r = netdev_open(-EBADF, &n);
+
+        if (r == -EOPNOTSUPP)
+                tests_skip("libnl-route-3 is missing");
+        ASSERT_OK(r);
+        return n;
+}
+
+TEST(entry_run_link) {
+        _cleanup_(netdev_closep) Netdev *there = NULL;
+        _cleanup_close_ int a = -EBADF;
+        _cleanup_free_ char *path = NULL, *what = NULL, *entry = NULL, *stale = NULL;
+        uint64_t inode, b;
+        pid_t pid;
+
+        tests_enter_netns();
+        a = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+        inode = netns_inode(a);
+        there = netdev_here();
+        ASSERT_OK(netdev_add_bridge(there, "vb-undo"));
+        ASSERT_OK(netdev_add_bridge(there, "vb-keep"));
+        pid = holder();
+
+        /* the log runs from another namespace: it goes to the link's */
+        ASSERT_TRUE(unshare(CLONE_NEWNET) >= 0);
+        b = netns_inode(-EBADF);
+        path = strdup_printf("/proc/%i/ns/net", (int) pid);
+        what = undo_network_entry(inode, path, "vb-undo");
+        entry = strjoin("link:", what);
+        stale = strdup_printf("link:%llu:%s:vb-keep", (unsigned long long) inode + 1, path);
+
+        ASSERT_EQ(undo_entry_run(entry, NULL), 0);
+        ASSERT_EQ(netns_inode(-EBADF), b); /* and back */
+        ASSERT_ERROR(netdev_link_index(there, "vb-undo"), ENODEV);
+        ASSERT_TRUE(netdev_link_index(there, "vb-keep") > 0);
+        /* twice: nothing left to do */
+        ASSERT_EQ(undo_entry_run(entry, NULL), 0);
+
+        /* another namespace under that path: nothing done there */
+        ASSERT_EQ(undo_entry_run(stale, NULL), 0);
+        ASSERT_TRUE(netdev_link_index(there, "vb-keep") > 0);
+        ASSERT_EQ(netns_inode(-EBADF), b);
+
+        /* the namespace gone: so is all that was in it */
+        ASSERT_TRUE(kill(pid, SIGKILL) >= 0);
+        ASSERT_TRUE(waitpid(pid, NULL, 0) == pid);
+        ASSERT_EQ(undo_entry_run(entry, NULL), 0);
+}
+
+/* A network namespace and a private /run (for the network lock), so that
+ * zone and nft entries can run without touching the host. */
+static void enter_private_network(char **ret_path, uint64_t *ret_inode) {
+        tests_enter_netns();
+        if (geteuid() == 0 && unshare(CLONE_NEWNS) < 0)
+                tests_fail(__FILE__, __LINE__, "unshare mounts: %s", strerror(errno));
+        ASSERT_TRUE(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) >= 0);
+        if (mount("tmpfs", "/run", "tmpfs", 0, "mode=0755") < 0)
+                tests_fail(__FILE__, __LINE__, "mount tmpfs on /run: %s", strerror(errno));
+        ASSERT_OK(netns_identify(getpid(), ret_path, ret_inode));
+}
+
+static Firewall *firewall_here(void) {
+        Firewall *f = NULL;
+        int r = firewall_open(&f);
+
+        if (r == -EOPNOTSUPP)
+                tests_skip("libnftables is missing");
+        ASSERT_OK(r);
+        return f;
+}
+
+static FirewallElement masq(const char *subnet) {
+        FirewallElement e = { .kind = FIREWALL_MASQUERADE };
+
+        ASSERT_OK(in_addr_prefix_from_string(subnet, true, &e.address));
+        return e;
+}
+
+static InAddrPrefix prefix(const char *s) {
+        InAddrPrefix p;
+
+        ASSERT_OK(in_addr_prefix_from_string(s, true, &p));
+        return p;
+}
+
+TEST(entry_run_zone) {
+        _cleanup_(netdev_closep) Netdev *n = NULL;
+        _cleanup_(firewall_closep) Firewall *f = NULL;
+        _cleanup_close_ int other = -EBADF;
+        _cleanup_free_ char *path = NULL, *what = NULL, *entry = NULL;
+        InAddrPrefix a4 = prefix("10.80.3.1/24"), a6 = prefix("fd12:3456:789a:3::1/64");
+        const FirewallElement zone[] = { masq("10.80.3.0/24"), masq("fd12:3456:789a:3::/64") };
+        const FirewallElement others[] = { masq("10.80.9.0/24") };
+        uint64_t inode;
+        int br;
+
+        enter_private_network(&path, &inode);
+        other = tests_new_netns_fd();
+        n = netdev_here();
+        f = firewall_here();
+
+        /* a zone's bridge with its addresses and NAT, and one port */
+        ASSERT_OK(netdev_add_bridge(n, "vz-blue"));
+        br = netdev_link_index(n, "vz-blue");
+        ASSERT_OK(netdev_add_address(n, br, &a4));
+        ASSERT_OK(netdev_add_address(n, br, &a6));
+        ASSERT_OK(netdev_add_veth(n, "vb-web", "host0", other, br));
+        ASSERT_OK(firewall_add(f, zone, ELEMENTSOF(zone)));
+        ASSERT_OK(firewall_add(f, others, ELEMENTSOF(others)));
+
+        what = undo_network_entry(inode, path, "vz-blue");
+        entry = strjoin("zone:", what);
+
+        /* a machine still in the zone: it stays */
+        ASSERT_EQ(undo_entry_run(entry, NULL), 0);
+        ASSERT_EQ(netdev_link_index(n, "vz-blue"), br);
+        ASSERT_EQ(firewall_find_taken(f, zone, ELEMENTSOF(zone)), 0);
+        ASSERT_EQ(firewall_find_taken(f, zone + 1, 1), 0);
+
+        /* the last one gone: the bridge and its NAT go, another's NAT stays */
+        ASSERT_EQ(netdev_link_delete(n, "vb-web"), 0);
+        ASSERT_EQ(undo_entry_run(entry, NULL), 0);
+        ASSERT_ERROR(netdev_link_index(n, "vz-blue"), ENODEV);
+        ASSERT_ERROR(firewall_find_taken(f, zone, ELEMENTSOF(zone)), ENOENT);
+        ASSERT_EQ(firewall_find_taken(f, others, ELEMENTSOF(others)), 0);
+        /* the lock was let go */
+        ASSERT_TRUE(access(NETWORK_LOCK_PATH, F_OK) < 0);
+
+        ASSERT_EQ(undo_entry_run(entry, NULL), 0); /* gone: fine */
+}
+
+TEST(entry_run_nft) {
+        _cleanup_(firewall_closep) Firewall *f = NULL;
+        _cleanup_free_ char *path = NULL, *text = NULL, *what = NULL, *entry = NULL;
+        FirewallElement e[] = {
+                masq("10.80.3.0/24"),
+                { .kind = FIREWALL_TCP, .address = prefix("10.80.3.2/32"), .port = 8080, .machine_port = 80 },
+        };
+        uint64_t inode;
+
+        enter_private_network(&path, &inode);
+        f = firewall_here();
+        ASSERT_EQ(firewall_add(f, e, ELEMENTSOF(e)), 1);
+
+        ASSERT_OK(firewall_elements_to_string(e, ELEMENTSOF(e), &text));
+        what = undo_network_entry(inode, path, text);
+        entry = strjoin("nft:", what);
+        ASSERT_EQ(undo_entry_run(entry, NULL), 0);
+        ASSERT_ERROR(firewall_find_taken(f, e, ELEMENTSOF(e)), ENOENT);
+        /* the table went with its last element: it can be made anew */
+        ASSERT_EQ(firewall_add(f, e, ELEMENTSOF(e)), 1);
+        ASSERT_EQ(undo_entry_run(entry, NULL), 0);
+        ASSERT_EQ(undo_entry_run(entry, NULL), 0); /* twice: fine */
 }

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
+#include <fcntl.h>
 #include <sched.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -70,6 +71,31 @@ void tests_enter_userns(void) {
         write_file("/proc/self/gid_map", map);
         if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
                 tests_fail(__FILE__, __LINE__, "make mounts private: %s", strerror(errno));
+}
+
+void tests_enter_netns(void) {
+        if (geteuid() != 0)
+                tests_enter_userns();
+        if (unshare(CLONE_NEWNET) >= 0)
+                return;
+        /* root without the capability (in a container): as anyone else */
+        if (errno != EPERM || geteuid() != 0)
+                tests_skip("no network namespaces here");
+        tests_enter_userns();
+        if (unshare(CLONE_NEWNET) < 0)
+                tests_skip("no network namespaces here");
+}
+
+int tests_new_netns_fd(void) {
+        int self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC), fd;
+
+        if (self < 0 || unshare(CLONE_NEWNET) < 0)
+                tests_fail(__FILE__, __LINE__, "new network namespace: %s", strerror(errno));
+        fd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+        if (fd < 0 || setns(self, CLONE_NEWNET) < 0)
+                tests_fail(__FILE__, __LINE__, "back to the test's network namespace: %s", strerror(errno));
+        close(self);
+        return fd;
 }
 
 /* Named after the test's PID, so that the runner can remove it whatever

@@ -19,6 +19,14 @@ void tests_skip(const char *why);
  * UID and GID to 0) with a private mount namespace: capabilities there,
  * none on the host. Skips the test where user namespaces can't be made. */
 void tests_enter_userns(void);
+/* Gives the running test a network namespace of its own, with all
+ * capabilities over it (in a user namespace of its own when not root): no
+ * link, address, route or nftables rule it makes reaches the host's
+ * network. Skips the test where that can't be done. */
+void tests_enter_netns(void);
+/* An fd of another new network namespace (owned by the same user namespace
+ * as the test's), the test staying in its own. */
+int tests_new_netns_fd(void);
 /* A fresh temporary directory for the running test, removed at exit. */
 const char *tests_tmpdir(void);
 /* The test ends without LeakSanitizer's check: for tests that leave the

@@ -1,0 +1,703 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sched.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "address-pool.h"
+#include "fd-util.h"
+#include "fileio.h"
+#include "firewall.h"
+#include "log.h"
+#include "machine-paths.h"
+#include "netdev.h"
+#include "netns-util.h"
+#include "network.h"
+#include "registry.h"
+#include "string-util.h"
+#include "strv.h"
+
+#define HOST0 "host0"
+
+/* Everything one setup needs, for the steps below. */
+typedef struct Setup {
+        const BootConfig *config;
+        const NetworkConfig *nc;
+        const char *name;
+        Record *rec;
+        MachineNetwork *n;
+        Netdev *host;    /* talks to the host's namespace */
+        Netdev *machine; /* to the machine's */
+        LockFile lock;   /* the network lock, while we pick and publish */
+        AddressPool pool;
+        InAddrPrefix network[2]; /* the machine's /24 and /64 */
+        unsigned families;       /* 2, or 1 on a host without IPv6 */
+        unsigned host_number;    /* its number in them */
+        int master;              /* the bridge our link joins, or 0 */
+        bool zone_made;          /* by us, just now */
+} Setup;
+
+void machine_network_done(MachineNetwork *n) {
+        n->netns_fd = safe_close(n->netns_fd);
+        n->host_netns_path = mfree(n->host_netns_path);
+        n->link = mfree(n->link);
+        n->addresses = strv_free(n->addresses);
+        n->ports = strv_free(n->ports);
+        n->networkd_host0 = mfree(n->networkd_host0);
+        n->moved = strv_free(n->moved);
+        n->relay = port_relay_free(n->relay);
+}
+
+/* --- The namespace ---------------------------------------------------------- */
+
+static int make_namespace(const BootConfig *c, const MachineUsers *u, MachineNetwork *n) {
+        int r;
+
+        if (c->network.namespace_path) {
+                /* Joined as it is: the machine's root has no power over it. */
+                n->netns_fd = open(c->network.namespace_path, O_RDONLY | O_CLOEXEC);
+                if (n->netns_fd < 0)
+                        return log_error_errno(errno, "Failed to open network namespace '%s': %m",
+                                               c->network.namespace_path);
+                return 0;
+        }
+        r = netns_new_in_userns(u->uid_count > 0 ? u->userns_fd : -EBADF, &n->netns_fd);
+        if (r < 0)
+                return log_error_errno(r, "Failed to make the machine's network namespace: %m");
+        return 0;
+}
+
+static int loopback_up(Setup *s) {
+        int r, lo = netdev_link_index(s->machine, "lo");
+
+        r = lo < 0 ? lo : netdev_link_up(s->machine, lo);
+        if (r < 0)
+                return log_error_errno(r, "Failed to bring up the machine's loopback link: %m");
+        return 0;
+}
+
+/* --- Addresses -------------------------------------------------------------- */
+
+/* A host with IPv6 switched off (ipv6.disable=1, or disable_ipv6): the
+ * machines get IPv4 alone. */
+static unsigned host_families(void) {
+        _cleanup_free_ char *v = NULL;
+
+        if (read_one_line_file("/proc/sys/net/ipv6/conf/all/disable_ipv6", &v) < 0 || !streq(v, "0"))
+                return 1;
+        return 2;
+}
+
+static Id128 host_machine_id(void) {
+        _cleanup_free_ char *s = NULL;
+        Id128 id = {};
+
+        if (read_one_line_file("/etc/machine-id", &s) >= 0)
+                (void) id128_from_string(s, &id);
+        return id;
+}
+
+/* Whether another machine's record has an address in prefix: a machine
+ * whose supervisor was killed before its links were made, or after they
+ * went, still has its network until its record is cleaned up. */
+static int recorded_by_others(Setup *s, const InAddrPrefix *prefix) {
+        _cleanup_strv_free_ char **names = NULL;
+        int r, found = 0;
+
+        r = registry_list_names(MACHINES_DIR, &names);
+        if (r < 0)
+                return r;
+        STRV_FOREACH(other, names) {
+                MachineRecord m;
+
+                if (found || streq(*other, s->name) || registry_read(MACHINES_DIR, *other, &m) < 0)
+                        continue;
+                STRV_FOREACH(a, m.addresses) {
+                        InAddrPrefix p;
+
+                        if (in_addr_prefix_from_string(*a, true, &p) >= 0 && p.family == prefix->family &&
+                            in_addr_prefix_contains(prefix, &p.address))
+                                found = 1;
+                }
+                machine_record_done(&m);
+        }
+        return found;
+}
+
+/* A network of the pool that no route or address of the host's touches:
+ * the first free one from where the key's hash points. */
+static int pick_network(Setup *s, const char *key) {
+        uint64_t size = address_pool_size(&s->pool), first = address_pool_first_network(&s->pool, key);
+        char buf[IN_ADDR_PREFIX_STRING_MAX];
+        InAddrPrefix net[2];
+        int r;
+
+        for (uint64_t i = 0; i < size; i++) {
+                r = address_pool_network(&s->pool, (first + i) % size, net);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to pick a network: %m");
+                r = netdev_prefix_in_use(s->host, &net[0]);
+                if (r == 0 && s->families > 1)
+                        r = netdev_prefix_in_use(s->host, &net[1]);
+                if (r == 0)
+                        r = recorded_by_others(s, &net[0]);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to read the host's routes: %m");
+                if (r > 0) {
+                        log_debug("Network %s is in use on the host, trying the next.",
+                                  in_addr_prefix_to_string(&net[0], true, buf));
+                        continue;
+                }
+                s->network[0] = net[0];
+                s->network[1] = net[1];
+                return 0;
+        }
+        return log_error_errno(SYNTHETIC_ERRNO(EADDRNOTAVAIL),
+                               "Failed to pick a network for '%s': every /24 of %s is in use on the host "
+                               "(choose another pool with --address-pool=).",
+                               key, in_addr_prefix_to_string(&s->pool.ipv4, true, buf));
+}
+
+/* The host numbers other machines of the zone have, from their records. */
+static int zone_numbers_taken(Setup *s, bool taken[static 256]) {
+        _cleanup_strv_free_ char **names = NULL;
+        int r;
+
+        r = registry_list_names(MACHINES_DIR, &names);
+        if (r < 0)
+                return log_error_errno(r, "Failed to list machines: %m");
+        STRV_FOREACH(other, names) {
+                MachineRecord m;
+
+                if (streq(*other, s->name) || registry_read(MACHINES_DIR, *other, &m) < 0)
+                        continue;
+                if (streq_ptr(m.zone, s->nc->zone))
+                        STRV_FOREACH(a, m.addresses) {
+                                InAddrPrefix p;
+
+                                if (in_addr_prefix_from_string(*a, true, &p) < 0 || p.family != AF_INET ||
+                                    !in_addr_prefix_contains(&s->network[0], &p.address))
+                                        continue;
+                                taken[p.address.bytes[3]] = true; /* a /24's host number: 0…255 */
+                        }
+                machine_record_done(&m);
+        }
+        return 0;
+}
+
+static int pick_zone_number(Setup *s) {
+        bool taken[256] = {};
+        unsigned h = address_pool_first_host(s->name);
+        int r;
+
+        r = zone_numbers_taken(s, taken);
+        if (r < 0)
+                return r;
+        for (unsigned i = ADDRESS_POOL_HOST_FIRST; i <= ADDRESS_POOL_HOST_LAST; i++, h = address_pool_next_host(h))
+                if (!taken[h]) {
+                        s->host_number = h;
+                        return 0;
+                }
+        return log_error_errno(SYNTHETIC_ERRNO(EADDRNOTAVAIL), "Failed to join zone '%s': it is full (%u machines).",
+                               s->nc->zone, ADDRESS_POOL_HOST_LAST - ADDRESS_POOL_HOST_FIRST + 1);
+}
+
+/* The machine's addresses, as the record and the guest see them; and as
+ * systemd-networkd in the machine is told to keep them (its own file for
+ * host0 asks for DHCP, and would drop ours). */
+static int note_addresses(Setup *s) {
+        char buf[2][IN_ADDR_PREFIX_STRING_MAX], gw[2][IN_ADDR_PREFIX_STRING_MAX];
+        InAddrPrefix a[2], g[2];
+        int r;
+
+        r = address_pool_host(s->network, s->host_number, a);
+        if (r >= 0)
+                r = address_pool_host(s->network, 1, g);
+        if (r < 0)
+                return log_error_errno(r, "Failed to pick the machine's addresses: %m");
+        for (unsigned i = 0; i < s->families; i++) {
+                s->n->address[i] = a[i];
+                if (strv_extend(&s->n->addresses, in_addr_prefix_to_string(&a[i], true, buf[i])) < 0)
+                        return log_oom();
+                in_addr_prefix_to_string(&g[i], false, gw[i]);
+        }
+        if (s->families > 1)
+                s->n->networkd_host0 = strdup_printf("# berth: host0 as berth set it up before init started.\n"
+                                                     "[Match]\nName=" HOST0 "\n\n"
+                                                     "[Network]\nAddress=%s\nAddress=%s\nGateway=%s\n"
+                                                     "Gateway=%s\nLinkLocalAddressing=ipv6\nIPv6AcceptRA=no\n",
+                                                     buf[0], buf[1], gw[0], gw[1]);
+        else
+                s->n->networkd_host0 = strdup_printf("# berth: host0 as berth set it up before init started.\n"
+                                                     "[Match]\nName=" HOST0 "\n\n"
+                                                     "[Network]\nAddress=%s\nGateway=%s\n"
+                                                     "LinkLocalAddressing=no\n",
+                                                     buf[0], gw[0]);
+        return s->n->networkd_host0 ? 0 : log_oom();
+}
+
+/* --- Links ------------------------------------------------------------------- */
+
+/* The host's side of a link it owns: host 1 of the network. */
+static int add_gateway_addresses(Setup *s, int ifindex, const char *link) {
+        InAddrPrefix gw[2];
+        int r;
+
+        r = address_pool_host(s->network, 1, gw);
+        for (unsigned i = 0; r >= 0 && i < s->families; i++)
+                r = netdev_add_address(s->host, ifindex, &gw[i]);
+        if (r < 0)
+                return log_error_errno(r, "Failed to give '%s' its addresses: %m", link);
+        return 0;
+}
+
+static int intend(Setup *s, UndoType type, const char *what) {
+        _cleanup_free_ char *e = undo_network_entry(s->n->host_netns_inode, s->n->host_netns_path, what);
+
+        if (!e)
+                return log_oom();
+        return record_intend(s->rec, type, e);
+}
+
+/* An effect that was not made after all. */
+static void forget(Setup *s, UndoType type, const char *what) {
+        _cleanup_free_ char *e = undo_network_entry(s->n->host_netns_inode, s->n->host_netns_path, what);
+
+        if (e)
+                record_forget(s->rec, type, e);
+}
+
+/* vz-ZONE: joined if it is there (its addresses say the zone's network),
+ * made if not. Every member notes it in its undo log; the last to leave
+ * removes it. */
+static int setup_zone(Setup *s) {
+        _cleanup_free_ char *bridge = zone_bridge_name(s->nc->zone);
+        char kind[32];
+        int r;
+
+        if (!bridge)
+                return log_oom();
+
+        /* A link of that name that is not a zone's (no bridge, or a bridge
+         * without the addresses berth gives one) is someone else's: refused,
+         * and not noted, so that nobody removes it. */
+        s->master = netdev_link_index(s->host, bridge);
+        if (s->master > 0) {
+                r = netdev_link_kind(s->host, s->master, kind, sizeof kind);
+                if (r >= 0 && !streq(kind, "bridge"))
+                        return log_error_errno(SYNTHETIC_ERRNO(ENOTTY),
+                                               "Failed to join zone '%s': link '%s' exists and is no bridge.",
+                                               s->nc->zone, bridge);
+                r = r ?: netdev_link_address(s->host, s->master, AF_INET, &s->network[0]);
+                if (s->families > 1)
+                        r = r ?: netdev_link_address(s->host, s->master, AF_INET6, &s->network[1]);
+                if (r < 0)
+                        return log_error_errno(r,
+                                               "Failed to join zone '%s': bridge '%s' has no addresses "
+                                               "(it was not made by berth): %m",
+                                               s->nc->zone, bridge);
+                in_addr_prefix_mask(&s->network[0]);
+                in_addr_prefix_mask(&s->network[1]);
+                /* Every member notes the zone; the last to leave removes it. */
+                return intend(s, UNDO_ZONE, bridge);
+        }
+        if (s->master != -ENODEV)
+                return log_error_errno(s->master, "Failed to look for bridge '%s': %m", bridge);
+
+        r = pick_network(s, bridge);
+        if (r < 0)
+                return r;
+        r = intend(s, UNDO_ZONE, bridge);
+        if (r < 0)
+                return r;
+        r = netdev_add_bridge(s->host, bridge);
+        if (r == -EEXIST) /* made meanwhile, by someone else: not ours to remove */
+                forget(s, UNDO_ZONE, bridge);
+        if (r < 0)
+                return log_error_errno(r, "Failed to make bridge '%s': %m", bridge);
+        s->master = netdev_link_index(s->host, bridge);
+        if (s->master < 0)
+                return log_error_errno(s->master, "Failed to find bridge '%s': %m", bridge);
+        s->zone_made = true;
+        log_debug("Zone '%s' made: bridge %s.", s->nc->zone, bridge);
+        return add_gateway_addresses(s, s->master, bridge);
+}
+
+static int find_bridge(Setup *s) {
+        char kind[32];
+        int r;
+
+        s->master = netdev_link_index(s->host, s->nc->bridge);
+        if (s->master == -ENODEV)
+                return log_error_errno(SYNTHETIC_ERRNO(ENODEV), "Failed to join bridge '%s': no such link.",
+                                       s->nc->bridge);
+        if (s->master < 0)
+                return log_error_errno(s->master, "Failed to look for bridge '%s': %m", s->nc->bridge);
+        r = netdev_link_kind(s->host, s->master, kind, sizeof kind);
+        if (r < 0)
+                return log_error_errno(r, "Failed to look at link '%s': %m", s->nc->bridge);
+        if (!streq(kind, "bridge"))
+                return log_error_errno(SYNTHETIC_ERRNO(ENOTTY),
+                                       "Failed to join bridge '%s': the link is a %s, no bridge.", s->nc->bridge,
+                                       isempty(kind) ? "device" : kind);
+        return 0;
+}
+
+/* ve-NAME or vb-NAME here, host0 in the machine. */
+static int make_veth(Setup *s) {
+        bool port = s->nc->bridge || s->nc->zone;
+        int r;
+
+        s->n->link = machine_link_name(port ? "vb-" : "ve-", s->name);
+        if (!s->n->link)
+                return log_oom();
+        /* A link of that name is someone else's: refused before it is
+         * noted, so that nobody removes it. */
+        r = netdev_link_index(s->host, s->n->link);
+        if (r > 0)
+                return log_error_errno(SYNTHETIC_ERRNO(EEXIST),
+                                       "Failed to make link '%s': a link of that name exists already.", s->n->link);
+        if (r != -ENODEV)
+                return log_error_errno(r, "Failed to look for link '%s': %m", s->n->link);
+        r = intend(s, UNDO_LINK, s->n->link);
+        if (r < 0)
+                return r;
+        r = netdev_add_veth(s->host, s->n->link, HOST0, s->n->netns_fd, s->master);
+        if (r == -EEXIST) {
+                forget(s, UNDO_LINK, s->n->link); /* made meanwhile, by someone else */
+                return log_error_errno(r, "Failed to make link '%s': a link of that name exists already.", s->n->link);
+        }
+        if (r < 0)
+                return log_error_errno(r, "Failed to make link '%s': %m", s->n->link);
+        s->n->ifindex = netdev_link_index(s->host, s->n->link);
+        r = s->n->ifindex < 0 ? s->n->ifindex : netdev_link_up(s->host, s->n->ifindex);
+        if (r < 0)
+                return log_error_errno(r, "Failed to bring up link '%s': %m", s->n->link);
+        return 0;
+}
+
+/* host0's addresses and default routes, before init can look. */
+static int configure_host0(Setup *s) {
+        int r, ifindex = netdev_link_index(s->machine, HOST0);
+        InAddrPrefix gw[2];
+
+        r = ifindex < 0 ? ifindex : netdev_link_up(s->machine, ifindex);
+        if (r < 0)
+                return log_error_errno(r, "Failed to bring up " HOST0 " in the machine: %m");
+        if (s->n->address[0].family == 0)
+                return 0;
+        r = address_pool_host(s->network, 1, gw);
+        for (unsigned i = 0; r >= 0 && i < s->families; i++)
+                r = netdev_add_address(s->machine, ifindex, &s->n->address[i]);
+        for (unsigned i = 0; r >= 0 && i < s->families; i++)
+                r = netdev_add_default_route(s->machine, ifindex, &gw[i]);
+        if (r < 0)
+                return log_error_errno(r, "Failed to give " HOST0 " its addresses and routes: %m");
+        return 0;
+}
+
+/* --- Links lent to the machine ------------------------------------------------ */
+
+static int move_interfaces(Setup *s) {
+        STRV_FOREACH(i, s->nc->interfaces) {
+                int r, ifindex = netdev_link_index(s->host, *i);
+
+                if (ifindex == -ENODEV)
+                        return log_error_errno(ifindex, "Failed to move link '%s' into the machine: no such link.", *i);
+                /* Noted before it moves: if that works, it must come back. */
+                if (strv_extend(&s->n->moved, *i) < 0)
+                        return log_oom();
+                r = ifindex < 0 ? ifindex : netdev_link_move(s->host, ifindex, s->n->netns_fd, NULL);
+                if (r < 0) {
+                        free(s->n->moved[strv_length(s->n->moved) - 1]);
+                        s->n->moved[strv_length(s->n->moved) - 1] = NULL;
+                        return log_error_errno(r, "Failed to move link '%s' into the machine: %m", *i);
+                }
+        }
+        return 0;
+}
+
+static int add_virtual_links(Setup *s, char **parents, const char *prefix, bool ipvlan) {
+        STRV_FOREACH(p, parents) {
+                _cleanup_free_ char *name = strjoin(prefix, *p);
+                int r, parent = netdev_link_index(s->host, *p);
+
+                if (!name)
+                        return log_oom();
+                if (strlen(name) >= 16)
+                        name[15] = '\0';
+                if (parent == -ENODEV)
+                        return log_error_errno(parent, "Failed to make %s on link '%s': no such link.",
+                                               ipvlan ? "an ipvlan" : "a macvlan", *p);
+                r = parent < 0 ? parent
+                    : ipvlan   ? netdev_add_ipvlan(s->host, name, parent, s->n->netns_fd)
+                               : netdev_add_macvlan(s->host, name, parent, s->n->netns_fd);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to make %s '%s' on link '%s': %m",
+                                               ipvlan ? "ipvlan" : "macvlan", name, *p);
+        }
+        return 0;
+}
+
+/* --- Forwarding, NAT, ports ----------------------------------------------------- */
+
+static void write_sysctl(const char *path, const char *value) {
+        int r = write_string_file_at(AT_FDCWD, path, value, 0, 0);
+
+        if (r < 0)
+                log_warning_errno(r, "Failed to set %s to %s, ignoring: %m", path, value);
+}
+
+/* Routing between the machine and the world. IPv6 forwarding makes the
+ * kernel ignore router advertisements on links that take them as a host
+ * does (accept_ra=1): those are told to take them anyway (2) first, so that
+ * the host keeps its own IPv6 routes. Never turned off again: other
+ * machines, or the host's administrator, may rely on it. */
+static void enable_forwarding(unsigned families) {
+        _cleanup_free_ char *forwarding = NULL;
+        DIR *d;
+
+        write_sysctl("/proc/sys/net/ipv4/ip_forward", "1");
+        if (families < 2)
+                return;
+        if (read_one_line_file("/proc/sys/net/ipv6/conf/all/forwarding", &forwarding) >= 0 && streq(forwarding, "1"))
+                return;
+        d = opendir("/proc/sys/net/ipv6/conf");
+        for (struct dirent *de; d && (de = readdir(d));) {
+                _cleanup_free_ char *p = NULL, *v = NULL;
+
+                if (de->d_name[0] == '.' || streq(de->d_name, "all"))
+                        continue;
+                p = strjoin("/proc/sys/net/ipv6/conf/", de->d_name, "/accept_ra");
+                if (p && read_one_line_file(p, &v) >= 0 && streq(v, "1"))
+                        write_sysctl(p, "2");
+        }
+        if (d)
+                closedir(d);
+        write_sysctl("/proc/sys/net/ipv6/conf/all/forwarding", "1");
+}
+
+/* Docker's FORWARD chain drops what it does not know: our machines then
+ * reach nothing, and would not say why. Looked at when the table is made:
+ * by the first machine of a while. */
+static void warn_forward_drop(Firewall *f) {
+        _cleanup_free_ char *where = NULL;
+
+        if (firewall_forward_drops(f, &where) <= 0)
+                return;
+        log_warning("The host's firewall drops forwarded packets (policy of chain '%s'): machines will not reach "
+                    "beyond the host; allow them with e.g. 'iptables -I DOCKER-USER -i ve-+ -j ACCEPT' and the "
+                    "same for vz-+, or an 'iifname { \"ve-*\", \"vz-*\" } accept' rule in that chain.",
+                    where);
+}
+
+static const char *proto_name(int protocol) {
+        return protocol == IPPROTO_UDP ? "udp" : "tcp";
+}
+
+/* What the machine adds to berth's table: the NAT of its network (a
+ * zone's, when the zone is new: it stays as long as the zone), and a DNAT
+ * element per published port and family. Its own go into the undo log,
+ * in one entry, first. */
+static int setup_nat(Setup *s) {
+        _cleanup_(firewall_closep) Firewall *f = NULL;
+        _cleanup_free_ FirewallElement *e = NULL;
+        _cleanup_free_ char *what = NULL;
+        size_t n = 0, own, first;
+        int r;
+
+        e = calloc(2 + 2 * s->nc->n_ports, sizeof(FirewallElement));
+        if (!e)
+                return log_oom();
+        for (unsigned i = 0; i < s->families; i++)
+                e[n++] = (FirewallElement) { .kind = FIREWALL_MASQUERADE, .address = s->network[i] };
+        for (size_t i = 0; i < s->nc->n_ports; i++)
+                for (unsigned fam = 0; fam < s->families; fam++)
+                        e[n++] = (FirewallElement) {
+                                .kind = s->nc->ports[i].protocol == IPPROTO_UDP ? FIREWALL_UDP : FIREWALL_TCP,
+                                .address = s->n->address[fam],
+                                .port = s->nc->ports[i].host_port,
+                                .machine_port = s->nc->ports[i].machine_port,
+                        };
+        /* A zone's NAT is the zone's (undo.c removes it with the bridge). */
+        own = s->nc->zone ? s->families : 0;
+        if (n > own) {
+                r = firewall_elements_to_string(e + own, n - own, &what);
+                if (r < 0)
+                        return log_oom();
+                r = intend(s, UNDO_FIREWALL, what);
+                if (r < 0)
+                        return r;
+        }
+
+        r = firewall_open(&f);
+        if (r == -EOPNOTSUPP)
+                return log_error_errno(r, "Failed to set up NAT: libnftables is missing.");
+        if (r < 0)
+                return log_error_errno(r, "Failed to set up NAT: %m");
+        first = s->nc->zone && !s->zone_made ? s->families : 0; /* the zone's NAT is there */
+        r = firewall_add(f, e + first, n - first);
+        if (r < 0 && what)
+                forget(s, UNDO_FIREWALL, what); /* one transaction: nothing was added */
+        if (r == -EEXIST) {
+                int k = firewall_find_taken(f, e + first, n - first);
+                if (k >= 0 && e[first + k].kind != FIREWALL_MASQUERADE)
+                        return log_error_errno(
+                                r, "Failed to publish port %s:%u: another machine publishes it.",
+                                proto_name(e[first + k].kind == FIREWALL_UDP ? IPPROTO_UDP : IPPROTO_TCP),
+                                (unsigned) e[first + k].port);
+        }
+        if (r < 0)
+                return log_error_errno(r, "Failed to set up NAT and published ports in nftables: %m");
+        if (r > 0)
+                warn_forward_drop(f);
+
+        for (size_t i = 0; i < s->nc->n_ports; i++) {
+                char *text = NULL;
+
+                if (port_forward_to_string(&s->nc->ports[i], &text) < 0 || strv_consume(&s->n->ports, text) < 0)
+                        return log_oom();
+        }
+        return 0;
+}
+
+static int setup_relay(Setup *s) {
+        const PortForward *p = NULL;
+        int r;
+
+        r = port_relay_new(s->nc->ports, s->nc->n_ports, s->n->address, &s->n->relay, &p);
+        if (r == -EADDRINUSE)
+                return log_error_errno(r, "Failed to publish port %s:%u: it is in use on the host's loopback.",
+                                       proto_name(p->protocol), (unsigned) p->host_port);
+        if (r < 0)
+                return log_error_errno(r, "Failed to listen on the host's loopback for published ports: %m");
+        return 0;
+}
+
+/* --- The phase --------------------------------------------------------------------- */
+
+static int setup_links(Setup *s) {
+        bool addressed = network_config_addressed(s->nc);
+        int r;
+
+        if (s->nc->veth || s->nc->bridge || s->nc->zone || s->nc->n_ports > 0) {
+                r = lock_file_acquire(NETWORK_LOCK_PATH, LOCK_EX, &s->lock);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to take the network lock: %m");
+        }
+        address_pool_init(&s->pool, s->nc->pool, host_machine_id());
+
+        if (s->nc->zone) {
+                r = setup_zone(s);
+                if (r < 0)
+                        return r;
+                r = pick_zone_number(s);
+        } else if (s->nc->bridge)
+                r = find_bridge(s);
+        else if (s->nc->veth) {
+                r = pick_network(s, s->name);
+                s->host_number = ADDRESS_POOL_HOST_FIRST;
+        } else
+                r = 0;
+        if (r < 0)
+                return r;
+        if (addressed) {
+                r = note_addresses(s);
+                if (r < 0)
+                        return r;
+        }
+
+        if (s->nc->veth || s->nc->bridge || s->nc->zone) {
+                r = make_veth(s);
+                if (r >= 0 && s->nc->veth && !s->nc->bridge && !s->nc->zone)
+                        r = add_gateway_addresses(s, s->n->ifindex, s->n->link);
+                if (r < 0)
+                        return r;
+        }
+        if (addressed) {
+                enable_forwarding(s->families);
+                r = setup_nat(s);
+                if (r >= 0)
+                        r = setup_relay(s);
+                if (r < 0)
+                        return r;
+        }
+        lock_file_release(&s->lock);
+
+        r = move_interfaces(s);
+        r = r ?: add_virtual_links(s, s->nc->macvlan, "mv-", false);
+        r = r ?: add_virtual_links(s, s->nc->ipvlan, "iv-", true);
+        if (r < 0)
+                return r;
+        if (s->n->link)
+                r = configure_host0(s);
+        return r;
+}
+
+int machine_setup_network(const BootConfig *c, const char *name, const MachineUsers *users, pid_t supervisor,
+                          Record *rec, MachineNetwork *n) {
+        Setup s = {
+                .config = c,
+                .nc = &c->network,
+                .name = name,
+                .rec = rec,
+                .n = n,
+                .lock = LOCK_FILE_NULL,
+                .families = host_families(),
+        };
+        int r;
+
+        /* --private-network alone: init is cloned into a new namespace. */
+        if (!network_config_private(&c->network) && !c->network.namespace_path)
+                return 0;
+
+        r = make_namespace(c, users, n);
+        if (r < 0 || c->network.namespace_path)
+                return r;
+
+        r = netns_identify(supervisor, &n->host_netns_path, &n->host_netns_inode);
+        if (r < 0)
+                return log_error_errno(r, "Failed to find our network namespace: %m");
+        r = netdev_open(-EBADF, &s.host);
+        r = r ?: netdev_open(n->netns_fd, &s.machine);
+        if (r == -EOPNOTSUPP)
+                r = log_error_errno(r, "Failed to set up the machine's network: libnl-route-3 is missing.");
+        else if (r < 0)
+                r = log_error_errno(r, "Failed to talk netlink: %m");
+        r = r ?: loopback_up(&s);
+        r = r ?: setup_links(&s);
+
+        lock_file_release(&s.lock);
+        netdev_close(s.host);
+        netdev_close(s.machine);
+        if (r >= 0 && n->link)
+                log_debug("Network ready: %s here, " HOST0 " in the machine%s%s.", n->link,
+                          n->addresses ? " with " : "", n->addresses ? n->addresses[0] : "");
+        return r;
+}
+
+void machine_release_network(MachineNetwork *n) {
+        _cleanup_(netdev_closep) Netdev *machine = NULL;
+        _cleanup_close_ int host = -EBADF;
+        int r;
+
+        n->relay = port_relay_free(n->relay);
+        if (!n->moved)
+                return;
+        /* Init is gone, the namespace is still ours: what was lent goes
+         * back, under its own name. */
+        host = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+        r = host < 0 ? -errno : netdev_open(n->netns_fd, &machine);
+        STRV_FOREACH(i, n->moved) {
+                int ifindex = r < 0 ? r : netdev_link_index(machine, *i);
+                int k = ifindex < 0 ? ifindex : netdev_link_move(machine, ifindex, host, NULL);
+
+                if (k < 0)
+                        log_warning_errno(k, "Failed to give link '%s' back to the host: %m", *i);
+        }
+        n->moved = strv_free(n->moved);
+}
