@@ -10,3 +10,17 @@ if [[ -z ${BERTH:-} ]]; then
         BERTH=$build/src/berth/berth
 fi
 export BERTH
+
+# bench_tree: a private copy of the test tree that the benchmarks boot
+# (booting writes to a tree), made once in /var/cache/berth-bench, 0700 as
+# berth wants the directory of a tree it maps; prints its path.
+bench_tree() {
+        local tree work=/var/cache/berth-bench
+        tree=$("$src/tests/fixtures/debian-tree.sh")
+        mkdir -p "$work"
+        chmod 0700 "$work"
+        if [[ ! -d $work/tree ]]; then
+                cp -a --reflink=auto "$tree" "$work/tree"
+        fi
+        echo "$work/tree"
+}

@@ -36,14 +36,7 @@ install_packages hyperfine python3 systemd-container iproute2 nftables gcc libc6
 . "$src/bench/lib.sh"
 
 # A private copy of the tree (the one run.sh boots), for both.
-tree=$("$src/tests/fixtures/debian-tree.sh")
-work=/var/cache/berth-bench
-mkdir -p "$work"
-chmod 0700 "$work" # root's alone, as berth wants a tree it maps
-if [[ ! -d $work/tree ]]; then
-        cp -a --reflink=auto "$tree" "$work/tree"
-fi
-tree=$work/tree
+tree=$(bench_tree)
 
 scratch=$(mktemp -d /var/tmp/berth-bench-net-XXXXXX)
 ns=berth-bench-net-$$

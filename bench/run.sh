@@ -40,13 +40,8 @@ fi
 
 tree=$("$src/tests/fixtures/debian-tree.sh")
 # Booting writes to a tree: both boot a private copy (the same one).
+boot_tree=$(bench_tree)
 work=/var/cache/berth-bench
-mkdir -p "$work"
-chmod 0700 "$work" # root's alone, as berth wants a tree it maps
-if [[ ! -d $work/tree ]]; then
-        cp -a --reflink=auto "$tree" "$work/tree"
-fi
-boot_tree=$work/tree
 size=$(du -sm "$tree" | cut -f1)
 
 json=$work/results.json

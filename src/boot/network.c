@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <sched.h>
 #include <string.h>
@@ -39,6 +40,7 @@ typedef struct Setup {
         unsigned host_number;    /* its number in them */
         int master;              /* the bridge our link joins, or 0 */
         bool zone_made;          /* by us, just now */
+        Firewall *firewall;      /* opened first, for machines behind NAT: nothing is made without it */
 } Setup;
 
 void machine_network_done(MachineNetwork *n) {
@@ -48,7 +50,10 @@ void machine_network_done(MachineNetwork *n) {
         n->addresses = strv_free(n->addresses);
         n->ports = strv_free(n->ports);
         n->networkd_host0 = mfree(n->networkd_host0);
-        n->moved = strv_free(n->moved);
+        for (size_t i = 0; i < n->n_lent; i++)
+                free(n->lent[i].name);
+        n->lent = mfree(n->lent);
+        n->n_lent = 0;
         n->relay = port_relay_free(n->relay);
 }
 
@@ -101,12 +106,18 @@ static Id128 host_machine_id(void) {
         return id;
 }
 
-/* Whether another machine's record has an address in prefix: a machine
- * whose supervisor was killed before its links were made, or after they
- * went, still has its network until its record is cleaned up. */
-static int recorded_by_others(Setup *s, const InAddrPrefix *prefix) {
+/* What is in use: every prefix the host's routes and addresses cover, and
+ * the addresses of other machines' records (a machine whose supervisor was
+ * killed before its links were made, or after they went, still has its
+ * network until its record is cleaned up). Read once for a search. */
+typedef struct InUse {
+        InAddrPrefix *p;
+        size_t n;
+} InUse;
+
+static int in_use_add_records(Setup *s, InUse *u) {
         _cleanup_strv_free_ char **names = NULL;
-        int r, found = 0;
+        int r;
 
         r = registry_list_names(MACHINES_DIR, &names);
         if (r < 0)
@@ -114,44 +125,74 @@ static int recorded_by_others(Setup *s, const InAddrPrefix *prefix) {
         STRV_FOREACH(other, names) {
                 MachineRecord m;
 
-                if (found || streq(*other, s->name) || registry_read(MACHINES_DIR, *other, &m) < 0)
+                if (streq(*other, s->name) || registry_read(MACHINES_DIR, *other, &m) < 0)
                         continue;
                 STRV_FOREACH(a, m.addresses) {
-                        InAddrPrefix p;
+                        InAddrPrefix *more = reallocarray(u->p, u->n + 1, sizeof(InAddrPrefix));
 
-                        if (in_addr_prefix_from_string(*a, true, &p) >= 0 && p.family == prefix->family &&
-                            in_addr_prefix_contains(prefix, &p.address))
-                                found = 1;
+                        if (!more) {
+                                machine_record_done(&m);
+                                return -ENOMEM;
+                        }
+                        u->p = more;
+                        if (in_addr_prefix_from_string(*a, true, &u->p[u->n]) < 0)
+                                continue;
+                        /* The machine's network, as its address says. */
+                        u->n++;
                 }
                 machine_record_done(&m);
         }
-        return found;
+        return 0;
 }
 
-/* A network of the pool that no route or address of the host's touches:
- * the first free one from where the key's hash points. */
+static int in_use_read(Setup *s, InUse *u) {
+        _cleanup_free_ InAddrPrefix *v6 = NULL;
+        size_t n6 = 0;
+        InAddrPrefix *all;
+        int r;
+
+        r = netdev_prefixes_in_use(s->host, AF_INET, &u->p, &u->n);
+        if (r >= 0 && s->families > 1)
+                r = netdev_prefixes_in_use(s->host, AF_INET6, &v6, &n6);
+        if (r < 0)
+                return r;
+        all = reallocarray(u->p, u->n + n6 + 1, sizeof(InAddrPrefix));
+        if (!all)
+                return -ENOMEM;
+        u->p = all;
+        if (n6 > 0)
+                memcpy(u->p + u->n, v6, n6 * sizeof(InAddrPrefix));
+        u->n += n6;
+        return in_use_add_records(s, u);
+}
+
+static bool in_use_overlaps(const InUse *u, const InAddrPrefix *prefix) {
+        for (size_t i = 0; i < u->n; i++)
+                if (in_addr_prefix_overlaps(&u->p[i], prefix))
+                        return true;
+        return false;
+}
+
+/* A network of the pool that nothing in use touches: the first free one
+ * from where the key's hash points. */
 static int pick_network(Setup *s, const char *key) {
         uint64_t size = address_pool_size(&s->pool), first = address_pool_first_network(&s->pool, key);
         char buf[IN_ADDR_PREFIX_STRING_MAX];
+        _cleanup_free_ InAddrPrefix *used = NULL;
+        InUse u = {};
         InAddrPrefix net[2];
         int r;
 
+        r = in_use_read(s, &u);
+        used = u.p;
+        if (r < 0)
+                return log_error_errno(r, "Failed to read the host's routes and addresses: %m");
         for (uint64_t i = 0; i < size; i++) {
                 r = address_pool_network(&s->pool, (first + i) % size, net);
                 if (r < 0)
                         return log_error_errno(r, "Failed to pick a network: %m");
-                r = netdev_prefix_in_use(s->host, &net[0]);
-                if (r == 0 && s->families > 1)
-                        r = netdev_prefix_in_use(s->host, &net[1]);
-                if (r == 0)
-                        r = recorded_by_others(s, &net[0]);
-                if (r < 0)
-                        return log_error_errno(r, "Failed to read the host's routes: %m");
-                if (r > 0) {
-                        log_debug("Network %s is in use on the host, trying the next.",
-                                  in_addr_prefix_to_string(&net[0], true, buf));
+                if (in_use_overlaps(&u, &net[0]) || (s->families > 1 && in_use_overlaps(&u, &net[1])))
                         continue;
-                }
                 s->network[0] = net[0];
                 s->network[1] = net[1];
                 return 0;
@@ -255,8 +296,29 @@ static int add_gateway_addresses(Setup *s, int ifindex, const char *link) {
         return 0;
 }
 
+/* Our links on the host take no router advertisements (a machine could
+ * send some, and become the host's router) and make no addresses of their
+ * own from them. Before they are up. */
+static int quiet_link(Setup *s, const char *link) {
+        static const char *const keys[] = { "accept_ra", "autoconf" };
+
+        if (s->families < 2)
+                return 0;
+        for (size_t i = 0; i < ELEMENTSOF(keys); i++) {
+                _cleanup_free_ char *p = strjoin("/proc/sys/net/ipv6/conf/", link, "/", keys[i]);
+                int r;
+
+                if (!p)
+                        return log_oom();
+                r = write_string_file_at(AT_FDCWD, p, "0", 0, 0);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to set %s: %m", p);
+        }
+        return 0;
+}
+
 static int intend(Setup *s, UndoType type, const char *what) {
-        _cleanup_free_ char *e = undo_network_entry(s->n->host_netns_inode, s->n->host_netns_path, what);
+        _cleanup_free_ char *e = undo_network_entry(s->n->host_netns_cookie, s->n->host_netns_path, what);
 
         if (!e)
                 return log_oom();
@@ -265,7 +327,7 @@ static int intend(Setup *s, UndoType type, const char *what) {
 
 /* An effect that was not made after all. */
 static void forget(Setup *s, UndoType type, const char *what) {
-        _cleanup_free_ char *e = undo_network_entry(s->n->host_netns_inode, s->n->host_netns_path, what);
+        _cleanup_free_ char *e = undo_network_entry(s->n->host_netns_cookie, s->n->host_netns_path, what);
 
         if (e)
                 record_forget(s->rec, type, e);
@@ -276,7 +338,7 @@ static void forget(Setup *s, UndoType type, const char *what) {
  * removes it. */
 static int setup_zone(Setup *s) {
         _cleanup_free_ char *bridge = zone_bridge_name(s->nc->zone);
-        char kind[32];
+        char kind[32], alias[64];
         int r;
 
         if (!bridge)
@@ -291,6 +353,12 @@ static int setup_zone(Setup *s) {
                 if (r >= 0 && !streq(kind, "bridge"))
                         return log_error_errno(SYNTHETIC_ERRNO(ENOTTY),
                                                "Failed to join zone '%s': link '%s' exists and is no bridge.",
+                                               s->nc->zone, bridge);
+                if (r >= 0 && (netdev_link_alias(s->host, s->master, alias, sizeof alias) < 0 ||
+                               !streq(alias, ZONE_BRIDGE_ALIAS)))
+                        return log_error_errno(SYNTHETIC_ERRNO(EEXIST),
+                                               "Failed to join zone '%s': bridge '%s' exists and is not a zone's "
+                                               "(berth did not make it).",
                                                s->nc->zone, bridge);
                 r = r ?: netdev_link_address(s->host, s->master, AF_INET, &s->network[0]);
                 if (s->families > 1)
@@ -320,8 +388,12 @@ static int setup_zone(Setup *s) {
         if (r < 0)
                 return log_error_errno(r, "Failed to make bridge '%s': %m", bridge);
         s->master = netdev_link_index(s->host, bridge);
-        if (s->master < 0)
-                return log_error_errno(s->master, "Failed to find bridge '%s': %m", bridge);
+        r = s->master < 0 ? s->master : netdev_link_set_alias(s->host, s->master, ZONE_BRIDGE_ALIAS);
+        if (r < 0)
+                return log_error_errno(r, "Failed to set up bridge '%s': %m", bridge);
+        r = quiet_link(s, bridge);
+        if (r < 0)
+                return r;
         s->zone_made = true;
         log_debug("Zone '%s' made: bridge %s.", s->nc->zone, bridge);
         return add_gateway_addresses(s, s->master, bridge);
@@ -349,34 +421,50 @@ static int find_bridge(Setup *s) {
 
 /* ve-NAME or vb-NAME here, host0 in the machine. */
 static int make_veth(Setup *s) {
+        _cleanup_free_ char *link = NULL, *noted = NULL;
         bool port = s->nc->bridge || s->nc->zone;
         int r;
 
-        s->n->link = machine_link_name(port ? "vb-" : "ve-", s->name);
-        if (!s->n->link)
+        link = machine_link_name(port ? "vb-" : "ve-", s->name);
+        if (!link)
                 return log_oom();
         /* A link of that name is someone else's: refused before it is
          * noted, so that nobody removes it. */
-        r = netdev_link_index(s->host, s->n->link);
+        r = netdev_link_index(s->host, link);
         if (r > 0)
                 return log_error_errno(SYNTHETIC_ERRNO(EEXIST),
-                                       "Failed to make link '%s': a link of that name exists already.", s->n->link);
+                                       "Failed to make link '%s': a link of that name exists already.", link);
         if (r != -ENODEV)
-                return log_error_errno(r, "Failed to look for link '%s': %m", s->n->link);
-        r = intend(s, UNDO_LINK, s->n->link);
+                return log_error_errno(r, "Failed to look for link '%s': %m", link);
+        r = intend(s, UNDO_LINK, link);
         if (r < 0)
                 return r;
-        r = netdev_add_veth(s->host, s->n->link, HOST0, s->n->netns_fd, s->master);
+        r = netdev_add_veth(s->host, link, HOST0, s->n->netns_fd, s->master);
         if (r == -EEXIST) {
-                forget(s, UNDO_LINK, s->n->link); /* made meanwhile, by someone else */
-                return log_error_errno(r, "Failed to make link '%s': a link of that name exists already.", s->n->link);
+                forget(s, UNDO_LINK, link); /* made meanwhile, by someone else */
+                return log_error_errno(r, "Failed to make link '%s': a link of that name exists already.", link);
         }
         if (r < 0)
-                return log_error_errno(r, "Failed to make link '%s': %m", s->n->link);
-        s->n->ifindex = netdev_link_index(s->host, s->n->link);
-        r = s->n->ifindex < 0 ? s->n->ifindex : netdev_link_up(s->host, s->n->ifindex);
+                return log_error_errno(r, "Failed to make link '%s': %m", link);
+
+        /* From now on the undo log removes this link only, by its index:
+         * its name may be someone else's once it is gone. */
+        s->n->ifindex = netdev_link_index(s->host, link);
+        if (s->n->ifindex < 0)
+                return log_error_errno(s->n->ifindex, "Failed to find link '%s': %m", link);
+        noted = undo_link_entry(link, s->n->ifindex);
+        if (!noted)
+                return log_oom();
+        r = intend(s, UNDO_LINK, noted);
         if (r < 0)
-                return log_error_errno(r, "Failed to bring up link '%s': %m", s->n->link);
+                return r;
+        forget(s, UNDO_LINK, link);
+
+        r = quiet_link(s, link);
+        r = r ?: netdev_link_up(s->host, s->n->ifindex);
+        if (r < 0)
+                return log_error_errno(r, "Failed to bring up link '%s': %m", link);
+        s->n->link = TAKE_PTR(link);
         return 0;
 }
 
@@ -405,18 +493,31 @@ static int configure_host0(Setup *s) {
 static int move_interfaces(Setup *s) {
         STRV_FOREACH(i, s->nc->interfaces) {
                 int r, ifindex = netdev_link_index(s->host, *i);
+                LentLink *l;
 
                 if (ifindex == -ENODEV)
                         return log_error_errno(ifindex, "Failed to move link '%s' into the machine: no such link.", *i);
-                /* Noted before it moves: if that works, it must come back. */
-                if (strv_extend(&s->n->moved, *i) < 0)
+                if (ifindex < 0)
+                        return log_error_errno(ifindex, "Failed to look for link '%s': %m", *i);
+                l = reallocarray(s->n->lent, s->n->n_lent + 1, sizeof(LentLink));
+                if (!l)
                         return log_oom();
-                r = ifindex < 0 ? ifindex : netdev_link_move(s->host, ifindex, s->n->netns_fd, NULL);
+                s->n->lent = l;
+                l = &s->n->lent[s->n->n_lent];
+                *l = (LentLink) { .name = strdup(*i) };
+                if (!l->name)
+                        return log_oom();
+                r = netdev_link_kind(s->host, ifindex, l->kind, sizeof l->kind);
+                r = r ?: netdev_link_move(s->host, ifindex, s->n->netns_fd, NULL);
                 if (r < 0) {
-                        free(s->n->moved[strv_length(s->n->moved) - 1]);
-                        s->n->moved[strv_length(s->n->moved) - 1] = NULL;
+                        free(l->name);
                         return log_error_errno(r, "Failed to move link '%s' into the machine: %m", *i);
                 }
+                /* Noted once it is there: it must come back. */
+                s->n->n_lent++;
+                l->ifindex = netdev_link_index(s->machine, *i);
+                if (l->ifindex < 0)
+                        return log_error_errno(l->ifindex, "Failed to find link '%s' in the machine: %m", *i);
         }
         return 0;
 }
@@ -454,30 +555,35 @@ static void write_sysctl(const char *path, const char *value) {
 
 /* Routing between the machine and the world. IPv6 forwarding makes the
  * kernel ignore router advertisements on links that take them as a host
- * does (accept_ra=1): those are told to take them anyway (2) first, so that
- * the host keeps its own IPv6 routes. Never turned off again: other
- * machines, or the host's administrator, may rely on it. */
-static void enable_forwarding(unsigned families) {
+ * does (accept_ra=1): the links the host has learned routes on from them
+ * are told to take them anyway (2) first, so that it keeps its own IPv6
+ * routes. Only those: not "default" (every later link, ours included,
+ * would take advertisements, from machines too). Never turned off again:
+ * other machines, or the host's administrator, may rely on it. */
+static void enable_forwarding(Setup *s) {
         _cleanup_free_ char *forwarding = NULL;
-        DIR *d;
+        _cleanup_free_ int *ra = NULL;
+        size_t n_ra = 0;
+        int r;
 
         write_sysctl("/proc/sys/net/ipv4/ip_forward", "1");
-        if (families < 2)
+        if (s->families < 2)
                 return;
         if (read_one_line_file("/proc/sys/net/ipv6/conf/all/forwarding", &forwarding) >= 0 && streq(forwarding, "1"))
                 return;
-        d = opendir("/proc/sys/net/ipv6/conf");
-        for (struct dirent *de; d && (de = readdir(d));) {
+        r = netdev_ra_links(s->host, &ra, &n_ra);
+        if (r < 0)
+                log_warning_errno(r, "Failed to find the links with routes from router advertisements, ignoring: %m");
+        for (size_t i = 0; i < n_ra; i++) {
                 _cleanup_free_ char *p = NULL, *v = NULL;
+                char name[IFNAMSIZ];
 
-                if (de->d_name[0] == '.' || streq(de->d_name, "all"))
+                if (netdev_link_name(s->host, ra[i], name, sizeof name) < 0)
                         continue;
-                p = strjoin("/proc/sys/net/ipv6/conf/", de->d_name, "/accept_ra");
+                p = strjoin("/proc/sys/net/ipv6/conf/", name, "/accept_ra");
                 if (p && read_one_line_file(p, &v) >= 0 && streq(v, "1"))
                         write_sysctl(p, "2");
         }
-        if (d)
-                closedir(d);
         write_sysctl("/proc/sys/net/ipv6/conf/all/forwarding", "1");
 }
 
@@ -504,10 +610,9 @@ static const char *proto_name(int protocol) {
  * element per published port and family. Its own go into the undo log,
  * in one entry, first. */
 static int setup_nat(Setup *s) {
-        _cleanup_(firewall_closep) Firewall *f = NULL;
         _cleanup_free_ FirewallElement *e = NULL;
         _cleanup_free_ char *what = NULL;
-        size_t n = 0, own, first;
+        size_t n = 0, own;
         int r;
 
         e = calloc(2 + 2 * s->nc->n_ports, sizeof(FirewallElement));
@@ -534,27 +639,26 @@ static int setup_nat(Setup *s) {
                         return r;
         }
 
-        r = firewall_open(&f);
-        if (r == -EOPNOTSUPP)
-                return log_error_errno(r, "Failed to set up NAT: libnftables is missing.");
-        if (r < 0)
-                return log_error_errno(r, "Failed to set up NAT: %m");
-        first = s->nc->zone && !s->zone_made ? s->families : 0; /* the zone's NAT is there */
-        r = firewall_add(f, e + first, n - first);
+        /* The zone's NAT too: a zone's first machine may have died before
+         * it could add it. Adding what is there already is nothing. */
+        r = firewall_add(s->firewall, e, n);
         if (r < 0 && what)
                 forget(s, UNDO_FIREWALL, what); /* one transaction: nothing was added */
         if (r == -EEXIST) {
-                int k = firewall_find_taken(f, e + first, n - first);
-                if (k >= 0 && e[first + k].kind != FIREWALL_MASQUERADE)
-                        return log_error_errno(
-                                r, "Failed to publish port %s:%u: another machine publishes it.",
-                                proto_name(e[first + k].kind == FIREWALL_UDP ? IPPROTO_UDP : IPPROTO_TCP),
-                                (unsigned) e[first + k].port);
+                /* Which port: the masquerade elements come first, and are
+                 * never taken (adding one that is there is nothing). */
+                const FirewallElement *ports = e + s->families;
+                int k = firewall_find_taken(s->firewall, ports, n - s->families);
+
+                if (k >= 0)
+                        return log_error_errno(r, "Failed to publish port %s:%u: another machine publishes it.",
+                                               proto_name(ports[k].kind == FIREWALL_UDP ? IPPROTO_UDP : IPPROTO_TCP),
+                                               (unsigned) ports[k].port);
         }
         if (r < 0)
                 return log_error_errno(r, "Failed to set up NAT and published ports in nftables: %m");
         if (r > 0)
-                warn_forward_drop(f);
+                warn_forward_drop(s->firewall);
 
         for (size_t i = 0; i < s->nc->n_ports; i++) {
                 char *text = NULL;
@@ -590,6 +694,14 @@ static int setup_links(Setup *s) {
                         return log_error_errno(r, "Failed to take the network lock: %m");
         }
         address_pool_init(&s->pool, s->nc->pool, host_machine_id());
+        if (addressed) {
+                /* Before anything is made: without it, nothing should be. */
+                r = firewall_open(&s->firewall);
+                if (r == -EOPNOTSUPP)
+                        return log_error_errno(r, "Failed to set up NAT: libnftables is missing.");
+                if (r < 0)
+                        return log_error_errno(r, "Failed to set up NAT: %m");
+        }
 
         if (s->nc->zone) {
                 r = setup_zone(s);
@@ -619,7 +731,7 @@ static int setup_links(Setup *s) {
                         return r;
         }
         if (addressed) {
-                enable_forwarding(s->families);
+                enable_forwarding(s);
                 r = setup_nat(s);
                 if (r >= 0)
                         r = setup_relay(s);
@@ -659,7 +771,7 @@ int machine_setup_network(const BootConfig *c, const char *name, const MachineUs
         if (r < 0 || c->network.namespace_path)
                 return r;
 
-        r = netns_identify(supervisor, &n->host_netns_path, &n->host_netns_inode);
+        r = netns_identify(supervisor, &n->host_netns_path, &n->host_netns_cookie);
         if (r < 0)
                 return log_error_errno(r, "Failed to find our network namespace: %m");
         r = netdev_open(-EBADF, &s.host);
@@ -674,6 +786,7 @@ int machine_setup_network(const BootConfig *c, const char *name, const MachineUs
         lock_file_release(&s.lock);
         netdev_close(s.host);
         netdev_close(s.machine);
+        firewall_close(s.firewall);
         if (r >= 0 && n->link)
                 log_debug("Network ready: %s here, " HOST0 " in the machine%s%s.", n->link,
                           n->addresses ? " with " : "", n->addresses ? n->addresses[0] : "");
@@ -686,18 +799,25 @@ void machine_release_network(MachineNetwork *n) {
         int r;
 
         n->relay = port_relay_free(n->relay);
-        if (!n->moved)
+        if (n->n_lent == 0)
                 return;
         /* Init is gone, the namespace is still ours: what was lent goes
-         * back, under its own name. */
+         * back under its own name, if it is still the link we lent (the
+         * machine may have renamed it, and made another of its name). */
         host = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
         r = host < 0 ? -errno : netdev_open(n->netns_fd, &machine);
-        STRV_FOREACH(i, n->moved) {
-                int ifindex = r < 0 ? r : netdev_link_index(machine, *i);
-                int k = ifindex < 0 ? ifindex : netdev_link_move(machine, ifindex, host, NULL);
+        for (size_t i = 0; i < n->n_lent; i++) {
+                const LentLink *l = &n->lent[i];
+                char kind[sizeof l->kind];
+                int k = r;
 
+                if (k >= 0)
+                        k = netdev_link_kind(machine, l->ifindex, kind, sizeof kind);
+                if (k >= 0 && !streq(kind, l->kind))
+                        k = -ENODEV; /* the index is another link's now */
+                if (k >= 0)
+                        k = netdev_link_move(machine, l->ifindex, host, l->name);
                 if (k < 0)
-                        log_warning_errno(k, "Failed to give link '%s' back to the host: %m", *i);
+                        log_warning_errno(k, "Failed to give link '%s' back to the host: %m", l->name);
         }
-        n->moved = strv_free(n->moved);
 }

@@ -24,17 +24,26 @@
  * log first. --port publishes machine ports on the host: DNAT in berth's
  * nftables table, and relays on the host's loopback addresses. */
 
+/* A host link lent to the machine (--network-interface=), known there by
+ * its index and kind: its name is the machine's to change. */
+typedef struct LentLink {
+        char *name;  /* on the host */
+        int ifindex; /* in the machine */
+        char kind[32];
+} LentLink;
+
 typedef struct MachineNetwork {
         int netns_fd; /* the machine's, or -EBADF: a fresh one is cloned, or the host's shared */
         char *host_netns_path;
-        uint64_t host_netns_inode;
+        uint64_t host_netns_cookie;
         char *link; /* ours, on the host */
         int ifindex;
         InAddrPrefix address[2]; /* the machine's on host0: IPv4, IPv6 (family 0: none) */
         char **addresses;        /* the same, as text, for the record */
         char **ports;            /* published, as text ("tcp:8080:80") */
         char *networkd_host0;    /* the same for a systemd-networkd in the machine */
-        char **moved;            /* host links moved into the machine, to give back */
+        LentLink *lent;          /* to give back */
+        size_t n_lent;
         PortRelay *relay;
 } MachineNetwork;
 

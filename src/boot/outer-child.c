@@ -221,6 +221,14 @@ static _noreturn_ void outer_child(const SpawnPlan *p, int channel) {
         root_fd = open(STAGING_DIR, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (root_fd < 0)
                 channel_fail(channel, errno, "open the machine's root");
+
+        /* The machine's network namespace, made beforehand (network.c):
+         * joined while we still have the host's privileges, which a
+         * namespace given by --network-namespace-path= asks for, and before
+         * the API filesystems, so that a /sys mounted here shows its links. */
+        if (p->network->netns_fd >= 0 && setns(p->network->netns_fd, CLONE_NEWNET) < 0)
+                channel_fail(channel, errno, "join the machine's network namespace");
+
         notify_fd = mount_machine(p, root_fd, channel);
         r = channel_send(channel, CHANNEL_FD, 0, notify_fd);
         if (r < 0)
@@ -233,12 +241,6 @@ static _noreturn_ void outer_child(const SpawnPlan *p, int channel) {
                 if (r < 0)
                         channel_fail(channel, r, "mount a procfs at %s", PROC_HELPER_DIR);
         }
-
-        /* The machine's network namespace, made beforehand (network.c):
-         * joined while we still have the host's privileges, which a
-         * namespace given by --network-namespace-path= asks for. */
-        if (p->network->netns_fd >= 0 && setns(p->network->netns_fd, CLONE_NEWNET) < 0)
-                channel_fail(channel, errno, "join the machine's network namespace");
 
         join_userns(p, channel);
         log_debug("Joined the user namespace.");

@@ -46,7 +46,17 @@ DEFINE_STRING_TABLE_LOOKUP(firewall_kind, FirewallKind);
 /* Packets to the host's loopback addresses are left alone: nftables cannot
  * send those on (IPv6 never routes ::1 off the host; IPv4 only with
  * route_localnet, which lets machines reach the host's 127.0.0.1), so the
- * supervisor relays them. */
+ * supervisor relays them.
+ *
+ * forward: the host routes for the machines now, but only what they ask
+ * for: answers, published ports (DNAT), and what machines send each other;
+ * a new connection from anywhere else to a machine's network is dropped,
+ * so that a neighbour routing to it can't reach ports nobody published.
+ * Its policy accepts: what other tables drop stays dropped.
+ *
+ * postrouting: what leaves the machines' networks is masqueraded; and so
+ * is what a machine sends to a published port of itself or of a neighbour
+ * (hairpin), so that the answer comes back the way it went. */
 static const char table_text[] = //
         "add set " TABLE " masq4 { type ipv4_addr; flags interval; }\n"
         "add set " TABLE " masq6 { type ipv6_addr; flags interval; }\n"
@@ -64,9 +74,16 @@ static const char table_text[] = //
         "add chain " TABLE " output { type nat hook output priority -100; policy accept; }\n"
         "add rule " TABLE " output meta nfproto ipv4 ip daddr != 127.0.0.0/8 fib daddr type local jump ports\n"
         "add rule " TABLE " output meta nfproto ipv6 ip6 daddr != ::1 fib daddr type local jump ports\n"
+        "add chain " TABLE " forward { type filter hook forward priority filter; policy accept; }\n"
+        "add rule " TABLE " forward ct state established,related accept\n"
+        "add rule " TABLE " forward ct status dnat accept\n"
+        "add rule " TABLE " forward ip daddr @masq4 ip saddr != @masq4 drop\n"
+        "add rule " TABLE " forward ip6 daddr @masq6 ip6 saddr != @masq6 drop\n"
         "add chain " TABLE " postrouting { type nat hook postrouting priority srcnat; policy accept; }\n"
         "add rule " TABLE " postrouting ip saddr @masq4 ip daddr != @masq4 masquerade\n"
-        "add rule " TABLE " postrouting ip6 saddr @masq6 ip6 daddr != @masq6 masquerade\n";
+        "add rule " TABLE " postrouting ip6 saddr @masq6 ip6 daddr != @masq6 masquerade\n"
+        "add rule " TABLE " postrouting ct status dnat ip saddr @masq4 ip daddr @masq4 masquerade\n"
+        "add rule " TABLE " postrouting ct status dnat ip6 saddr @masq6 ip6 daddr @masq6 masquerade\n";
 
 struct Firewall {
         struct nft_ctx *ctx;

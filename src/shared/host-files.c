@@ -215,6 +215,25 @@ static int replace_at(int dir_fd, const char *name, const char *text) {
         return r;
 }
 
+/* A regular file of the tree, never through a symlink (-ELOOP), and never
+ * a FIFO or device that the machine put there (-EBADFD): opening one
+ * would hang us, or do worse. */
+static int open_regular(int dir_fd, const char *name, int flags) {
+        _cleanup_close_ int fd = -EBADF;
+        struct stat st;
+
+        fd = openat(dir_fd, name, flags | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY, 0644);
+        if (fd < 0)
+                return -errno;
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        if (!S_ISREG(st.st_mode))
+                return -EBADFD;
+        if (fcntl(fd, F_SETFL, flags & O_ACCMODE) < 0) /* blocking again */
+                return -errno;
+        return TAKE_FD(fd);
+}
+
 /* The file is already what f would make it. */
 static bool already_so(const HostFile *f, int dir_fd, const char *name) {
         _cleanup_free_ char *have = NULL;
@@ -233,7 +252,7 @@ static bool already_so(const HostFile *f, int dir_fd, const char *name) {
                        streq(strstr(link, "zoneinfo/"), strstr(f->text, "zoneinfo/"));
         case HOST_FILE_COPY:
         case HOST_FILE_REPLACE:
-                fd = openat(dir_fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+                fd = open_regular(dir_fd, name, O_RDONLY);
                 return fd >= 0 && read_full_fd(fd, HOST_FILE_MAX, &have, NULL) >= 0 && streq(have, f->text);
         default:
                 return false;
@@ -273,8 +292,10 @@ int host_file_apply(const HostFile *f, int root_fd) {
         case HOST_FILE_REPLACE:
                 return replace_at(dir_fd, name, f->text);
         case HOST_FILE_COPY:
-                fd = openat(dir_fd, name, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0644);
+                fd = open_regular(dir_fd, name, O_WRONLY | O_CREAT);
                 if (fd < 0)
+                        return fd;
+                if (ftruncate(fd, 0) < 0)
                         return -errno;
                 return loop_write(fd, f->text, strlen(f->text));
         default:

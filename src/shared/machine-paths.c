@@ -48,7 +48,7 @@ char *machine_image_lock_path(const char *tree) {
 char *machine_link_name(const char *prefix, const char *name) {
         if (strlen(prefix) + strlen(name) < IFNAMSIZ)
                 return strjoin(prefix, name);
-        return strdup_printf("%s%.4s%08x", prefix, name, (unsigned) (uint32_t) hash_fnv1a64(name, strlen(name)));
+        return strdup_printf("%s%.3s~%08x", prefix, name, (unsigned) (uint32_t) hash_fnv1a64(name, strlen(name)));
 }
 
 char *zone_bridge_name(const char *zone) {

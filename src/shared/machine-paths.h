@@ -44,8 +44,12 @@ char *machine_image_lock_path(const char *tree);
 #define NETWORK_LOCK_PATH BERTH_RUNTIME_DIR "/.#network.lck"
 /* A machine's link on the host: prefix ("ve-" for --network-veth, "vb-"
  * for a bridge's or zone's port) and the name, or, when that is too long
- * for a link name, the name's first four characters and eight hex digits
- * of a hash of all of it: "vb-debi0c5a6f1e". */
+ * for a link name, the name's first three characters, a '~' (which no
+ * machine name has: no short name can look like a shortened one) and eight
+ * hex digits of a hash of all of it: "vb-deb~0c5a6f1e". */
 char *machine_link_name(const char *prefix, const char *name);
 /* "vz-ZONE" */
 char *zone_bridge_name(const char *zone);
+/* The alias berth gives its zones' bridges: a bridge of that name without
+ * it is not berth's to join or remove. */
+#define ZONE_BRIDGE_ALIAS "berth zone"

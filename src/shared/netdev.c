@@ -61,6 +61,9 @@ static DLSYM_PROTOTYPE(rtnl_link_get_master);
 static DLSYM_PROTOTYPE(rtnl_link_set_link);
 static DLSYM_PROTOTYPE(rtnl_link_set_ns_fd);
 static DLSYM_PROTOTYPE(rtnl_link_get_ifindex);
+static DLSYM_PROTOTYPE(rtnl_link_get_name);
+static DLSYM_PROTOTYPE(rtnl_link_get_ifalias);
+static DLSYM_PROTOTYPE(rtnl_link_set_ifalias);
 static DLSYM_PROTOTYPE(rtnl_link_veth_alloc);
 static DLSYM_PROTOTYPE(rtnl_link_veth_get_peer);
 static DLSYM_PROTOTYPE(rtnl_link_macvlan_set_mode);
@@ -87,6 +90,10 @@ static DLSYM_PROTOTYPE(rtnl_route_get_dst);
 static DLSYM_PROTOTYPE(rtnl_route_set_table);
 static DLSYM_PROTOTYPE(rtnl_route_get_table);
 static DLSYM_PROTOTYPE(rtnl_route_set_protocol);
+static DLSYM_PROTOTYPE(rtnl_route_get_protocol);
+static DLSYM_PROTOTYPE(rtnl_route_get_nnexthops);
+static DLSYM_PROTOTYPE(rtnl_route_nexthop_n);
+static DLSYM_PROTOTYPE(rtnl_route_nh_get_ifindex);
 static DLSYM_PROTOTYPE(rtnl_route_add_nexthop);
 static DLSYM_PROTOTYPE(rtnl_route_nh_alloc);
 static DLSYM_PROTOTYPE(rtnl_route_nh_set_gateway);
@@ -109,7 +116,8 @@ static int dlopen_libnl(void) {
                 DLSYM_ARG(rtnl_link_change), DLSYM_ARG(rtnl_link_delete), DLSYM_ARG(rtnl_link_set_name),
                 DLSYM_ARG(rtnl_link_set_type), DLSYM_ARG(rtnl_link_get_type), DLSYM_ARG(rtnl_link_set_flags),
                 DLSYM_ARG(rtnl_link_set_master), DLSYM_ARG(rtnl_link_get_master), DLSYM_ARG(rtnl_link_set_link),
-                DLSYM_ARG(rtnl_link_set_ns_fd), DLSYM_ARG(rtnl_link_get_ifindex), DLSYM_ARG(rtnl_link_veth_alloc),
+                DLSYM_ARG(rtnl_link_set_ns_fd), DLSYM_ARG(rtnl_link_get_ifindex), DLSYM_ARG(rtnl_link_get_name),
+                DLSYM_ARG(rtnl_link_get_ifalias), DLSYM_ARG(rtnl_link_set_ifalias), DLSYM_ARG(rtnl_link_veth_alloc),
                 DLSYM_ARG(rtnl_link_veth_get_peer), DLSYM_ARG(rtnl_link_macvlan_set_mode),
                 DLSYM_ARG(rtnl_link_ipvlan_set_mode), DLSYM_ARG(rtnl_addr_alloc), DLSYM_ARG(rtnl_addr_put),
                 DLSYM_ARG(rtnl_addr_alloc_cache), DLSYM_ARG(rtnl_addr_add), DLSYM_ARG(rtnl_addr_set_ifindex),
@@ -118,9 +126,10 @@ static int dlopen_libnl(void) {
                 DLSYM_ARG(rtnl_addr_get_scope), DLSYM_ARG(rtnl_route_alloc), DLSYM_ARG(rtnl_route_put),
                 DLSYM_ARG(rtnl_route_alloc_cache), DLSYM_ARG(rtnl_route_add), DLSYM_ARG(rtnl_route_set_family),
                 DLSYM_ARG(rtnl_route_set_dst), DLSYM_ARG(rtnl_route_get_dst), DLSYM_ARG(rtnl_route_set_table),
-                DLSYM_ARG(rtnl_route_get_table), DLSYM_ARG(rtnl_route_set_protocol), DLSYM_ARG(rtnl_route_add_nexthop),
-                DLSYM_ARG(rtnl_route_nh_alloc), DLSYM_ARG(rtnl_route_nh_set_gateway),
-                DLSYM_ARG(rtnl_route_nh_set_ifindex), NULL);
+                DLSYM_ARG(rtnl_route_get_table), DLSYM_ARG(rtnl_route_set_protocol), DLSYM_ARG(rtnl_route_get_protocol),
+                DLSYM_ARG(rtnl_route_get_nnexthops), DLSYM_ARG(rtnl_route_nexthop_n),
+                DLSYM_ARG(rtnl_route_nh_get_ifindex), DLSYM_ARG(rtnl_route_add_nexthop), DLSYM_ARG(rtnl_route_nh_alloc),
+                DLSYM_ARG(rtnl_route_nh_set_gateway), DLSYM_ARG(rtnl_route_nh_set_ifindex), NULL);
 }
 
 /* _cleanup_ for libnl's objects, whose destructors we only have by dlsym. */
@@ -219,6 +228,27 @@ int netdev_link_index(Netdev *n, const char *name) {
         return r < 0 ? r : sym_rtnl_link_get_ifindex(l);
 }
 
+static int copy_out(const char *v, char *buf, size_t size) {
+        if (strlen(strempty(v)) >= size)
+                return -ENAMETOOLONG;
+        strcpy(buf, strempty(v));
+        return 0;
+}
+
+int netdev_link_name(Netdev *n, int ifindex, char *buf, size_t size) {
+        _cleanup_link_ struct rtnl_link *l = NULL;
+        int r = get_link(n, ifindex, NULL, &l);
+
+        return r < 0 ? r : copy_out(sym_rtnl_link_get_name(l), buf, size);
+}
+
+int netdev_link_alias(Netdev *n, int ifindex, char *buf, size_t size) {
+        _cleanup_link_ struct rtnl_link *l = NULL;
+        int r = get_link(n, ifindex, NULL, &l);
+
+        return r < 0 ? r : copy_out(sym_rtnl_link_get_ifalias(l), buf, size);
+}
+
 int netdev_link_kind(Netdev *n, int ifindex, char *buf, size_t size) {
         _cleanup_link_ struct rtnl_link *l = NULL;
         const char *kind;
@@ -228,10 +258,7 @@ int netdev_link_kind(Netdev *n, int ifindex, char *buf, size_t size) {
         if (r < 0)
                 return r;
         kind = sym_rtnl_link_get_type(l);
-        if (strlen(strempty(kind)) >= size)
-                return -ENAMETOOLONG;
-        strcpy(buf, strempty(kind));
-        return 0;
+        return copy_out(kind, buf, size);
 }
 
 int netdev_bridge_n_ports(Netdev *n, int bridge) {
@@ -276,25 +303,8 @@ int netdev_add_veth(Netdev *n, const char *name, const char *peer, int peer_netn
         return add_link(n, l);
 }
 
-int netdev_add_bridge(Netdev *n, const char *name) {
-        _cleanup_link_ struct rtnl_link *l = NULL;
-        int r;
-
-        if (!name_fits(name))
-                return -EINVAL;
-        l = sym_rtnl_link_alloc();
-        if (!l)
-                return -ENOMEM;
-        r = errno_of(sym_rtnl_link_set_type(l, "bridge"));
-        if (r < 0)
-                return r;
-        /* Without STP (the default) a port forwards as soon as it is up. */
-        sym_rtnl_link_set_name(l, name);
-        sym_rtnl_link_set_flags(l, IFF_UP);
-        return add_link(n, l);
-}
-
-static int add_child_link(Netdev *n, const char *kind, const char *name, int parent, int netns_fd) {
+/* A new link object of kind, named name. */
+static int new_link(const char *kind, const char *name, struct rtnl_link **ret) {
         _cleanup_link_ struct rtnl_link *l = NULL;
         int r;
 
@@ -306,13 +316,36 @@ static int add_child_link(Netdev *n, const char *kind, const char *name, int par
         r = errno_of(sym_rtnl_link_set_type(l, kind));
         if (r < 0)
                 return r;
+        sym_rtnl_link_set_name(l, name);
+        *ret = TAKE_PTR(l);
+        return 0;
+}
+
+int netdev_add_bridge(Netdev *n, const char *name) {
+        _cleanup_link_ struct rtnl_link *l = NULL;
+        int r;
+
+        r = new_link("bridge", name, &l);
+        if (r < 0)
+                return r;
+        /* Without STP (the default) a port forwards as soon as it is up. */
+        sym_rtnl_link_set_flags(l, IFF_UP);
+        return add_link(n, l);
+}
+
+static int add_child_link(Netdev *n, const char *kind, const char *name, int parent, int netns_fd) {
+        _cleanup_link_ struct rtnl_link *l = NULL;
+        int r;
+
+        r = new_link(kind, name, &l);
+        if (r < 0)
+                return r;
         if (streq(kind, "macvlan"))
                 r = errno_of(sym_rtnl_link_macvlan_set_mode(l, MACVLAN_MODE_BRIDGE));
         else
                 r = errno_of(sym_rtnl_link_ipvlan_set_mode(l, IPVLAN_MODE_L2));
         if (r < 0)
                 return r;
-        sym_rtnl_link_set_name(l, name);
         sym_rtnl_link_set_link(l, parent);
         sym_rtnl_link_set_ns_fd(l, netns_fd);
         return add_link(n, l);
@@ -347,6 +380,15 @@ int netdev_link_move(Netdev *n, int ifindex, int netns_fd, const char *new_name)
         sym_rtnl_link_set_ns_fd(c, netns_fd);
         if (new_name)
                 sym_rtnl_link_set_name(c, new_name);
+        return change_link(n, ifindex, c);
+}
+
+int netdev_link_set_alias(Netdev *n, int ifindex, const char *alias) {
+        _cleanup_link_ struct rtnl_link *c = sym_rtnl_link_alloc();
+
+        if (!c)
+                return -ENOMEM;
+        sym_rtnl_link_set_ifalias(c, alias);
         return change_link(n, ifindex, c);
 }
 
@@ -472,30 +514,46 @@ int netdev_add_default_route(Netdev *n, int ifindex, const InAddrPrefix *gateway
         return errno_of(sym_rtnl_route_add(n->sock, rt, NLM_F_CREATE | NLM_F_EXCL));
 }
 
-static int routes_overlap(Netdev *n, const InAddrPrefix *prefix) {
+typedef struct Prefixes {
+        InAddrPrefix *p;
+        size_t n;
+} Prefixes;
+
+static int prefixes_add(Prefixes *l, const InAddrPrefix *p) {
+        InAddrPrefix *m = reallocarray(l->p, l->n + 1, sizeof(InAddrPrefix));
+
+        if (!m)
+                return -ENOMEM;
+        l->p = m;
+        l->p[l->n++] = *p;
+        return 0;
+}
+
+static int routes_in_use(Netdev *n, int family, Prefixes *l) {
         _cleanup_cache_ struct nl_cache *cache = NULL;
         InAddrPrefix p;
         int r;
 
-        r = errno_of(sym_rtnl_route_alloc_cache(n->sock, prefix->family, 0, &cache));
+        r = errno_of(sym_rtnl_route_alloc_cache(n->sock, family, 0, &cache));
         if (r < 0)
                 return r;
         for (struct nl_object *o = sym_nl_cache_get_first(cache); o; o = sym_nl_cache_get_next(o)) {
                 struct rtnl_route *rt = (struct rtnl_route *) o;
 
                 /* The local table holds our own addresses, which are
-                 * checked as such; a default route overlaps everything. */
+                 * looked at as such; a default route covers everything. */
                 if (sym_rtnl_route_get_table(rt) == RT_TABLE_LOCAL)
                         continue;
                 if (prefix_of(sym_rtnl_route_get_dst(rt), &p) < 0 || p.prefixlen == 0)
                         continue;
-                if (in_addr_prefix_overlaps(&p, prefix))
-                        return 1;
+                r = prefixes_add(l, &p);
+                if (r < 0)
+                        return r;
         }
         return 0;
 }
 
-static int addresses_overlap(Netdev *n, const InAddrPrefix *prefix) {
+static int addresses_in_use(Netdev *n, int family, Prefixes *l) {
         _cleanup_cache_ struct nl_cache *cache = NULL;
         InAddrPrefix p;
         int r;
@@ -506,16 +564,76 @@ static int addresses_overlap(Netdev *n, const InAddrPrefix *prefix) {
         for (struct nl_object *o = sym_nl_cache_get_first(cache); o; o = sym_nl_cache_get_next(o)) {
                 struct rtnl_addr *a = (struct rtnl_addr *) o;
 
-                if (sym_rtnl_addr_get_family(a) != prefix->family || prefix_of(sym_rtnl_addr_get_local(a), &p) < 0)
+                if (sym_rtnl_addr_get_family(a) != family || prefix_of(sym_rtnl_addr_get_local(a), &p) < 0)
                         continue;
-                if (in_addr_prefix_overlaps(&p, prefix))
-                        return 1;
+                r = prefixes_add(l, &p);
+                if (r < 0)
+                        return r;
         }
         return 0;
 }
 
-int netdev_prefix_in_use(Netdev *n, const InAddrPrefix *prefix) {
-        int r = routes_overlap(n, prefix);
+int netdev_prefixes_in_use(Netdev *n, int family, InAddrPrefix **ret, size_t *ret_n) {
+        Prefixes l = {};
+        int r;
 
-        return r != 0 ? r : addresses_overlap(n, prefix);
+        r = routes_in_use(n, family, &l);
+        if (r >= 0)
+                r = addresses_in_use(n, family, &l);
+        if (r < 0) {
+                free(l.p);
+                return r;
+        }
+        *ret = l.p;
+        *ret_n = l.n;
+        return 0;
+}
+
+int netdev_prefix_in_use(Netdev *n, const InAddrPrefix *prefix) {
+        _cleanup_free_ InAddrPrefix *p = NULL;
+        size_t k;
+        int r;
+
+        r = netdev_prefixes_in_use(n, prefix->family, &p, &k);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < k; i++)
+                if (in_addr_prefix_overlaps(&p[i], prefix))
+                        return 1;
+        return 0;
+}
+
+int netdev_ra_links(Netdev *n, int **ret, size_t *ret_n) {
+        _cleanup_cache_ struct nl_cache *cache = NULL;
+        _cleanup_free_ int *l = NULL;
+        size_t k = 0;
+        int r;
+
+        r = errno_of(sym_rtnl_route_alloc_cache(n->sock, AF_INET6, 0, &cache));
+        if (r < 0)
+                return r;
+        for (struct nl_object *o = sym_nl_cache_get_first(cache); o; o = sym_nl_cache_get_next(o)) {
+                struct rtnl_route *rt = (struct rtnl_route *) o;
+
+                if (sym_rtnl_route_get_protocol(rt) != RTPROT_RA)
+                        continue;
+                for (int i = 0; i < sym_rtnl_route_get_nnexthops(rt); i++) {
+                        int ifindex = sym_rtnl_route_nh_get_ifindex(sym_rtnl_route_nexthop_n(rt, i));
+                        bool seen = false;
+                        int *m;
+
+                        for (size_t j = 0; j < k; j++)
+                                seen = seen || l[j] == ifindex;
+                        if (seen || ifindex <= 0)
+                                continue;
+                        m = reallocarray(l, k + 1, sizeof(int));
+                        if (!m)
+                                return -ENOMEM;
+                        l = m;
+                        l[k++] = ifindex;
+                }
+        }
+        *ret = TAKE_PTR(l);
+        *ret_n = k;
+        return 0;
 }

@@ -19,6 +19,12 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(Netdev *, netdev_close);
 
 /* The link's index (> 0), or -ENODEV. */
 int netdev_link_index(Netdev *n, const char *name);
+/* Its name, into buf (IFNAMSIZ). */
+int netdev_link_name(Netdev *n, int ifindex, char *buf, size_t size);
+/* Its alias (ip link set … alias …): what berth marks its zones' bridges
+ * with. "" when it has none. */
+int netdev_link_alias(Netdev *n, int ifindex, char *buf, size_t size);
+int netdev_link_set_alias(Netdev *n, int ifindex, const char *alias);
 /* Its kind ("bridge", "veth", …; "" for a physical link) into buf. */
 int netdev_link_kind(Netdev *n, int ifindex, char *buf, size_t size);
 /* The links enslaved to a bridge. */
@@ -46,6 +52,10 @@ int netdev_add_address(Netdev *n, int ifindex, const InAddrPrefix *address);
 int netdev_link_address(Netdev *n, int ifindex, int family, InAddrPrefix *ret);
 /* The default route of the gateway's family, through ifindex. */
 int netdev_add_default_route(Netdev *n, int ifindex, const InAddrPrefix *gateway);
-/* 1 if any route (not a default one) or address of the namespace lies in
- * or around prefix, else 0. */
+/* Every prefix that a route (not a default one) or an address of the
+ * namespace covers, in family. */
+int netdev_prefixes_in_use(Netdev *n, int family, InAddrPrefix **ret, size_t *ret_n);
+/* 1 if any of them lies in or around prefix, else 0. */
 int netdev_prefix_in_use(Netdev *n, const InAddrPrefix *prefix);
+/* The links that carry IPv6 routes learned from router advertisements. */
+int netdev_ra_links(Netdev *n, int **ret, size_t *ret_n);

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <stdlib.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -23,6 +24,15 @@ static int inode_of(const char *path, uint64_t *ret) {
         return 0;
 }
 
+int netns_cookie(uint64_t *ret) {
+        _cleanup_close_ int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        socklen_t len = sizeof *ret;
+
+        if (fd < 0)
+                return -errno;
+        return getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE, ret, &len) < 0 ? -errno : 0;
+}
+
 /* A name `ip netns add` made for it. */
 static int find_named(uint64_t inode, char **ret) {
         DIR *d = opendir("/run/netns");
@@ -31,7 +41,7 @@ static int find_named(uint64_t inode, char **ret) {
                 return 0;
         for (struct dirent *de; (de = readdir(d));) {
                 _cleanup_free_ char *p = NULL;
-                uint64_t i;
+                uint64_t i = 0;
 
                 if (de->d_name[0] == '.' || strchr(de->d_name, ':'))
                         continue;
@@ -50,11 +60,14 @@ static int find_named(uint64_t inode, char **ret) {
         return 0;
 }
 
-int netns_identify(pid_t self_pid, char **ret_path, uint64_t *ret_inode) {
+int netns_identify(pid_t self_pid, char **ret_path, uint64_t *ret_cookie) {
         _cleanup_free_ char *p = NULL;
-        uint64_t self, init;
+        uint64_t self = 0, init = 0, cookie = 0;
         int r;
 
+        r = netns_cookie(&cookie);
+        if (r < 0)
+                return r;
         r = inode_of("/proc/self/ns/net", &self);
         if (r < 0)
                 return r;
@@ -70,21 +83,20 @@ int netns_identify(pid_t self_pid, char **ret_path, uint64_t *ret_inode) {
         if (!p)
                 return -ENOMEM;
         *ret_path = TAKE_PTR(p);
-        *ret_inode = self;
+        *ret_cookie = cookie;
         return 0;
 }
 
-int netns_enter(const char *path, uint64_t inode, int *ret_saved) {
+int netns_enter(const char *path, uint64_t cookie, int *ret_saved) {
         _cleanup_close_ int fd = -EBADF, saved = -EBADF;
-        struct stat st;
-        uint64_t self = 0;
+        uint64_t c = 0;
         int r;
 
         /* Already there (the path may be a dead process's by now). */
-        r = inode_of("/proc/self/ns/net", &self);
+        r = netns_cookie(&c);
         if (r < 0)
                 return r;
-        if (self == inode) {
+        if (c == cookie) {
                 *ret_saved = -EBADF;
                 return 0;
         }
@@ -92,15 +104,17 @@ int netns_enter(const char *path, uint64_t inode, int *ret_saved) {
         fd = open(path, O_RDONLY | O_CLOEXEC);
         if (fd < 0)
                 return errno == ENOENT || errno == ESRCH ? -ESTALE : -errno;
-        if (fstat(fd, &st) < 0)
-                return -errno;
-        if ((uint64_t) st.st_ino != inode)
-                return -ESTALE; /* a later one under the same name, or a reused PID's */
         saved = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
         if (saved < 0)
                 return -errno;
         if (setns(fd, CLONE_NEWNET) < 0)
                 return -errno;
+        r = netns_cookie(&c);
+        if (r < 0 || c != cookie) {
+                /* A later namespace under the same name, or a reused PID's. */
+                netns_leave(TAKE_FD(saved));
+                return r < 0 ? r : -ESTALE;
+        }
         *ret_saved = TAKE_FD(saved);
         return 0;
 }

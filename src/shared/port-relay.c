@@ -12,8 +12,9 @@
 #include "port-relay.h"
 
 #define RELAY_BUFFER_SIZE (64 * 1024)
-#define RELAY_MAX_FLOWS 256 /* connections or UDP clients, per listener */
+#define RELAY_MAX_FLOWS 64 /* connections or UDP clients, per listener: 2 fds each */
 #define UDP_FLOW_IDLE_USEC (60 * 1000 * 1000ULL)
+#define RELAY_PAUSE_USEC (100 * 1000ULL)
 
 typedef struct Listener Listener;
 
@@ -54,6 +55,7 @@ struct Listener {
         socklen_t target_len;
         int fd;
         sd_event_source *source;
+        sd_event_source *pause; /* out of fds: on again after RELAY_PAUSE_USEC */
         Connection *connections;
         Flow *flows;
         size_t n_flows;
@@ -121,7 +123,7 @@ static int connection_update(Connection *c) {
 
 /* Reads from side i. Returns 0, or < 0 to drop the connection. */
 static int connection_read(Connection *c, unsigned i) {
-        ssize_t n = read(c->fd[i], c->buf[i], RELAY_BUFFER_SIZE);
+        ssize_t n = recv(c->fd[i], c->buf[i], RELAY_BUFFER_SIZE, MSG_DONTWAIT);
 
         if (n < 0)
                 return IN_SET(errno, EAGAIN, EINTR) ? 0 : -errno;
@@ -138,7 +140,9 @@ static int connection_read(Connection *c, unsigned i) {
 /* Writes to side i what the other side sent. */
 static int connection_write(Connection *c, unsigned i) {
         unsigned from = !i;
-        ssize_t n = write(c->fd[i], c->buf[from] + c->off[from], c->len[from] - c->off[from]);
+        /* MSG_NOSIGNAL: a client that went away is no SIGPIPE for us. */
+        ssize_t n =
+                send(c->fd[i], c->buf[from] + c->off[from], c->len[from] - c->off[from], MSG_DONTWAIT | MSG_NOSIGNAL);
 
         if (n < 0)
                 return IN_SET(errno, EAGAIN, EINTR) ? 0 : -errno;
@@ -210,12 +214,35 @@ static int connection_new(Listener *l, int client_fd) {
         return r;
 }
 
+static int on_pause_over(sd_event_source *s, uint64_t usec, void *userdata) {
+        Listener *l = userdata;
+
+        (void) sd_event_source_set_enabled(l->source, SD_EVENT_ON);
+        return 0;
+}
+
+/* Out of file descriptors: the connection waiting would wake us again at
+ * once. The listener rests a while instead. */
+static void listener_pause(Listener *l) {
+        (void) sd_event_source_set_enabled(l->source, SD_EVENT_OFF);
+        if (!l->pause)
+                (void) sd_event_add_time_relative(sd_event_source_get_event(l->source), &l->pause, CLOCK_MONOTONIC,
+                                                  RELAY_PAUSE_USEC, 0, on_pause_over, l);
+        else {
+                (void) sd_event_source_set_time_relative(l->pause, RELAY_PAUSE_USEC);
+                (void) sd_event_source_set_enabled(l->pause, SD_EVENT_ONESHOT);
+        }
+}
+
 static int on_tcp_listener(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
         Listener *l = userdata;
         int c = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
-        if (c < 0)
+        if (c < 0) {
+                if (!IN_SET(errno, EAGAIN, EINTR, ECONNABORTED))
+                        listener_pause(l);
                 return 0;
+        }
         if (l->n_flows >= RELAY_MAX_FLOWS) {
                 safe_close(c);
                 return 0;
@@ -243,8 +270,8 @@ static int on_flow_reply(sd_event_source *s, int fd, uint32_t revents, void *use
         ssize_t n = recv(fd, buf, sizeof buf, MSG_DONTWAIT);
 
         if (n >= 0) {
-                (void) sendto(f->listener->fd, buf, (size_t) n, MSG_DONTWAIT, (struct sockaddr *) &f->client,
-                              f->client_len);
+                (void) sendto(f->listener->fd, buf, (size_t) n, MSG_DONTWAIT | MSG_NOSIGNAL,
+                              (struct sockaddr *) &f->client, f->client_len);
                 flow_touch(f);
         }
         return 0;
@@ -303,7 +330,7 @@ static int on_udp_listener(sd_event_source *s, int fd, uint32_t revents, void *u
         f = flow_find(l, &client, len);
         if (!f && flow_new(l, &client, len, &f) < 0)
                 return 0;
-        (void) send(f->fd, buf, (size_t) n, MSG_DONTWAIT);
+        (void) send(f->fd, buf, (size_t) n, MSG_DONTWAIT | MSG_NOSIGNAL);
         flow_touch(f);
         return 0;
 }
@@ -343,7 +370,11 @@ static int listener_open(Listener *l, const PortForward *p, const InAddrPrefix *
                 return -errno;
         if (target->family == AF_INET6)
                 (void) setsockopt(l->fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
-        (void) setsockopt(l->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+        /* TCP: past a TIME_WAIT of ours. Not for UDP, where it would share
+         * the port with a host service that allows it, and take its
+         * datagrams. */
+        if (type == SOCK_STREAM)
+                (void) setsockopt(l->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
         if (bind(l->fd, (struct sockaddr *) &a, len) < 0)
                 return -errno;
         if (type == SOCK_STREAM && listen(l->fd, SOMAXCONN) < 0)
@@ -357,6 +388,7 @@ static void listener_done(Listener *l) {
         while (l->flows)
                 flow_free(l->flows);
         sd_event_source_disable_unref(l->source);
+        sd_event_source_disable_unref(l->pause);
         safe_close(l->fd);
 }
 

@@ -2,6 +2,7 @@
 
 #include <inttypes.h>
 #include <limits.h>
+#include <net/if.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -51,29 +52,55 @@ void undo_log_forget(UndoLog *u, UndoType type, const char *path) {
                 }
 }
 
-char *undo_network_entry(uint64_t netns_inode, const char *netns_path, const char *what) {
-        return strdup_printf("%" PRIu64 ":%s:%s", netns_inode, netns_path, what);
+char *undo_network_entry(uint64_t netns_cookie, const char *netns_path, const char *what) {
+        return strdup_printf("%" PRIu64 ":%s:%s", netns_cookie, netns_path, what);
+}
+
+/* "NAME" or "NAME@IFINDEX" (once the link is made, its index: what makes
+ * it ours, since its name may be another's later). ret_name: IFNAMSIZ
+ * bytes, or NULL. */
+static int link_entry_parse(const char *what, char *ret_name, int *ret_ifindex) {
+        const char *at = strrchr(what, '@');
+        size_t n = at ? (size_t) (at - what) : strlen(what);
+        char name[IFNAMSIZ];
+        int ifindex = 0;
+
+        if (n >= sizeof name)
+                return -EINVAL;
+        memcpy(name, what, n);
+        name[n] = '\0';
+        if (!ifname_is_valid(name) || (at && (safe_atoi(at + 1, &ifindex) < 0 || ifindex <= 0)))
+                return -EINVAL;
+        if (ret_name)
+                strcpy(ret_name, name);
+        if (ret_ifindex)
+                *ret_ifindex = ifindex;
+        return 0;
+}
+
+char *undo_link_entry(const char *name, int ifindex) {
+        return ifindex > 0 ? strdup_printf("%s@%i", name, ifindex) : strdup(name);
 }
 
 typedef struct NetworkEntry {
-        uint64_t inode;
+        uint64_t cookie;
         char path[PATH_MAX];
         const char *what;
 } NetworkEntry;
 
-/* "INODE:PATH:WHAT": PATH a network namespace, WHAT a link name or a
+/* "COOKIE:PATH:WHAT": PATH a network namespace, WHAT a link name or a
  * firewall element. */
 static int parse_network_entry(UndoType t, const char *s, NetworkEntry *ret) {
         const char *colon = strchr(s, ':'), *colon2;
-        char inode[21];
+        char cookie[21];
         size_t n;
 
-        if (!colon || (size_t) (colon - s) >= sizeof inode)
+        if (!colon || (size_t) (colon - s) >= sizeof cookie)
                 return -EINVAL;
-        memcpy(inode, s, (size_t) (colon - s));
-        inode[colon - s] = '\0';
+        memcpy(cookie, s, (size_t) (colon - s));
+        cookie[colon - s] = '\0';
         colon2 = strchr(colon + 1, ':');
-        if (!colon2 || safe_atou64(inode, 10, &ret->inode) < 0)
+        if (!colon2 || safe_atou64(cookie, 10, &ret->cookie) < 0)
                 return -EINVAL;
         n = (size_t) (colon2 - colon - 1);
         if (n >= sizeof ret->path)
@@ -89,6 +116,8 @@ static int parse_network_entry(UndoType t, const char *s, NetworkEntry *ret) {
 
                 return firewall_elements_from_string(ret->what, &e, &n_e);
         }
+        if (t == UNDO_LINK)
+                return link_entry_parse(ret->what, NULL, NULL);
         return ifname_is_valid(ret->what) ? 0 : -EINVAL;
 }
 
@@ -141,11 +170,12 @@ bool undo_entry_is_valid(const char *entry) {
 }
 
 /* A zone's bridge goes with its last port, and the NAT of its networks
- * with it. Under the network lock. */
+ * with it. Under the network lock. Only a bridge berth marked as a zone's
+ * (ZONE_BRIDGE_ALIAS): another of that name is someone else's. */
 static int remove_zone(const char *bridge) {
         _cleanup_(netdev_closep) Netdev *n = NULL;
         _cleanup_(firewall_closep) Firewall *f = NULL;
-        char kind[32];
+        char kind[32], alias[64];
         int r, ifindex;
 
         r = netdev_open(-EBADF, &n);
@@ -159,7 +189,8 @@ static int remove_zone(const char *bridge) {
         r = netdev_link_kind(n, ifindex, kind, sizeof kind);
         if (r < 0)
                 return r;
-        if (!streq(kind, "bridge"))
+        if (!streq(kind, "bridge") || netdev_link_alias(n, ifindex, alias, sizeof alias) < 0 ||
+            !streq(alias, ZONE_BRIDGE_ALIAS))
                 return 0; /* not a zone's: someone else's link now */
         r = netdev_bridge_n_ports(n, ifindex);
         if (r != 0)
@@ -177,7 +208,8 @@ static int remove_zone(const char *bridge) {
         if (n_e > 0) {
                 r = firewall_open(&f);
                 r = r ?: firewall_remove(f, e, n_e);
-                if (r < 0)
+                /* Without libnftables, there were no rules of ours. */
+                if (r < 0 && r != -EOPNOTSUPP)
                         return r;
         }
         return netdev_link_delete(n, bridge);
@@ -191,7 +223,7 @@ static int undo_network(UndoType t, const char *entry) {
         r = parse_network_entry(t, entry, &n);
         if (r < 0)
                 return r;
-        r = netns_enter(n.path, n.inode, &saved);
+        r = netns_enter(n.path, n.cookie, &saved);
         if (r == -ESTALE)
                 return 0; /* the namespace is gone, and all that was in it */
         if (r < 0)
@@ -199,10 +231,14 @@ static int undo_network(UndoType t, const char *entry) {
 
         if (t == UNDO_LINK) {
                 _cleanup_(netdev_closep) Netdev *d = NULL;
+                char name[IFNAMSIZ];
+                int ifindex, now;
 
-                r = netdev_open(-EBADF, &d);
-                if (r >= 0)
-                        r = netdev_link_delete(d, n.what);
+                r = link_entry_parse(n.what, name, &ifindex);
+                r = r ?: netdev_open(-EBADF, &d);
+                now = r < 0 ? r : netdev_link_index(d, name);
+                if (r >= 0 && now > 0 && (ifindex == 0 || now == ifindex))
+                        r = netdev_link_delete(d, name);
         } else {
                 /* Zones and the table are shared between machines. */
                 r = lock_file_acquire(NETWORK_LOCK_PATH, LOCK_EX, &lock);

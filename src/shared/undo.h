@@ -22,8 +22,8 @@ typedef enum UndoType {
         UNDO_FILE,      /* remove a file of ours (in the runtime directory only) */
         UNDO_MACHINED,  /* unregister a machine (by name) from systemd-machined */
         UNDO_CGROUP_V1, /* kill what is in a v1 cgroup (absolute path) and remove it */
-        /* In a network namespace, as "INODE:PATH:WHAT" (undo_network_entry()): */
-        UNDO_LINK,     /* remove a link (a veth takes its peer along) */
+        /* In a network namespace, as "COOKIE:PATH:WHAT" (undo_network_entry()): */
+        UNDO_LINK,     /* remove a link ("NAME@IFINDEX": only that one; a veth takes its peer along) */
         UNDO_ZONE,     /* remove a zone's bridge, and its NAT, once no link is its port */
         UNDO_FIREWALL, /* remove an element of berth's nftables table (firewall.h) */
         _UNDO_TYPE_MAX,
@@ -39,7 +39,9 @@ typedef struct UndoLog {
 int undo_log_push(UndoLog *u, UndoType type, const char *path);
 /* What follows "type:" for the network types: the namespace (netns-util.h)
  * and what to undo there. NULL when out of memory. */
-char *undo_network_entry(uint64_t netns_inode, const char *netns_path, const char *what);
+char *undo_network_entry(uint64_t netns_cookie, const char *netns_path, const char *what);
+/* The WHAT of a link: "NAME", or "NAME@IFINDEX" once it is made. */
+char *undo_link_entry(const char *name, int ifindex);
 /* Forgets the last entry for path (an effect undone by hand). */
 void undo_log_forget(UndoLog *u, UndoType type, const char *path);
 /* Runs all entries, newest first, and empties the log. Returns the first

@@ -218,7 +218,7 @@ check "vz-${P}z exists and is no bridge: the test's link is still there, nothing
 net_snapshot >"$WORK/net.c2"
 try_berth "$m" run --network-zone="${P}z" /bin/true
 check "vz-${P}z is a bridge berth did not make: exit status 1 (got $RC)" test "$RC" = 1
-check "vz-${P}z is a bridge berth did not make: one line that says so" one_line "$WORK/$m.err" "^berth: .*'vz-${P}z'.*not made by berth"
+check "vz-${P}z is a bridge berth did not make: one line that says so" one_line "$WORK/$m.err" "^berth: .*'vz-${P}z'.*berth did not make it"
 check "vz-${P}z is a bridge berth did not make: still there, nothing else appeared" unchanged "$WORK/net.c2"
 "${NSH[@]}" ip link delete "vz-${P}z" 2>/dev/null || true
 check "the namespace is as at the start" unchanged "$base"

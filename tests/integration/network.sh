@@ -468,8 +468,8 @@ run_bg "$BRM" --network-bridge="$BR" -- sh -c '
                 exec '"$NP"' serve tcp 80'
 wait_listening "$BRM" 1
 brlink=$(status_field "$BRM" link)
-check "a machine name too long for a link name: vb- + its first 4 characters + 8 hex digits ($brlink)" \
-        grep -Eqx "vb-brid[0-9a-f]{8}" <<<"$brlink"
+check "a machine name too long for a link name: vb- + its first 3 characters + ~ + 8 hex digits ($brlink)" \
+        grep -Eqx "vb-bri~[0-9a-f]{8}" <<<"$brlink"
 check "the test host has $brlink besides the others" links_are "ve-$WEB" "vz-$ZONE" "vb-$ZB" "$BR" "bp$tag" "$brlink"
 check "$brlink is a port of $BR" test "$(in_host ip -o link show master "$BR" | grep -c ": $brlink@")" = 1
 check "berth gave host0 no address on the bridge" test -z "$(in_machine "$BRM" cat /tmp/before)"

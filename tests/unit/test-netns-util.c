@@ -30,20 +30,12 @@ static uint64_t self_inode(void) {
         return inode_of("/proc/self/ns/net");
 }
 
-/* A child that sits in our network namespace until killed: a path to it
- * that stays when we move on. */
-static pid_t holder(void) {
-        pid_t parent = getpid(), pid = fork();
+/* What the undo log knows a namespace by. */
+static uint64_t self_cookie(void) {
+        uint64_t c = 0;
 
-        ASSERT_TRUE(pid >= 0);
-        if (pid == 0) {
-                (void) prctl(PR_SET_PDEATHSIG, SIGKILL);
-                if (getppid() != parent)
-                        _exit(0);
-                for (;;)
-                        pause();
-        }
-        return pid;
+        ASSERT_OK(netns_cookie(&c));
+        return c;
 }
 
 static void kill_and_wait(pid_t pid) {
@@ -60,8 +52,8 @@ TEST(identify_fresh) {
         /* neither init's nor named: ours, by our PID */
         expected = strdup_printf("/proc/%i/ns/net", (int) getpid());
         ASSERT_STREQ(path, expected);
-        ASSERT_EQ(inode, self_inode());
-        ASSERT_EQ(inode_of(path), inode);
+        ASSERT_EQ(inode, self_cookie());
+        ASSERT_EQ(inode_of(path), self_inode());
 }
 
 TEST(identify_here) {
@@ -70,12 +62,12 @@ TEST(identify_here) {
         struct stat st;
 
         ASSERT_OK(netns_identify(getpid(), &path, &inode));
-        ASSERT_EQ(inode, self_inode());
+        ASSERT_EQ(inode, self_cookie());
         /* a path that reaches it from anywhere */
         ASSERT_TRUE(path_is_absolute(path));
-        ASSERT_EQ(inode_of(path), inode);
+        ASSERT_EQ(inode_of(path), self_inode());
         /* init's, when it is init's (and we may look) */
-        if (stat("/proc/1/ns/net", &st) >= 0 && (uint64_t) st.st_ino == inode)
+        if (stat("/proc/1/ns/net", &st) >= 0 && (uint64_t) st.st_ino == self_inode())
                 ASSERT_STREQ(path, "/proc/1/ns/net");
 }
 
@@ -102,7 +94,7 @@ TEST(identify_named) {
         name_netns("berth-test");
         ASSERT_OK(netns_identify(getpid(), &path, &inode));
         ASSERT_STREQ(path, "/run/netns/berth-test");
-        ASSERT_EQ(inode, self_inode());
+        ASSERT_EQ(inode, self_cookie());
 }
 
 TEST(identify_named_with_colon) {
@@ -126,19 +118,19 @@ TEST(enter_and_leave) {
         pid_t pid;
 
         tests_enter_netns();
-        a = self_inode();
+        a = self_cookie();
         ASSERT_OK(netns_identify(getpid(), &self_path, &ignored));
-        pid = holder();
+        pid = tests_holder();
         path_a = strdup_printf("/proc/%i/ns/net", (int) pid);
 
         /* on to another */
         ASSERT_TRUE(unshare(CLONE_NEWNET) >= 0);
-        b = self_inode();
+        b = self_cookie();
         ASSERT_TRUE(a != b);
 
         ASSERT_OK(netns_enter(path_a, a, &saved));
         ASSERT_TRUE(saved >= 0);
-        ASSERT_EQ(self_inode(), a);
+        ASSERT_EQ(self_cookie(), a);
         ASSERT_TRUE(fcntl(saved, F_GETFD) & FD_CLOEXEC);
 
         /* there already: nothing to go back to */
@@ -146,39 +138,40 @@ TEST(enter_and_leave) {
         ASSERT_OK(netns_enter(path_a, a, &again));
         ASSERT_EQ(again, -EBADF);
         netns_leave(again);
-        ASSERT_EQ(self_inode(), a);
+        ASSERT_EQ(self_cookie(), a);
 
         netns_leave(saved);
-        ASSERT_EQ(self_inode(), b);
+        ASSERT_EQ(self_cookie(), b);
         ASSERT_TRUE(fcntl(saved, F_GETFD) < 0); /* closed */
 
         /* another namespace under the path: refused, and we stay */
         saved = 4242;
-        ASSERT_ERROR(netns_enter(path_a, a + 1, &saved), ESTALE);
+        /* (not a + 1: cookies are handed out in order, that may be b) */
+        ASSERT_ERROR(netns_enter(path_a, UINT64_C(0xdeadbeefdeadbeef), &saved), ESTALE);
         ASSERT_EQ(saved, 4242);
-        ASSERT_EQ(self_inode(), b);
+        ASSERT_EQ(self_cookie(), b);
         /* our own old path goes with us: it names b now, not a */
         ASSERT_ERROR(netns_enter(self_path, a, &saved), ESTALE);
-        ASSERT_EQ(self_inode(), b);
+        ASSERT_EQ(self_cookie(), b);
 
         /* gone with its last process */
         kill_and_wait(pid);
         ASSERT_ERROR(netns_enter(path_a, a, &saved), ESTALE);
         ASSERT_EQ(saved, 4242);
-        ASSERT_EQ(self_inode(), b);
+        ASSERT_EQ(self_cookie(), b);
 }
 
 TEST(enter_missing_path) {
         _cleanup_free_ char *missing = tests_path("no-such-netns");
         int saved = 4242;
 
-        uint64_t self = self_inode();
+        uint64_t self = self_cookie();
 
-        /* another namespace's inode: it is looked for, and isn't there */
-        ASSERT_ERROR(netns_enter(missing, self + 1, &saved), ESTALE);
-        ASSERT_ERROR(netns_enter("/proc/2147483647/ns/net", self + 1, &saved), ESTALE);
+        /* another namespace: it is looked for, and isn't there */
+        ASSERT_ERROR(netns_enter(missing, UINT64_C(0xdeadbeefdeadbeef), &saved), ESTALE);
+        ASSERT_ERROR(netns_enter("/proc/2147483647/ns/net", UINT64_C(0xdeadbeefdeadbeef), &saved), ESTALE);
         ASSERT_EQ(saved, 4242);
-        ASSERT_EQ(self_inode(), self);
+        ASSERT_EQ(self_cookie(), self);
 
         /* our own: nothing to enter, wherever the path leads */
         ASSERT_OK(netns_enter(missing, self, &saved));

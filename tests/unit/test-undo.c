@@ -315,26 +315,12 @@ TEST(network_entry_is_valid) {
         }
 }
 
-/* A child that sits in our network namespace until killed. */
-static pid_t holder(void) {
-        pid_t parent = getpid(), pid = fork();
+/* What the undo log knows the caller's network namespace by. */
+static uint64_t netns_id(void) {
+        uint64_t c = 0;
 
-        ASSERT_TRUE(pid >= 0);
-        if (pid == 0) {
-                (void) prctl(PR_SET_PDEATHSIG, SIGKILL);
-                if (getppid() != parent)
-                        _exit(0);
-                for (;;)
-                        pause();
-        }
-        return pid;
-}
-
-static uint64_t netns_inode(int fd) {
-        struct stat st;
-
-        ASSERT_TRUE(fd >= 0 ? fstat(fd, &st) >= 0 : stat("/proc/self/ns/net", &st) >= 0);
-        return (uint64_t) st.st_ino;
+        ASSERT_OK(netns_cookie(&c));
+        return c;
 }
 
 static Netdev *netdev_here(void) {
@@ -356,31 +342,55 @@ TEST(entry_run_link) {
 
         tests_enter_netns();
         a = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-        inode = netns_inode(a);
+        inode = netns_id();
         there = netdev_here();
         ASSERT_OK(netdev_add_bridge(there, "vb-undo"));
         ASSERT_OK(netdev_add_bridge(there, "vb-keep"));
-        pid = holder();
+        pid = tests_holder();
 
         /* the log runs from another namespace: it goes to the link's */
         ASSERT_TRUE(unshare(CLONE_NEWNET) >= 0);
-        b = netns_inode(-EBADF);
+        b = netns_id();
         path = strdup_printf("/proc/%i/ns/net", (int) pid);
         what = undo_network_entry(inode, path, "vb-undo");
         entry = strjoin("link:", what);
-        stale = strdup_printf("link:%llu:%s:vb-keep", (unsigned long long) inode + 1, path);
+        stale = strdup_printf("link:%llu:%s:vb-keep", 0xdeadbeefdeadbeefULL, path);
 
         ASSERT_EQ(undo_entry_run(entry, NULL), 0);
-        ASSERT_EQ(netns_inode(-EBADF), b); /* and back */
+        ASSERT_EQ(netns_id(), b); /* and back */
         ASSERT_ERROR(netdev_link_index(there, "vb-undo"), ENODEV);
         ASSERT_TRUE(netdev_link_index(there, "vb-keep") > 0);
         /* twice: nothing left to do */
         ASSERT_EQ(undo_entry_run(entry, NULL), 0);
 
+        /* with the index it had: a link of that name made since is another
+         * (a later one's, a systemd-nspawn's), and stays */
+        {
+                _cleanup_free_ char *w = NULL, *e = NULL, *named = NULL;
+                int now;
+
+                ASSERT_OK(netdev_add_bridge(there, "vb-undo"));
+                now = netdev_link_index(there, "vb-undo");
+                ASSERT_TRUE(now > 0);
+                named = undo_link_entry("vb-undo", now + 1000);
+                w = undo_network_entry(inode, path, named);
+                e = strjoin("link:", w);
+                ASSERT_EQ(undo_entry_run(e, NULL), 0);
+                ASSERT_EQ(netdev_link_index(there, "vb-undo"), now);
+                free(named);
+                free(w);
+                free(e);
+                named = undo_link_entry("vb-undo", now);
+                w = undo_network_entry(inode, path, named);
+                e = strjoin("link:", w);
+                ASSERT_EQ(undo_entry_run(e, NULL), 0);
+                ASSERT_ERROR(netdev_link_index(there, "vb-undo"), ENODEV);
+        }
+
         /* another namespace under that path: nothing done there */
         ASSERT_EQ(undo_entry_run(stale, NULL), 0);
         ASSERT_TRUE(netdev_link_index(there, "vb-keep") > 0);
-        ASSERT_EQ(netns_inode(-EBADF), b);
+        ASSERT_EQ(netns_id(), b);
 
         /* the namespace gone: so is all that was in it */
         ASSERT_TRUE(kill(pid, SIGKILL) >= 0);
@@ -443,6 +453,7 @@ TEST(entry_run_zone) {
         /* a zone's bridge with its addresses and NAT, and one port */
         ASSERT_OK(netdev_add_bridge(n, "vz-blue"));
         br = netdev_link_index(n, "vz-blue");
+        ASSERT_OK(netdev_link_set_alias(n, br, ZONE_BRIDGE_ALIAS));
         ASSERT_OK(netdev_add_address(n, br, &a4));
         ASSERT_OK(netdev_add_address(n, br, &a6));
         ASSERT_OK(netdev_add_veth(n, "vb-web", "host0", other, br));
@@ -451,6 +462,14 @@ TEST(entry_run_zone) {
 
         what = undo_network_entry(inode, path, "vz-blue");
         entry = strjoin("zone:", what);
+
+        /* a bridge of that name without berth's mark is someone else's */
+        ASSERT_OK(netdev_link_set_alias(n, br, "not berth's"));
+        ASSERT_OK(netdev_link_delete(n, "vb-web"));
+        ASSERT_EQ(undo_entry_run(entry, NULL), 0);
+        ASSERT_EQ(netdev_link_index(n, "vz-blue"), br);
+        ASSERT_OK(netdev_link_set_alias(n, br, ZONE_BRIDGE_ALIAS));
+        ASSERT_OK(netdev_add_veth(n, "vb-web", "host0", other, br));
 
         /* a machine still in the zone: it stays */
         ASSERT_EQ(undo_entry_run(entry, NULL), 0);

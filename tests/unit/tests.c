@@ -2,10 +2,12 @@
 
 #include <fcntl.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -96,6 +98,21 @@ int tests_new_netns_fd(void) {
                 tests_fail(__FILE__, __LINE__, "back to the test's network namespace: %s", strerror(errno));
         close(self);
         return fd;
+}
+
+pid_t tests_holder(void) {
+        pid_t parent = getpid(), pid = fork();
+
+        if (pid < 0)
+                tests_fail(__FILE__, __LINE__, "fork: %s", strerror(errno));
+        if (pid == 0) {
+                (void) prctl(PR_SET_PDEATHSIG, SIGKILL);
+                if (getppid() != parent)
+                        _exit(0);
+                for (;;)
+                        pause();
+        }
+        return pid;
 }
 
 /* Named after the test's PID, so that the runner can remove it whatever

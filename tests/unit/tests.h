@@ -27,6 +27,9 @@ void tests_enter_netns(void);
 /* An fd of another new network namespace (owned by the same user namespace
  * as the test's), the test staying in its own. */
 int tests_new_netns_fd(void);
+/* A child that sits in the test's namespaces until killed (or the test
+ * ends): /proc/PID/ns/… stay a way to them when the test moves on. */
+pid_t tests_holder(void);
 /* A fresh temporary directory for the running test, removed at exit. */
 const char *tests_tmpdir(void);
 /* The test ends without LeakSanitizer's check: for tests that leave the
