@@ -13,7 +13,12 @@
 # list/status/show say the link, zone, addresses and ports; links lent
 # with --network-interface/-macvlan/-ipvlan (where the kernel makes
 # ipvlan links) and --network-namespace-path; and nothing (link, address,
-# route, rule) is left in the test's host after.
+# route, rule) is left in the test's host after. And what a review found:
+# router advertisements kept only where the host learns routes from them,
+# hairpin NAT, no way in to a machine's own address from outside, a
+# loopback relay that survives rude clients and owns its ports, lent links
+# given back only when they are the same link, a bridge named like a zone's
+# left alone, a FIFO for resolv.conf not opened.
 . "$(dirname "$0")/lib.sh"
 
 # python3 may be a wrapper (pyenv's shims) that costs half a second a
@@ -295,6 +300,13 @@ routes_via() {
                 $(in_machine "$1" ip -6 route show default) == "default via $3 dev host0"* ]]
 }
 
+# Router advertisements: the test host has a route it learned from one on
+# up0; cl0 takes them as well, but learned nothing from them.
+in_host ip -6 route add 2001:db8:5::/64 via 2001:db8::2 dev up0 proto ra
+for l in default up0 cl0; do
+        in_host sh -c "echo 1 >/proc/sys/net/ipv6/conf/$l/accept_ra"
+done
+
 # --- Machines: one on a veth link with published ports, two in a zone ---------
 WEB=web$tag
 ZA=za$tag
@@ -318,6 +330,16 @@ check "vb-$ZA and vb-$ZB are the ports of bridge vz-$ZONE" \
 check "berth turned on IPv4 and IPv6 forwarding in the namespace it runs in" \
         test "$(in_host cat /proc/sys/net/ipv4/ip_forward)$(in_host cat /proc/sys/net/ipv6/conf/all/forwarding)" = 11
 check "nftables has berth's table (inet berth)" eval 'in_host nft list table inet berth >/dev/null'
+sysctl_of() { in_host cat "/proc/sys/net/ipv6/conf/$1/$2"; } # sysctl_of LINK KEY
+check "up0, which has a route from a router advertisement, still takes them under forwarding (accept_ra 2)" \
+        test "$(sysctl_of up0 accept_ra)" = 2
+check "… cl0, which has none, and the default for new links are left as they were (1)" \
+        test "$(sysctl_of cl0 accept_ra)$(sysctl_of default accept_ra)" = 11
+for l in "ve-$WEB" "vz-$ZONE" "vb-$ZA"; do
+        check "$l takes no router advertisements and makes no address from them" \
+                test "$(sysctl_of "$l" accept_ra)$(sysctl_of "$l" autoconf)" = 00
+done
+in_host ip -6 route del 2001:db8:5::/64 via 2001:db8::2 dev up0 proto ra
 
 # --- The veth machine ---------------------------------------------------------
 mapfile -t web_addr < <(status_field "$WEB" addresses)
@@ -397,6 +419,63 @@ ports_answer() { # ports_answer WHAT: every case of port_cases, TCP 18080 and UD
         done
 }
 ports_answer "-p"
+
+# A machine reaches its own published port at the host's address (NAT both
+# ways: the replies come back through the host).
+got=$(ask_in "$WEB" tcp 192.0.2.1 18080)
+check "hairpin: $WEB reaches its own port 18080 at 192.0.2.1, which sees $gw4 (got $got)" test "$got" = "$gw4"
+got=$(ask_in "$WEB" tcp 2001:db8::1 18080)
+check "hairpin: … at 2001:db8::1, which sees $gw6 (got $got)" test "$got" = "$gw6"
+
+# The relay of loopback ports: clients that reset their connections while
+# the machine answers, or close their side at once, hurt neither.
+cat >"$WORK/rude.py" <<'PY'
+import socket, struct
+
+for family, address in ((socket.AF_INET, "127.0.0.1"), (socket.AF_INET6, "::1")):
+    for i in range(40):
+        s = socket.socket(family, socket.SOCK_STREAM)
+        s.connect((address, 18080))
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        s.close()  # a reset
+    # Half closed: the answer still comes.
+    s = socket.create_connection((address, 18080))
+    s.shutdown(socket.SHUT_WR)
+    print(s.makefile().readline().strip())
+    s.close()
+PY
+got=$(in_host python3 "$WORK/rude.py" 2>&1 | tr '\n' ' ' || true)
+check "loopback relay: a client that closed its side still gets the answer ($gw4 and $gw6; got $got)" \
+        test "$got" = "$gw4 $gw6 "
+check "… and 80 clients that reset their connections did not end the supervisor" alive "${SUPERVISOR[$WEB]}"
+got=$(ask host tcp 127.0.0.1 18080)
+check "… whose relay still answers (got $got)" test "$got" = "$gw4"
+cat >"$WORK/bind.py" <<'PY'
+import socket
+
+for family, address in ((socket.AF_INET, "127.0.0.1"), (socket.AF_INET6, "::1")):
+    for kind, port in ((socket.SOCK_STREAM, 18080), (socket.SOCK_DGRAM, 18081)):
+        s = socket.socket(family, kind)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind((address, port))
+            print("bound", address, port)
+        except OSError as e:
+            print(e.strerror)
+PY
+got=$(in_host python3 "$WORK/bind.py" 2>&1 | sort | uniq -c | awk '{ $1 = $1; print }' || true)
+check "no other program can bind the relay's ports, even with SO_REUSEADDR (got $got)" \
+        test "$got" = "4 Address already in use"
+
+# The machines' own addresses are no way in from outside: the client,
+# routed through the host, reaches $WEB only through its published ports.
+ask client tcp "$(plain "$web4")" 80 >"$WORK/direct4" &
+direct4=$!
+ask client tcp "$(plain "$web6")" 80 >"$WORK/direct6" &
+wait $! "$direct4"
+check "the client does not reach $WEB at $(plain "$web4"):80 ($(cat "$WORK/direct4"))" \
+        not grep -qx 198.51.100.2 "$WORK/direct4"
+check "… nor at $(plain "$web6"):80 ($(cat "$WORK/direct6"))" not grep -qx 2001:db8:1::2 "$WORK/direct6"
 
 # --- The zone -----------------------------------------------------------------
 za=$(status_field "$ZA" addresses | tr '\n' ' ')
@@ -505,6 +584,13 @@ ip -n "$HOST" link add "li$tag" type veth peer name "lp$tag"
 out=$(run_fg -M "if$tag" --network-interface="li$tag" -- ip -o link show | link_names | tr '\n' ' ')
 check "--network-interface=li$tag: the machine has lo and li$tag (got $out)" test "$out" = "li$tag lo "
 check "… and the host has it back after" links_are "ve-$WEB" "vz-$ZONE" "vb-$ZB" "li$tag" "lp$tag"
+ifindex_of() { in_host ip -o link show "$1" | cut -d: -f1; } # ifindex_of LINK: in the test host
+li_index=$(ifindex_of "li$tag")
+out=$(run_fg -M "if$tag" --network-interface="li$tag" -- ip link set "li$tag" name lx 2>&1) ||
+        echo "$out" >&2
+check "renamed lx in the machine, li$tag is given back under its own name" \
+        links_are "ve-$WEB" "vz-$ZONE" "vb-$ZB" "li$tag" "lp$tag"
+check "… the same link (index $li_index)" test "$(ifindex_of "li$tag")" = "$li_index"
 out=$(run_fg -M "mv$tag" --network-macvlan="lp$tag" -- ip -o -d link show "mv-lp$tag" 2>&1 || true)
 check "--network-macvlan=lp$tag: the machine has macvlan mv-lp$tag" grep -q " macvlan " <<<"$out"
 check "… which is not left on the host" links_are "ve-$WEB" "vz-$ZONE" "vb-$ZB" "li$tag" "lp$tag"
@@ -516,11 +602,31 @@ if ip -n "$HOST" link add "ivprobe$tag" link "lp$tag" type ipvlan 2>/dev/null; t
 else
         echo "# --network-ipvlan not checked: this kernel makes no ipvlan links"
 fi
-ip -n "$HOST" link del "li$tag"
+# The machine removes li (its peer lp goes with it) and makes an ifb link of
+# that name at its index: not the link it was lent, not the host's.
+out=$(run_fg -M "if$tag" --network-interface="li$tag" -- sh -c '
+        i=$(cat /sys/class/net/$1/ifindex) && ip link del "$1" && ip link add "$1" index "$i" type ifb &&
+                ip -o -d link show "$1"' -- "li$tag" 2>&1 || true)
+check "the machine swapped li$tag for an ifb link at its index ($out)" grep -q " ifb " <<<"$out"
+check "… and nothing comes back to the host (li$tag and lp$tag are gone)" links_are "ve-$WEB" "vz-$ZONE" "vb-$ZB"
 out=$(run_fg -M "ns$tag" --network-namespace-path="$NETNS/$CLIENT" -- ip -o addr show dev eth0 2>&1 || true)
 check "--network-namespace-path: the machine is in that namespace (has the client's 198.51.100.2)" \
         grep -q " inet 198.51.100.2/24 " <<<"$out"
+out=$(run_fg -M "ns$tag" --network-namespace-path="$NETNS/$CLIENT" -- ls /sys/class/net 2>&1 | tr '\n' ' ' || true)
+check "… and its /sys/class/net shows that namespace's links (got $out)" test "$out" = "eth0 lo "
 check "… which keeps its link after" test "$(ip -n "$CLIENT" -o link show | wc -l)" = 2
+
+# --- A bridge berth did not make ----------------------------------------------
+in_host ip link add "vz-own$tag" type bridge
+rc=0
+out=$(in_host "$BERTH" run -q -x -D "$T" --register=no -M "ow$tag" --network-zone="own$tag" -- echo started \
+        </dev/null 2>&1) || rc=$?
+check "--network-zone=own$tag with a bridge vz-own$tag of the test's: exit 1 (got $rc)" test "$rc" = 1
+check "… one line, berth's, naming the bridge ($(tr '\n' '|' <<<"$out"))" \
+        test "$(wc -l <<<"$out"):$(grep -c "^berth: .*vz-own$tag" <<<"$out")" = 1:1
+check "… and the test's bridge is left alone, with no port" \
+        eval 'in_host ip link show "vz-own$tag" >/dev/null && test -z "$(in_host ip -o link show master "vz-own$tag")"'
+in_host ip link del "vz-own$tag"
 
 # --- A port that is taken -----------------------------------------------------
 # Each of these fails before its machine starts, with one line, and leaves
@@ -582,6 +688,16 @@ check "--resolv-conf=auto, zone: getent hosts upstream.test answers 203.0.113.1 
         grep -Eqx "203\.0\.113\.1 +upstream\.test" <<<"$out"
 check "the DNS server was asked from the host's uplink address (NAT)" grep -q "^upstream.test 1 192.0.2.1$" "$WORK/dns.out"
 
+mv "$T/etc/resolv.conf" "$WORK/tree-resolv.conf"
+mkfifo "$T/etc/resolv.conf"
+rc=0
+out=$(timeout 60 nsenter --net="$NETNS/$HOST" "$BERTH" run -q -x -D "$T" --register=no -M "rf$tag" -n \
+        --resolv-conf=copy-host -- sh -c 'test -p /etc/resolv.conf && echo fifo' </dev/null 2>/dev/null) || rc=$?
+check "--resolv-conf=copy-host where the tree has a FIFO: the machine runs (exit $rc), its FIFO untouched" \
+        test "$rc:$out" = 0:fifo
+rm "$T/etc/resolv.conf"
+mv "$WORK/tree-resolv.conf" "$T/etc/resolv.conf"
+
 # --- systemd-networkd in the machine; machined --------------------------------
 ND=nd$tag
 nsenter --net="$NETNS/$HOST" "$BERTH" boot -M "$ND" -D "$T" -x -n --console=read-only \
@@ -614,7 +730,7 @@ check "machinectl status shows $ND's address $(plain "$nd4")" \
         grep -Eq "^[[:space:]]+(Address: )?$(plain "$nd4")\$" <<<"$mstatus"
 check "… and $(plain "$nd6")" grep -Eq "^[[:space:]]+(Address: )?$(plain "$nd6")(%[0-9]+)?\$" <<<"$mstatus"
 check "machinectl status: Iface: ve-$ND (registered with its host link's index)" grep -Eq "Iface: ve-$ND\$" <<<"$mstatus"
-ifindex=$(in_host ip -o link show "ve-$ND" | cut -d: -f1)
+ifindex=$(ifindex_of "ve-$ND")
 got=$(busctl --system get-property org.freedesktop.machine1 "/org/freedesktop/machine1/machine/$ND" \
         org.freedesktop.machine1.Machine NetworkInterfaces 2>&1 || true)
 check "machined's NetworkInterfaces is ve-$ND's index $ifindex (got $got)" test "$got" = "ai 1 $ifindex"
