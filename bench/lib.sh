@@ -24,3 +24,25 @@ bench_tree() {
         fi
         echo "$work/tree"
 }
+
+# bench_machined DIR: a private system bus (its socket DIR/bus) with the
+# real systemd-machined on it, DBUS_SYSTEM_BUS_ADDRESS pointing at it; their
+# PIDs are added to the caller's array pids, for its cleanup. And
+# DIR/machinectl: machinectl in a mount namespace where /run/systemd/system
+# exists (it insists on systemd as PID 1).
+bench_machined() {
+        local dir=$1 i
+        sed "s|@SOCKET@|$dir/bus|" "$src/tests/integration/system-bus.conf.in" >"$dir/bus.conf"
+        dbus-daemon --config-file="$dir/bus.conf" --nofork --nopidfile --nosyslog &
+        pids+=($!)
+        export DBUS_SYSTEM_BUS_ADDRESS=unix:path=$dir/bus
+        for ((i = 0; i < 100; i++)); do [[ -S $dir/bus ]] && break; sleep 0.05; done
+        /lib/systemd/systemd-machined &
+        pids+=($!)
+        for ((i = 0; i < 100; i++)); do busctl --system status org.freedesktop.machine1 >/dev/null 2>&1 && break; sleep 0.05; done
+        cat >"$dir/machinectl" <<'SH'
+#!/bin/sh
+exec unshare -m --propagation private sh -c 'mount -t tmpfs tmpfs /run/systemd && mkdir /run/systemd/system && exec machinectl "$@"' -- "$@"
+SH
+        chmod +x "$dir/machinectl"
+}

@@ -33,14 +33,8 @@ cleanup() {
 trap cleanup EXIT
 
 # A private system bus with the real systemd-machined on it.
-sed "s|@SOCKET@|$work/bus|" "$src/tests/integration/system-bus.conf.in" >"$work/bus.conf"
-dbus-daemon --config-file="$work/bus.conf" --nofork --nopidfile --nosyslog &
-pids+=($!)
-export DBUS_SYSTEM_BUS_ADDRESS=unix:path=$work/bus
-for ((i = 0; i < 100; i++)); do [[ -S $work/bus ]] && break; sleep 0.05; done
-/lib/systemd/systemd-machined &
-machined=$!
-for ((i = 0; i < 100; i++)); do busctl --system status org.freedesktop.machine1 >/dev/null 2>&1 && break; sleep 0.05; done
+bench_machined "$work"
+machined=${pids[-1]}
 
 "$BERTH" boot -q -x -D "$tree" -M bench-shell --console=passive </dev/null >/dev/null 2>&1 &
 supervisor=$!
@@ -49,14 +43,6 @@ for ((i = 0; i < 300; i++)); do
         sleep 0.1
 done
 leader=$(awk -F= '$1 == "LEADER" { print $2 }' /run/berth/machines/bench-shell)
-
-# machinectl insists on systemd as PID 1 (/run/systemd/system): a mount
-# namespace of its own where that directory exists.
-cat >"$work/machinectl" <<'SH'
-#!/bin/sh
-exec unshare -m --propagation private sh -c 'mount -t tmpfs tmpfs /run/systemd && mkdir /run/systemd/system && exec machinectl "$@"' -- "$@"
-SH
-chmod +x "$work/machinectl"
 
 hyperfine -N -w 3 -r "$runs" --export-json "$work/shell.json" \
         -n berth "$BERTH shell bench-shell /bin/true" \

@@ -6,7 +6,7 @@
 BUILD_PACKAGES=(
         meson ninja-build gcc pkg-config
         libsystemd-dev libmount-dev libblkid-dev libselinux1-dev libjson-c-dev libseccomp-dev
-        libnl-3-dev libnl-route-3-dev libnftables-dev
+        libnl-3-dev libnl-route-3-dev libnftables-dev libarchive-dev
 )
 # To make Debian trees to boot (tests/fixtures/debian-tree.sh).
 TREE_PACKAGES=(mmdebstrap ca-certificates)
@@ -16,9 +16,10 @@ TREE_PACKAGES=(mmdebstrap ca-certificates)
 # (systemd-container), journalctl, busctl, systemctl, systemd-run (systemd)
 # and dbus-daemon for a private system bus; nft (nftables) to look at
 # berth's table and libnss-mymachines to resolve machines' names, in the
-# network tests; and the linters.
+# network tests; setcap (libcap2-bin), setfacl (acl), chattr (e2fsprogs)
+# and mkfs.btrfs (btrfs-progs) for the image tests; and the linters.
 TEST_PACKAGES=(
-        util-linux mount iproute2 procps attr tmux python3 findutils strace libc6-dev
+        util-linux mount iproute2 procps attr acl libcap2-bin e2fsprogs btrfs-progs tmux python3 findutils strace libc6-dev
         systemd systemd-container dbus-daemon nftables libnss-mymachines
         groff-base shellcheck clang-format zsh
 )

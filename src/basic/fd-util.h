@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include <dirent.h>
 #include <sys/types.h>
 
 #include "macro.h"
@@ -16,6 +17,12 @@ static inline void close_pairp(int (*p)[2]) {
         safe_close((*p)[1]);
 }
 #define _cleanup_close_pair_ _cleanup_(close_pairp)
+
+static inline void closedirp(DIR **d) {
+        if (*d)
+                closedir(*d);
+}
+#define _cleanup_closedir_ _cleanup_(closedirp)
 
 int fd_set_cloexec(int fd, bool cloexec);
 int fd_set_nonblock(int fd, bool nonblock);

@@ -40,16 +40,34 @@ int mkdir_parents(const char *path, mode_t mode) {
         return mkdir_p(p, mode);
 }
 
+static int lock_fd(int fd, int operation) {
+        if (operation & LOCK_OFD) {
+                struct flock fl = {
+                        .l_type = (operation & LOCK_EX) ? F_WRLCK : F_RDLCK,
+                        .l_whence = SEEK_SET,
+                };
+
+                if (fcntl(fd, (operation & LOCK_NB) ? F_OFD_SETLK : F_OFD_SETLKW, &fl) < 0)
+                        return IN_SET(errno, EAGAIN, EACCES) ? -EBUSY : -errno;
+                return 0;
+        }
+        if (flock(fd, operation) < 0)
+                return errno == EWOULDBLOCK ? -EBUSY : -errno;
+        return 0;
+}
+
 static int open_and_lock(const char *path, int operation, bool create, int *ret_fd) {
         for (;;) {
                 _cleanup_close_ int fd = -EBADF;
                 struct stat a, b;
+                int r;
 
                 fd = open(path, O_RDWR | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW | (create ? O_CREAT : 0), 0600);
                 if (fd < 0)
                         return -errno;
-                if (flock(fd, operation) < 0)
-                        return errno == EWOULDBLOCK ? -EBUSY : -errno;
+                r = lock_fd(fd, operation);
+                if (r < 0)
+                        return r;
 
                 /* A releasing holder unlinks the file after we opened it but
                  * before we got the lock: our lock would then be on a file
@@ -97,7 +115,8 @@ int lock_file_acquire(const char *path, int operation, LockFile *ret) {
 void lock_file_release(LockFile *l) {
         if (l->fd >= 0) {
                 /* Only unlink what nobody else holds: upgrade without waiting. */
-                if (l->path && (l->operation == LOCK_EX || flock(l->fd, LOCK_EX | LOCK_NB) >= 0))
+                if (l->path && ((l->operation & ~LOCK_OFD) == LOCK_EX ||
+                                lock_fd(l->fd, (l->operation & LOCK_OFD) | LOCK_EX | LOCK_NB) >= 0))
                         (void) unlink(l->path);
                 l->fd = safe_close(l->fd);
         }
@@ -111,6 +130,7 @@ int lock_file_remove_stale(const char *path) {
         r = open_and_lock(path, LOCK_EX | LOCK_NB, false, &fd);
         if (r == -ENOENT)
                 return 0;
+        r = r ?: lock_fd(fd, LOCK_OFD | LOCK_EX | LOCK_NB);
         if (r < 0)
                 return r;
         (void) unlink(path);

@@ -162,3 +162,35 @@ int parse_mode(const char *s, mode_t *ret) {
         *ret = (mode_t) v;
         return 0;
 }
+
+/* "4096", "64M", "1.5G" are not all equal: fractions are refused, as they
+ * hide rounding. Suffixes are powers of 1024, as in systemd. */
+int parse_size(const char *s, uint64_t *ret) {
+        static const struct {
+                char suffix;
+                unsigned shift;
+        } suffixes[] = { { 'K', 10 }, { 'M', 20 }, { 'G', 30 }, { 'T', 40 } };
+        char digits[24];
+        size_t n = strlen(s);
+        unsigned shift = 0;
+        uint64_t v;
+        int r;
+
+        if (n == 0 || n >= sizeof(digits))
+                return -EINVAL;
+        for (size_t i = 0; i < ELEMENTSOF(suffixes); i++)
+                if (s[n - 1] == suffixes[i].suffix) {
+                        shift = suffixes[i].shift;
+                        n--;
+                        break;
+                }
+        memcpy(digits, s, n);
+        digits[n] = 0;
+        r = safe_atou64(digits, 10, &v);
+        if (r < 0)
+                return r;
+        if (shift > 0 && v > (UINT64_MAX >> shift))
+                return -ERANGE;
+        *ret = v << shift;
+        return 0;
+}

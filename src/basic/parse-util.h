@@ -26,3 +26,6 @@ int parse_sec(const char *s, usec_t *ret);
 
 /* Octal file mode 0…07777. */
 int parse_mode(const char *s, mode_t *ret);
+
+/* A size in bytes: digits, then K, M, G or T for powers of 1024. */
+int parse_size(const char *s, uint64_t *ret);

@@ -29,6 +29,17 @@ static const Verb verbs[] = {
         { "copy-to", verb_copy_to, "Copy files from the host into a running machine" },
         { "copy-from", verb_copy_from, "Copy files from a running machine to the host" },
         { "bind", verb_bind, "Bind-mount a host directory or file into a running machine" },
+        { "images", verb_images, "List the images in the store" },
+        { "list-images", verb_images, "The same as images" },
+        { "image-status", verb_image_status, "Show what images are" },
+        { "clone", verb_clone, "Copy an image to a new one" },
+        { "import-fs", verb_import_fs, "Copy an OS tree into the store as an image" },
+        { "import-tar", verb_import_tar, "Unpack a tarball as an image" },
+        { "export-tar", verb_export_tar, "Write an image as a tarball" },
+        { "rename", verb_rename, "Rename an image" },
+        { "remove", verb_remove, "Remove images" },
+        { "read-only", verb_read_only, "Mark an image read-only or writable" },
+        { "set-limit", verb_set_limit, "Limit the disk space of an image" },
 };
 
 static void help(void) {

@@ -30,7 +30,7 @@ static void help(BootMode mode) {
         printf("Image:\n"
                "  -D --directory=PATH       Root directory of the machine\n"
                "  -M --machine=NAME         Name of the machine (default: the directory's name);\n"
-               "                            alone, the image NAME in " BERTH_IMAGE_DIR "\n"
+               "                            alone, the image NAME of the image store\n"
                "  -x --ephemeral            Run on a throw-away overlay of the tree\n"
                "     --settings=yes|no|trusted|override\n"
                "                            Read the machine's settings file, NAME.berth or\n"

@@ -24,7 +24,7 @@
 #include "console-log.h"
 #include "fd-util.h"
 #include "id128.h"
-#include "image.h"
+#include "image-store.h"
 #include "lock-util.h"
 #include "log.h"
 #include "machine-name.h"
@@ -105,7 +105,7 @@ static int start_detached(const char *name, bool wait_ready) {
 
         r = image_find(BERTH_IMAGE_DIR, name, &image);
         if (r < 0)
-                return log_error_errno(r, "Failed to find image '%s' in %s: %m", name, BERTH_IMAGE_DIR);
+                return log_error_errno(r, "Failed to find image '%s': %m", name);
 
         r = mkdir_p(BERTH_LOG_DIR, 0750);
         if (r < 0)
@@ -188,13 +188,14 @@ int verb_start(int argc, char *argv[]) {
                 switch (opt) {
                 case 'h':
                         printf("berth start NAME… [--wait-ready]\n\n"
-                               "Boot the images NAME (from %s) in the background. Where systemd is PID 1,\n"
-                               "as the units berth@NAME.service; otherwise under a supervisor of their own\n"
-                               "whose console goes to %s/NAME.log. Returns once each machine is\n"
+                               "Boot the images NAME (of the image store) in the background. Where\n"
+                               "systemd is PID 1, as the units berth@NAME.service; otherwise under a\n"
+                               "supervisor of their own whose console goes to %s/NAME.log. Returns\n"
+                               "once each machine is "
                                "running (registered, its init started).\n\n"
                                "     --wait-ready  Return only once each machine's init reported READY=1\n"
                                "  -h --help        Show this help\n",
-                               BERTH_IMAGE_DIR, BERTH_LOG_DIR);
+                               BERTH_LOG_DIR);
                         return 0;
                 case 'w':
                         wait_ready = true;

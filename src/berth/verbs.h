@@ -35,6 +35,16 @@ int verb_bind(int argc, char *argv[]);
 int verb_set_property(int argc, char *argv[]);
 int verb_enable(int argc, char *argv[]);
 int verb_disable(int argc, char *argv[]);
+int verb_images(int argc, char *argv[]);
+int verb_image_status(int argc, char *argv[]);
+int verb_clone(int argc, char *argv[]);
+int verb_import_fs(int argc, char *argv[]);
+int verb_import_tar(int argc, char *argv[]);
+int verb_export_tar(int argc, char *argv[]);
+int verb_rename(int argc, char *argv[]);
+int verb_remove(int argc, char *argv[]);
+int verb_read_only(int argc, char *argv[]);
+int verb_set_limit(int argc, char *argv[]);
 
 /* Shared option handling: reports an unknown option or a missing argument
  * (getopt_long()'s '?' and ':', just returned as opt) as one line, and

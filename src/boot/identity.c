@@ -15,7 +15,7 @@ int boot_identify(const BootConfig *c, MachineIdentity *ret) {
 
         switch (problem) {
         case IDENTITY_NO_IMAGE:
-                return log_error_errno(r, "Failed to find image '%s' in %s: %m", c->machine, BERTH_IMAGE_DIR);
+                return log_error_errno(r, "Failed to find image '%s': %m", c->machine);
         case IDENTITY_NO_DIRECTORY:
                 return log_error_errno(r, "Failed to find directory '%s': %m", ret->path ?: ".");
         case IDENTITY_HOST_ROOT:

@@ -72,15 +72,18 @@ void machine_release_name(const char *name, Record *rec, SystemBus *bus, Machine
 }
 
 int machine_lock_tree(const char *root, bool ephemeral, Record *rec, MachineLocks *l) {
-        _cleanup_free_ char *path = machine_image_lock_path(root);
+        _cleanup_free_ char *global = NULL, *local = NULL;
         int r;
 
-        if (!path)
-                return log_oom();
-        r = record_intend(rec, UNDO_LOCK_FILE, path);
+        r = image_lock_paths(root, &global, &local);
+        if (r < 0)
+                return log_error_errno(r, "Failed to look at directory '%s': %m", root);
+        r = record_intend(rec, UNDO_LOCK_FILE, global);
+        if (r >= 0)
+                r = record_intend(rec, UNDO_LOCK_FILE, local);
         if (r < 0)
                 return r;
-        r = image_lock(root, ephemeral, &l->image);
+        r = image_lock(root, ephemeral ? LOCK_SH : LOCK_EX, &l->image);
         if (r == -EBUSY)
                 return log_error_errno(SYNTHETIC_ERRNO(EBUSY), "Directory '%s' is in use by another machine.", root);
         if (r < 0)
@@ -89,5 +92,5 @@ int machine_lock_tree(const char *root, bool ephemeral, Record *rec, MachineLock
 }
 
 void machine_unlock_tree(MachineLocks *l) {
-        lock_file_release(&l->image);
+        image_lock_release(&l->image);
 }

@@ -2,20 +2,21 @@
 #pragma once
 
 #include "bus-util.h"
+#include "image.h"
 #include "lock-util.h"
 #include "record.h"
 
 /* One owner for a name and for a tree: the name lock beside the machine's
  * record (registry.h), held for the machine's whole life, and the tree's
- * lock beside the tree, as systemd-machined keeps it. */
+ * locks (image.h), as systemd-nspawn and systemd-machined take them. */
 
 typedef struct MachineLocks {
         LockFile name;
-        LockFile image;
+        ImageLock image;
 } MachineLocks;
 
 #define MACHINE_LOCKS_NULL \
-        { .name = LOCK_FILE_NULL, .image = LOCK_FILE_NULL }
+        { .name = LOCK_FILE_NULL, .image = IMAGE_LOCK_NULL }
 
 /* Takes the name. A record found under it is of a supervisor that died:
  * what that one left is undone first. */

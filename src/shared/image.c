@@ -20,26 +20,47 @@
  * loaded here when first needed. */
 DLOPEN_NOTE(blkid, "Disk images (--image=): partition tables", "suggested", "libblkid.so.1");
 
-int image_find(const char *image_dir, const char *name, char **ret_path) {
-        _cleanup_free_ char *p = machine_image_path(image_dir, name);
+int image_lock_paths(const char *path, char **ret_global, char **ret_local) {
+        _cleanup_free_ char *global = NULL, *local = NULL;
         struct stat st;
 
-        if (!p)
-                return -ENOMEM;
-        if (stat(p, &st) < 0)
+        if (stat(path, &st) < 0)
                 return -errno;
-        if (!S_ISDIR(st.st_mode))
-                return -ENOTDIR;
-        *ret_path = TAKE_PTR(p);
+        global = machine_image_global_lock_path(st.st_dev, st.st_ino);
+        local = machine_image_lock_path(path);
+        if (!global || !local)
+                return -ENOMEM;
+        *ret_global = TAKE_PTR(global);
+        *ret_local = TAKE_PTR(local);
         return 0;
 }
 
-int image_lock(const char *tree, bool shared, LockFile *ret) {
-        _cleanup_free_ char *p = machine_image_lock_path(tree);
+int image_lock(const char *path, int operation, ImageLock *ret) {
+        _cleanup_free_ char *global = NULL, *local = NULL;
+        ImageLock l = IMAGE_LOCK_NULL;
+        int r;
 
-        if (!p)
-                return -ENOMEM;
-        return lock_file_acquire(p, (shared ? LOCK_SH : LOCK_EX) | LOCK_NB, ret);
+        r = image_lock_paths(path, &global, &local);
+        if (r < 0)
+                return r;
+        /* In systemd's order: the global one first. */
+        r = lock_file_acquire(global, operation | LOCK_OFD | LOCK_NB, &l.global);
+        if (r < 0)
+                return r;
+        r = lock_file_acquire(local, operation | LOCK_OFD | LOCK_NB, &l.local);
+        if (r == -EROFS && operation == LOCK_SH)
+                r = 0; /* a vendor image on a read-only /usr: the global lock is enough to read */
+        if (r < 0) {
+                lock_file_release(&l.global);
+                return r;
+        }
+        *ret = l;
+        return 0;
+}
+
+void image_lock_release(ImageLock *l) {
+        lock_file_release(&l->local);
+        lock_file_release(&l->global);
 }
 
 int os_release_read(int tree_fd, char **ret) {

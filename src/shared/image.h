@@ -6,12 +6,23 @@
 
 /* OS trees: where they are, whether they look bootable, and who uses them. */
 
-/* The image NAME in the image store (a directory), or -ENOENT. */
-int image_find(const char *image_dir, const char *name, char **ret_path);
+/* An image's locks, the ones systemd-nspawn and systemd-machined take too
+ * (open file description locks): .#NAME.lck beside it, and the one under
+ * /run/systemd/nspawn/locks/ named by its inode, whatever path reaches it.
+ * Shared for who only reads the image (an ephemeral machine), exclusive for
+ * who writes, renames or removes it. */
+typedef struct ImageLock {
+        LockFile global, local;
+} ImageLock;
 
-/* Locks the tree: exclusively for a machine that writes to it, shared for
- * ephemeral machines, which only read it. -EBUSY when taken. */
-int image_lock(const char *tree, bool shared, LockFile *ret);
+#define IMAGE_LOCK_NULL \
+        { .global = LOCK_FILE_NULL, .local = LOCK_FILE_NULL }
+
+/* operation: LOCK_SH or LOCK_EX; never waits: -EBUSY when taken. */
+int image_lock(const char *path, int operation, ImageLock *ret);
+void image_lock_release(ImageLock *l);
+/* The paths of both lock files, for an undo log. */
+int image_lock_paths(const char *path, char **ret_global, char **ret_local);
 
 /* The tree's os-release text, from /etc/os-release or /usr/lib/os-release,
  * resolved inside the tree; -EBADFD if it is not a regular file. */

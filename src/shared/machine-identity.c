@@ -4,7 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "image.h"
+#include "image-store.h"
 #include "machine-identity.h"
 #include "machine-name.h"
 #include "path-util.h"

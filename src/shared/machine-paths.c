@@ -45,6 +45,10 @@ char *machine_image_lock_path(const char *tree) {
         return strdup_printf("%s/.#%s.lck", dir, last);
 }
 
+char *machine_image_global_lock_path(dev_t dev, ino_t ino) {
+        return strdup_printf("/run/systemd/nspawn/locks/inode-%lu:%lu", (unsigned long) dev, (unsigned long) ino);
+}
+
 char *machine_link_name(const char *prefix, const char *name) {
         if (strlen(prefix) + strlen(name) < IFNAMSIZ)
                 return strjoin(prefix, name);

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include <sys/types.h>
+
 #include "macro.h"
 
 /* Every place on the host named after a machine, in one module: the
@@ -38,6 +40,9 @@ char *machine_scope_unit(const char *name);
 char *machine_image_path(const char *image_dir, const char *name);
 /* DIR/.#LAST.lck beside the tree DIR/LAST, as systemd-machined names it. */
 char *machine_image_lock_path(const char *tree);
+/* The lock nspawn and machined take on an image whatever path reaches it:
+ * /run/systemd/nspawn/locks/inode-DEV:INO of a directory or file. */
+char *machine_image_global_lock_path(dev_t dev, ino_t ino);
 
 /* The network lock: whoever picks addresses, makes or removes a zone's
  * bridge or changes berth's nftables table holds it. */

@@ -41,38 +41,6 @@ static int parse_percent(const char *s, uint64_t max, uint64_t *ret) {
         return 0;
 }
 
-/* "4096", "64M", "1.5G" are not all equal: fractions are refused, as they
- * hide rounding. Suffixes are powers of 1024, as in systemd. */
-static int parse_bytes(const char *s, uint64_t *ret) {
-        static const struct {
-                char suffix;
-                unsigned shift;
-        } suffixes[] = { { 'K', 10 }, { 'M', 20 }, { 'G', 30 }, { 'T', 40 } };
-        char digits[24];
-        size_t n = strlen(s);
-        unsigned shift = 0;
-        uint64_t v;
-        int r;
-
-        if (n == 0 || n >= sizeof(digits))
-                return -EINVAL;
-        for (size_t i = 0; i < ELEMENTSOF(suffixes); i++)
-                if (s[n - 1] == suffixes[i].suffix) {
-                        shift = suffixes[i].shift;
-                        n--;
-                        break;
-                }
-        memcpy(digits, s, n);
-        digits[n] = 0;
-        r = safe_atou64(digits, 10, &v);
-        if (r < 0)
-                return r;
-        if (shift > 0 && v > (UINT64_MAX >> shift))
-                return -ERANGE;
-        *ret = v << shift;
-        return 0;
-}
-
 static int parse_memory(const char *s, uint64_t *ret) {
         uint64_t v;
         int r;
@@ -91,7 +59,7 @@ static int parse_memory(const char *s, uint64_t *ret) {
                         return -EOPNOTSUPP;
                 v = (uint64_t) pages * (uint64_t) page_size / 100 * v;
         } else {
-                r = parse_bytes(s, &v);
+                r = parse_size(s, &v);
                 if (r < 0)
                         return r;
         }

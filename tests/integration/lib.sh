@@ -106,6 +106,8 @@ leak_snapshot() {
         # once built, kept for the next machine (confine.c).
         find /run/berth -mindepth 1 ! -type d ! -path '/run/berth/cache/*' 2>/dev/null | sort || true
         find "$(dirname "$TREE")" "$WORK" /var/lib/machines -maxdepth 2 -name '.#*.lck' 2>/dev/null | sort || true
+        # The image locks berth takes as systemd-nspawn and machined do.
+        find /run/systemd/nspawn/locks -mindepth 1 2>/dev/null | sort || true
         echo "## processes"
         # Not zombies: where PID 1 reaps nothing (as in some containers), a
         # killed supervisor's children stay so, and hold nothing.

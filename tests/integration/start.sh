@@ -33,7 +33,7 @@ wait_gone "$name"
 
 rc=0; out=$("$BERTH" start "nosuch-$$" 2>&1) || rc=$?
 check "an unknown image fails with 1 (got $rc)" test "$rc" = 1
-check "… saying so: $out" grep -q "^berth: Failed to find image 'nosuch-$$' in /var/lib/machines" <<<"$out"
+check "… saying so: $out" grep -q "^berth: Failed to find image 'nosuch-$$': No such file or directory" <<<"$out"
 
 rc=0; out=$("$BERTH" start ../x 2>&1) || rc=$?
 check "an invalid name fails with 1 (got $rc)" test "$rc" = 1

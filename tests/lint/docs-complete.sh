@@ -59,12 +59,13 @@ options_of() {
 }
 
 # "--name a b c" for each option of a verb that lists plain choices
-# (--name=a|b|c); choices that are not plain words (UID[:COUNT]) are left out.
+# (--name=a|b|c, words of lower-case letters, digits and "-", such as
+# bzip2); choices that are not plain words (UID[:COUNT]) are left out.
 choices_of() {
         help_of "$1" | { grep -oE -- '--[a-z][a-z0-9-]*=[a-zA-Z0-9:|\[-]+' || true; } | { grep -F '|' || true; } |
                 while IFS='=' read -r opt values; do
                         printf '%s' "$opt"
-                        tr '|' '\n' <<<"$values" | { grep -E '^[a-z][a-z-]*$' || true; } | tr '\n' ' ' | sed 's/^/ /; s/ $//'
+                        tr '|' '\n' <<<"$values" | { grep -E '^[a-z][a-z0-9-]*$' || true; } | tr '\n' ' ' | sed 's/^/ /; s/ $//'
                         echo
                 done | sort -u
 }
@@ -269,8 +270,12 @@ usage_args() {
 # completions.
 #   machine       the running machines (`berth list --json`)
 #   user@machine  the same, also after "USER@" (users are not listed)
-#   image         the images: directories of the image store
-#   host          paths on the host
+#   image         the images that are trees (what -M takes): directories
+#                 of the image store
+#   any-image     every image of the store: trees and NAME.raw files
+#   directory     directories on the host
+#   boolean       yes and no
+#   host          paths on the host (for a FILE|-, "-" is not offered)
 #   resource      the NAME= of the resource limits (those set-property's
 #                 --help names)
 #   -             nothing: paths in the machine, commands, init's arguments
@@ -294,6 +299,17 @@ declare -A arg_kinds=(
         [copy-to]="NAME:machine SRC:host DST:-"
         [copy-from]="NAME:machine SRC:- DST:host"
         [bind]="NAME:machine SRC:host DST:-"
+        [images]=""
+        [list-images]=""
+        [image-status]="NAME…:any-image"
+        [clone]="SRC:any-image DST:-"
+        [import-fs]="DIRECTORY:directory NAME:-"
+        [import-tar]="FILE|-:host NAME:-"
+        [export-tar]="NAME:image FILE|-:host"
+        [rename]="OLD:any-image NEW:-"
+        [remove]="NAME…:any-image"
+        [read-only]="NAME:any-image BOOL:boolean"
+        [set-limit]="NAME:any-image SIZE:-"
 )
 
 # The values of options that --help does not list as a|b|c, for each verb
@@ -307,11 +323,13 @@ declare -A option_value_kinds=(
 )
 
 # A stand-in berth that knows two machines, a failing one, an image store
-# with two images (and a file and a lock that are none), and host files.
+# with two trees and a raw image (and a settings file and a lock that are
+# none), and host files.
 fake=$(mktemp -d)
 trap 'rm -rf "$fake"' EXIT
 mkdir -p "$fake/bin" "$fake/failing" "$fake/images/deb-12" "$fake/images/f41" "$fake/files/a-dir"
 : >"$fake/images/plain.raw"
+: >"$fake/images/deb-12.nspawn"
 : >"$fake/images/.#deb-12.lck"
 : >"$fake/files/a-file"
 cat >"$fake/bin/berth" <<-'EOF'
@@ -323,6 +341,7 @@ printf '#!/bin/sh\necho oops >&2\nexit 1\n' >"$fake/failing/berth"
 chmod +x "$fake/bin/berth" "$fake/failing/berth"
 machines="db-1.x web"
 images="deb-12 f41"
+all_images="deb-12 f41 plain"
 # The resource limits, as set-property's --help names them.
 resources=""
 if [[ " ${verbs[*]} " == *" set-property "* ]]; then
@@ -373,7 +392,10 @@ add_arg_cases() {
                 add_case "$what, after USER@ and a letter" "berth $v ${before}root@w" exact "web"
                 ;;
         image) add_case "$what" "berth $v $before" exact "$images" ;;
+        any-image) add_case "$what" "berth $v $before" exact "$all_images" ;;
         host) add_case "$what" "berth $v $before$fake/files/a" path "a-dir a-file" ;;
+        directory) add_case "$what" "berth $v $before$fake/files/a" path "a-dir" ;;
+        boolean) add_case "$what" "berth $v $before" exact "yes no" ;;
         resource) add_case "$what" "berth $v $before" exact "$resources" ;;
         -) add_case "$what" "berth $v $before" none "" ;;
         *) fail "docs-complete.sh: unknown kind '$kind' for berth $v" ;;
@@ -422,9 +444,9 @@ build_cases() {
                         add_arg_cases "$v" "$n" "$kind" "$before"
                         case $kind in
                         machine | user@machine) sample=web ;;
-                        image) sample=deb-12 ;;
+                        image | any-image) sample=deb-12 ;;
                         resource) sample=TasksMax=10 ;;
-                        host) sample=/ ;;
+                        host | directory) sample=/ ;;
                         *) sample=x ;;
                         esac
                         # "NAME…": the next one too.
@@ -598,7 +620,7 @@ check_zsh() {
         for c in "${choices[@]}"; do
                 read -r opt values <<<"$c"
                 # The spec '…--name=[description]:message:(a b c)'.
-                offered=$(grep -E -- "[')]$opt=\[" "$file" | grep -oE ':\([a-z -]+\)' | head -n1 | tr -d ':()' || true)
+                offered=$(grep -E -- "[')]$opt=\[" "$file" | grep -oE ':\([a-z0-9 -]+\)' | head -n1 | tr -d ':()' || true)
                 expect_set "zsh offers the values of $opt" "$(set_of <<<"$values")" "$(set_of <<<"$offered")"
         done
 

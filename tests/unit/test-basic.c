@@ -929,6 +929,39 @@ TEST(lock_file_remove_stale) {
         ASSERT_FALSE(file_exists(p));
 }
 
+/* Open file description locks, systemd's kind: they conflict with each
+ * other as flock() locks do, not with flock() locks; a stale file is
+ * removed only when neither kind is held. */
+TEST(lock_ofd) {
+        _cleanup_free_ char *p = tests_path("ofd.lck");
+        LockFile a = LOCK_FILE_NULL, b = LOCK_FILE_NULL, c = LOCK_FILE_NULL;
+        struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+
+        ASSERT_OK(lock_file_acquire(p, LOCK_OFD | LOCK_SH | LOCK_NB, &a));
+        ASSERT_EQ(a.operation, LOCK_OFD | LOCK_SH);
+        ASSERT_OK(lock_file_acquire(p, LOCK_OFD | LOCK_SH | LOCK_NB, &b));
+        ASSERT_ERROR(lock_file_acquire(p, LOCK_OFD | LOCK_EX | LOCK_NB, &c), EBUSY);
+        /* What the kernel says another program sees (systemd asks so). */
+        ASSERT_TRUE(fcntl(a.fd, F_OFD_GETLK, &fl) == 0);
+        ASSERT_EQ(fl.l_type, F_RDLCK);
+        /* flock() does not see them. */
+        ASSERT_OK(lock_file_acquire(p, LOCK_EX | LOCK_NB, &c));
+        c.fd = safe_close(c.fd); /* (not released: a file has one kind of lock, and its release removes it) */
+        c.path = (free(c.path), NULL);
+        ASSERT_ERROR(lock_file_remove_stale(p), EBUSY);
+        ASSERT_TRUE(file_exists(p));
+
+        lock_file_release(&a);
+        ASSERT_TRUE(file_exists(p));
+        lock_file_release(&b); /* the last one: upgrades, and removes it */
+        ASSERT_FALSE(file_exists(p));
+
+        ASSERT_OK(lock_file_acquire(p, LOCK_OFD | LOCK_EX | LOCK_NB, &a));
+        ASSERT_ERROR(lock_file_acquire(p, LOCK_OFD | LOCK_SH | LOCK_NB, &b), EBUSY);
+        lock_file_release(&a);
+        ASSERT_FALSE(file_exists(p));
+}
+
 TEST(mkdir_p) {
         _cleanup_free_ char *p = tests_path("a/b/c"), *f = tests_path("a/b/c/file"), *q = tests_path("a/b/c/file/d");
         struct stat st;

@@ -1,0 +1,438 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include "dlopen-util.h"
+#include "fd-util.h"
+#include "string-util.h"
+#include "tar-util.h"
+
+/* libarchive's own checks do the refusing (ARCHIVE_EXTRACT_SECURE_*:
+ * absolute names, "..", symlinks of the archive on the way, the same for
+ * hard links' targets); berth checks names and link targets first as well,
+ * to say plainly which entry it refuses. libarchive writes relative to the
+ * working directory: the unpacking changes into the target and back. */
+
+DLOPEN_NOTE(archive, "Tarballs of images (import-tar, export-tar)", "suggested", "libarchive.so.13");
+
+static void *libarchive_dl = NULL;
+
+static DLSYM_PROTOTYPE(archive_read_new);
+static DLSYM_PROTOTYPE(archive_read_free);
+static DLSYM_PROTOTYPE(archive_read_support_filter_all);
+static DLSYM_PROTOTYPE(archive_read_support_format_tar);
+static DLSYM_PROTOTYPE(archive_read_open_fd);
+static DLSYM_PROTOTYPE(archive_read_next_header);
+static DLSYM_PROTOTYPE(archive_read_next_header2);
+static DLSYM_PROTOTYPE(archive_read_data_block);
+static DLSYM_PROTOTYPE(archive_read_disk_new);
+static DLSYM_PROTOTYPE(archive_read_disk_open);
+static DLSYM_PROTOTYPE(archive_read_disk_descend);
+static DLSYM_PROTOTYPE(archive_read_disk_set_behavior);
+static DLSYM_PROTOTYPE(archive_read_disk_set_symlink_physical);
+static DLSYM_PROTOTYPE(archive_write_new);
+static DLSYM_PROTOTYPE(archive_write_free);
+static DLSYM_PROTOTYPE(archive_write_close);
+static DLSYM_PROTOTYPE(archive_write_set_format_pax_restricted);
+static DLSYM_PROTOTYPE(archive_write_add_filter_gzip);
+static DLSYM_PROTOTYPE(archive_write_add_filter_xz);
+static DLSYM_PROTOTYPE(archive_write_add_filter_zstd);
+static DLSYM_PROTOTYPE(archive_write_add_filter_bzip2);
+static DLSYM_PROTOTYPE(archive_write_open_fd);
+static DLSYM_PROTOTYPE(archive_write_header);
+static DLSYM_PROTOTYPE(archive_write_data);
+static DLSYM_PROTOTYPE(archive_write_data_block);
+static DLSYM_PROTOTYPE(archive_write_finish_entry);
+static DLSYM_PROTOTYPE(archive_write_disk_new);
+static DLSYM_PROTOTYPE(archive_write_disk_set_options);
+static DLSYM_PROTOTYPE(archive_errno);
+static DLSYM_PROTOTYPE(archive_error_string);
+static DLSYM_PROTOTYPE(archive_entry_new);
+static DLSYM_PROTOTYPE(archive_entry_free);
+static DLSYM_PROTOTYPE(archive_entry_pathname);
+static DLSYM_PROTOTYPE(archive_entry_hardlink);
+static DLSYM_PROTOTYPE(archive_entry_size);
+static DLSYM_PROTOTYPE(archive_entry_filetype);
+static DLSYM_PROTOTYPE(archive_entry_set_uname);
+static DLSYM_PROTOTYPE(archive_entry_set_gname);
+static DLSYM_PROTOTYPE(archive_entry_linkresolver_new);
+static DLSYM_PROTOTYPE(archive_entry_linkresolver_set_strategy);
+static DLSYM_PROTOTYPE(archive_entry_linkresolver_free);
+static DLSYM_PROTOTYPE(archive_entry_linkify);
+static DLSYM_PROTOTYPE(archive_format);
+static DLSYM_PROTOTYPE(archive_entry_acl_clear);
+static DLSYM_PROTOTYPE(archive_entry_xattr_reset);
+static DLSYM_PROTOTYPE(archive_entry_xattr_next);
+
+static int dlopen_libarchive(void) {
+        return dlopen_many_sym(
+                &libarchive_dl, "libarchive.so.13", DLSYM_ARG(archive_read_new), DLSYM_ARG(archive_read_free),
+                DLSYM_ARG(archive_read_support_filter_all), DLSYM_ARG(archive_read_support_format_tar),
+                DLSYM_ARG(archive_read_open_fd), DLSYM_ARG(archive_read_next_header),
+                DLSYM_ARG(archive_read_next_header2), DLSYM_ARG(archive_read_data_block),
+                DLSYM_ARG(archive_read_disk_new), DLSYM_ARG(archive_read_disk_open),
+                DLSYM_ARG(archive_read_disk_descend), DLSYM_ARG(archive_read_disk_set_behavior),
+                DLSYM_ARG(archive_read_disk_set_symlink_physical), DLSYM_ARG(archive_write_new),
+                DLSYM_ARG(archive_write_free), DLSYM_ARG(archive_write_close),
+                DLSYM_ARG(archive_write_set_format_pax_restricted), DLSYM_ARG(archive_write_add_filter_gzip),
+                DLSYM_ARG(archive_write_add_filter_xz), DLSYM_ARG(archive_write_add_filter_zstd),
+                DLSYM_ARG(archive_write_add_filter_bzip2), DLSYM_ARG(archive_write_open_fd),
+                DLSYM_ARG(archive_write_header), DLSYM_ARG(archive_write_data), DLSYM_ARG(archive_write_data_block),
+                DLSYM_ARG(archive_write_finish_entry), DLSYM_ARG(archive_write_disk_new),
+                DLSYM_ARG(archive_write_disk_set_options), DLSYM_ARG(archive_errno), DLSYM_ARG(archive_error_string),
+                DLSYM_ARG(archive_entry_new), DLSYM_ARG(archive_entry_free), DLSYM_ARG(archive_entry_pathname),
+                DLSYM_ARG(archive_entry_hardlink), DLSYM_ARG(archive_entry_size), DLSYM_ARG(archive_entry_filetype),
+                DLSYM_ARG(archive_entry_set_uname), DLSYM_ARG(archive_entry_set_gname),
+                DLSYM_ARG(archive_entry_linkresolver_new), DLSYM_ARG(archive_entry_linkresolver_set_strategy),
+                DLSYM_ARG(archive_entry_linkresolver_free), DLSYM_ARG(archive_entry_linkify), DLSYM_ARG(archive_format),
+                DLSYM_ARG(archive_entry_acl_clear), DLSYM_ARG(archive_entry_xattr_reset),
+                DLSYM_ARG(archive_entry_xattr_next), NULL);
+}
+
+static const char *const tar_compression_table[_TAR_COMPRESSION_MAX] = {
+        [TAR_COMPRESSION_NONE] = "uncompressed", [TAR_COMPRESSION_GZIP] = "gzip",   [TAR_COMPRESSION_XZ] = "xz",
+        [TAR_COMPRESSION_ZSTD] = "zstd",         [TAR_COMPRESSION_BZIP2] = "bzip2",
+};
+
+DEFINE_STRING_TABLE_LOOKUP(tar_compression, TarCompression);
+
+TarCompression tar_compression_from_path(const char *path) {
+        if (endswith(path, ".gz") || endswith(path, ".tgz"))
+                return TAR_COMPRESSION_GZIP;
+        if (endswith(path, ".xz") || endswith(path, ".txz"))
+                return TAR_COMPRESSION_XZ;
+        if (endswith(path, ".zst") || endswith(path, ".tzst"))
+                return TAR_COMPRESSION_ZSTD;
+        if (endswith(path, ".bz2") || endswith(path, ".tbz2"))
+                return TAR_COMPRESSION_BZIP2;
+        return TAR_COMPRESSION_NONE;
+}
+
+/* A name that stays below the top: relative, no "..". */
+static bool name_is_safe(const char *p) {
+        if (!p || p[0] == '/')
+                return false;
+        for (const char *c = p; c;) {
+                const char *slash = strchr(c, '/');
+                size_t n = slash ? (size_t) (slash - c) : strlen(c);
+
+                if (n == 2 && c[0] == '.' && c[1] == '.')
+                        return false;
+                c = slash ? slash + 1 : NULL;
+        }
+        return true;
+}
+
+/* A name the image's tree can hold, and a machine reach: the whole path
+ * under PATH_MAX, each part under NAME_MAX. */
+static bool name_fits(const char *p) {
+        if (strlen(p) >= PATH_MAX)
+                return false;
+        for (const char *c = p; c;) {
+                const char *slash = strchr(c, '/');
+
+                if ((slash ? (size_t) (slash - c) : strlen(c)) > NAME_MAX)
+                        return false;
+                c = slash ? slash + 1 : NULL;
+        }
+        return true;
+}
+
+/* libarchive's error as ours: its errno (EIO when it has none), and the
+ * text that says what, into *ret_error. */
+static int archive_failure(struct archive *a, const char *entry, char **ret_error) {
+        int e = sym_archive_errno(a);
+        const char *text = sym_archive_error_string(a);
+
+        *ret_error = entry ? strdup_printf("entry '%s': %s", entry, text ?: "failed")
+                           : strdup_printf("%s", text ?: "failed");
+        return e > 0 ? -e : -EIO;
+}
+
+static int refuse(int error, const char *entry, const char *why, char **ret_error) {
+        *ret_error = strdup_printf("entry '%s': %s", entry ?: "", why);
+        return -error;
+}
+
+/* GNU tar writes ACLs twice: as text that names users and groups, which
+ * libarchive can't map to numbers without looking the names up (and the
+ * image's names are not the host's), and as the kernel's own attributes,
+ * with the numbers. Where the attributes are there, they are what is
+ * applied (libarchive leaves system.* attributes alone), after the entry. */
+typedef struct AclAttributes {
+        const void *value[2]; /* access, default */
+        size_t size[2];
+} AclAttributes;
+
+static const char *const acl_attribute[2] = { "system.posix_acl_access", "system.posix_acl_default" };
+
+static void take_acl_attributes(struct archive_entry *e, AclAttributes *ret) {
+        const char *name;
+        const void *value;
+        size_t size;
+
+        *ret = (AclAttributes) {};
+        sym_archive_entry_xattr_reset(e);
+        while (sym_archive_entry_xattr_next(e, &name, &value, &size) == ARCHIVE_OK)
+                for (size_t i = 0; i < ELEMENTSOF(acl_attribute); i++)
+                        if (streq(name, acl_attribute[i])) {
+                                ret->value[i] = value;
+                                ret->size[i] = size;
+                        }
+        if (ret->value[0] || ret->value[1])
+                sym_archive_entry_acl_clear(e);
+}
+
+static int apply_acl_attributes(const char *name, mode_t type, const AclAttributes *acl, char **ret_error) {
+        if (!IN_SET(type, AE_IFREG, AE_IFDIR))
+                return 0;
+        for (size_t i = 0; i < ELEMENTSOF(acl_attribute); i++)
+                if (acl->value[i] && lsetxattr(name, acl_attribute[i], acl->value[i], acl->size[i], 0) < 0)
+                        return refuse(errno, name, "its ACL can't be set", ret_error);
+        return 0;
+}
+
+static int unpack_entry(struct archive *in, struct archive *out, struct archive_entry *e, uint64_t *room,
+                        const CopyProgress *progress, char **ret_error) {
+        const char *name = sym_archive_entry_pathname(e), *link = sym_archive_entry_hardlink(e);
+        int64_t size = sym_archive_entry_size(e);
+        AclAttributes acl;
+        const void *buf;
+        size_t n;
+        int64_t offset;
+        int r;
+
+        if (!name_is_safe(name))
+                return refuse(EPERM, name, "its name leads outside the image", ret_error);
+        if (link && !name_is_safe(link))
+                return refuse(EPERM, name, "a hard link to outside the image", ret_error);
+        if (!name_fits(name) || (link && !name_fits(link))) {
+                *ret_error = strdup_printf("entry '%.64s…' (%zu characters): a name longer than a path may be", name,
+                                           strlen(name));
+                return -ENAMETOOLONG;
+        }
+        if (size > 0 && sym_archive_entry_filetype(e) == AE_IFREG) {
+                if ((uint64_t) size > *room)
+                        return refuse(ENOSPC, name, "more data than the filesystem has room for", ret_error);
+                *room -= (uint64_t) size;
+        }
+        take_acl_attributes(e, &acl);
+        if (sym_archive_write_header(out, e) < ARCHIVE_WARN)
+                return archive_failure(out, name, ret_error);
+        while ((r = sym_archive_read_data_block(in, &buf, &n, &offset)) == ARCHIVE_OK) {
+                if (sym_archive_write_data_block(out, buf, n, offset) < ARCHIVE_WARN)
+                        return archive_failure(out, name, ret_error);
+                if (progress)
+                        progress->written(n, progress->userdata);
+        }
+        if (r != ARCHIVE_EOF)
+                return archive_failure(in, name, ret_error);
+        if (sym_archive_write_finish_entry(out) < ARCHIVE_WARN)
+                return archive_failure(out, name, ret_error);
+        return apply_acl_attributes(name, sym_archive_entry_filetype(e), &acl, ret_error);
+}
+
+static int unpack_all(struct archive *in, struct archive *out, uint64_t max_bytes, const CopyProgress *progress,
+                      char **ret_error) {
+        struct archive_entry *e;
+        int r;
+
+        for (;;) {
+                r = sym_archive_read_next_header(in, &e);
+                if (r == ARCHIVE_EOF)
+                        break;
+                if (r < ARCHIVE_WARN)
+                        return archive_failure(in, NULL, ret_error);
+                r = unpack_entry(in, out, e, &max_bytes, progress, ret_error);
+                if (r < 0)
+                        return r;
+        }
+        /* The times and modes of directories are set last, here. */
+        if (sym_archive_write_close(out) < ARCHIVE_WARN)
+                return archive_failure(out, NULL, ret_error);
+        return 0;
+}
+
+int tar_unpack(int in_fd, int dir_fd, uint64_t max_bytes, const CopyProgress *progress, char **ret_error) {
+        const int flags = ARCHIVE_EXTRACT_OWNER | ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_ACL |
+                          ARCHIVE_EXTRACT_XATTR | ARCHIVE_EXTRACT_SPARSE | ARCHIVE_EXTRACT_SECURE_SYMLINKS |
+                          ARCHIVE_EXTRACT_SECURE_NODOTDOT | ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS;
+        _cleanup_close_ int cwd = -EBADF;
+        struct archive *in = NULL, *out = NULL;
+        int r;
+
+        *ret_error = NULL;
+        r = dlopen_libarchive();
+        if (r < 0)
+                return r;
+        cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (cwd < 0)
+                return -errno;
+        in = sym_archive_read_new();
+        out = sym_archive_write_disk_new();
+        if (!in || !out) {
+                r = -ENOMEM;
+                goto finish;
+        }
+        (void) sym_archive_read_support_filter_all(in);
+        (void) sym_archive_read_support_format_tar(in);
+        /* No name lookups: owners stay the numbers in the archive. */
+        (void) sym_archive_write_disk_set_options(out, flags);
+        if (sym_archive_read_open_fd(in, in_fd, 64 * 1024) < ARCHIVE_WARN) {
+                r = archive_failure(in, NULL, ret_error);
+                goto finish;
+        }
+        if (fchdir(dir_fd) < 0) {
+                r = -errno;
+                goto finish;
+        }
+        r = unpack_all(in, out, max_bytes, progress, ret_error);
+        if (fchdir(cwd) < 0 && r >= 0)
+                r = -errno;
+finish:
+        if (out)
+                sym_archive_write_free(out);
+        if (in)
+                sym_archive_read_free(in);
+        return r;
+}
+
+static int add_filter(struct archive *a, TarCompression c) {
+        switch (c) {
+        case TAR_COMPRESSION_NONE:
+                return ARCHIVE_OK;
+        case TAR_COMPRESSION_GZIP:
+                return sym_archive_write_add_filter_gzip(a);
+        case TAR_COMPRESSION_XZ:
+                return sym_archive_write_add_filter_xz(a);
+        case TAR_COMPRESSION_ZSTD:
+                return sym_archive_write_add_filter_zstd(a);
+        case TAR_COMPRESSION_BZIP2:
+                return sym_archive_write_add_filter_bzip2(a);
+        default:
+                return ARCHIVE_FATAL;
+        }
+}
+
+/* The data of a file from disk into the archive. Holes are written as
+ * zeros, which the pax writer leaves out again by the entry's map of them. */
+static int pack_data(struct archive *disk, struct archive *out, const CopyProgress *progress, const char *name,
+                     char **ret_error) {
+        static const char zeros[64 * 1024];
+        int64_t done = 0, offset;
+        const void *buf;
+        size_t n;
+        int r;
+
+        while ((r = sym_archive_read_data_block(disk, &buf, &n, &offset)) == ARCHIVE_OK) {
+                while (offset > done) {
+                        size_t z = (size_t) MIN((int64_t) sizeof zeros, offset - done);
+
+                        if (sym_archive_write_data(out, zeros, z) < 0)
+                                return archive_failure(out, name, ret_error);
+                        done += (int64_t) z;
+                }
+                if (n > 0 && sym_archive_write_data(out, buf, n) < 0)
+                        return archive_failure(out, name, ret_error);
+                done += (int64_t) n;
+                if (progress)
+                        progress->written(n, progress->userdata);
+        }
+        return r == ARCHIVE_EOF ? 0 : archive_failure(disk, name, ret_error);
+}
+
+static int pack_all(struct archive *disk, struct archive *out, const CopyProgress *progress, char **ret_error) {
+        struct archive_entry_linkresolver *links = sym_archive_entry_linkresolver_new();
+        struct archive_entry *e = sym_archive_entry_new();
+        int r = 0;
+
+        if (!e || !links) {
+                if (e)
+                        sym_archive_entry_free(e);
+                if (links)
+                        sym_archive_entry_linkresolver_free(links);
+                return -ENOMEM;
+        }
+        /* The second and later names of a file become hard links to the
+         * first, as tar writes them. */
+        sym_archive_entry_linkresolver_set_strategy(links, sym_archive_format(out));
+        for (;;) {
+                struct archive_entry *spare = NULL;
+                const char *name;
+
+                r = sym_archive_read_next_header2(disk, e);
+                if (r == ARCHIVE_EOF) {
+                        r = 0;
+                        break;
+                }
+                name = sym_archive_entry_pathname(e);
+                if (r < ARCHIVE_WARN) {
+                        r = archive_failure(disk, name, ret_error);
+                        break;
+                }
+                (void) sym_archive_read_disk_descend(disk);
+                sym_archive_entry_set_uname(e, NULL); /* numeric owners only */
+                sym_archive_entry_set_gname(e, NULL);
+                sym_archive_entry_linkify(links, &e, &spare);
+                if (sym_archive_write_header(out, e) < ARCHIVE_WARN) {
+                        r = archive_failure(out, name, ret_error);
+                        break;
+                }
+                if (sym_archive_entry_filetype(e) == AE_IFREG && sym_archive_entry_size(e) > 0 &&
+                    (r = pack_data(disk, out, progress, name, ret_error)) < 0)
+                        break;
+        }
+        sym_archive_entry_free(e);
+        sym_archive_entry_linkresolver_free(links);
+        return r;
+}
+
+int tar_pack(int dir_fd, int out_fd, TarCompression compression, const CopyProgress *progress, char **ret_error) {
+        _cleanup_close_ int cwd = -EBADF;
+        struct archive *disk = NULL, *out = NULL;
+        int r;
+
+        *ret_error = NULL;
+        r = dlopen_libarchive();
+        if (r < 0)
+                return r;
+        cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (cwd < 0)
+                return -errno;
+        disk = sym_archive_read_disk_new();
+        out = sym_archive_write_new();
+        if (!disk || !out) {
+                r = -ENOMEM;
+                goto finish;
+        }
+        (void) sym_archive_read_disk_set_symlink_physical(disk);
+        (void) sym_archive_read_disk_set_behavior(disk, ARCHIVE_READDISK_NO_TRAVERSE_MOUNTS);
+        if (sym_archive_write_set_format_pax_restricted(out) < ARCHIVE_WARN ||
+            add_filter(out, compression) < ARCHIVE_WARN || sym_archive_write_open_fd(out, out_fd) < ARCHIVE_WARN) {
+                r = archive_failure(out, NULL, ret_error);
+                goto finish;
+        }
+        if (fchdir(dir_fd) < 0) {
+                r = -errno;
+                goto finish;
+        }
+        r = sym_archive_read_disk_open(disk, ".") < ARCHIVE_WARN ? archive_failure(disk, NULL, ret_error)
+                                                                 : pack_all(disk, out, progress, ret_error);
+        if (r >= 0 && sym_archive_write_close(out) < ARCHIVE_WARN)
+                r = archive_failure(out, NULL, ret_error);
+        if (fchdir(cwd) < 0 && r >= 0)
+                r = -errno;
+finish:
+        if (out)
+                sym_archive_write_free(out);
+        if (disk)
+                sym_archive_read_free(disk);
+        return r;
+}
