@@ -208,8 +208,8 @@ static void tree_facts(const Image *i, char **ret_hostname, char **ret_os) {
                 return;
         if (os_release_read(fd, &os) >= 0 && env_text_get(os, "PRETTY_NAME", ret_os) < 0)
                 *ret_os = NULL;
-        if (read_full_file_at(fd, "etc/hostname", 256, ret_hostname, NULL) >= 0)
-                strstrip_trailing(*ret_hostname);
+        if (image_read_hostname(fd, ret_hostname) < 0)
+                *ret_hostname = NULL;
 }
 
 static int add_status_row(Table *t, const Image *i, bool json) {
@@ -325,11 +325,17 @@ static void progress_written(uint64_t bytes, void *userdata) {
 static void forget_machine_id(int dir_fd, const char *name) {
         _cleanup_close_ int fd = openat(dir_fd, name, O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
         _cleanup_close_ int etc = fd >= 0 ? openat(fd, "etc", O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW) : -EBADF;
-        _cleanup_close_ int id =
-                etc >= 0 ? openat(etc, "machine-id", O_WRONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK) : -EBADF;
+        _cleanup_close_ int id = etc >= 0 ? openat(etc, "machine-id", O_PATH | O_CLOEXEC | O_NOFOLLOW) : -EBADF;
+        _cleanup_close_ int file = -EBADF;
+        char proc[STRLEN("/proc/self/fd/") + DECIMAL_STR_MAX(int)];
         struct stat st;
 
-        if (id >= 0 && fstat(id, &st) >= 0 && S_ISREG(st.st_mode) && ftruncate(id, 0) < 0)
+        /* Looked at before it is opened: a device node there is the host's. */
+        if (id < 0 || fstat(id, &st) < 0 || !S_ISREG(st.st_mode))
+                return;
+        snprintf(proc, sizeof proc, "/proc/self/fd/%i", id);
+        file = open(proc, O_WRONLY | O_TRUNC | O_NOCTTY | O_CLOEXEC);
+        if (file < 0)
                 log_debug_errno(errno, "Failed to empty the machine-id of the new image, ignoring: %m");
 }
 
@@ -394,6 +400,10 @@ static int make_image(const ImageSource *s, bool raw, const char *new_name, bool
         if (r >= 0) {
                 if (!raw)
                         forget_machine_id(dir_fd, tmp_name);
+                else if (fchmodat(dir_fd, tmp_name, 0644, 0) < 0) /* a clone of a read-only one is writable */
+                        r = -errno;
+        }
+        if (r >= 0) {
                 if (renameat2(dir_fd, tmp_name, dir_fd, target_name, RENAME_NOREPLACE) < 0)
                         r = -errno;
         }
@@ -483,7 +493,7 @@ int verb_clone(int argc, char *argv[]) {
 
 int verb_import_fs(int argc, char *argv[]) {
         _cleanup_(lock_file_release) LockFile name_lock = LOCK_FILE_NULL;
-        _cleanup_free_ char *dir = NULL, *last = NULL, *path = NULL;
+        _cleanup_free_ char *dir = NULL, *last = NULL, *path = NULL, *store = NULL;
         _cleanup_close_ int dir_fd = -EBADF;
         struct stat st;
         ImageArgs a = {};
@@ -507,6 +517,10 @@ int verb_import_fs(int argc, char *argv[]) {
                 return log_error_errno(SYNTHETIC_ERRNO(ENOTDIR), "'%s' is no directory.", argv[optind]);
         if (streq(path, "/"))
                 return log_error_errno(SYNTHETIC_ERRNO(EINVAL), "Refusing to import the host's root directory.");
+        store = realpath(BERTH_IMAGE_DIR, NULL);
+        if (store && path_startswith_dir(store, path))
+                return log_error_errno(SYNTHETIC_ERRNO(EINVAL), "Refusing to import '%s': the image store is in it.",
+                                       argv[optind]);
         r = claim_new_name(argv[optind + 1], &name_lock);
         if (r < 0)
                 return r;

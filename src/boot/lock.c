@@ -3,7 +3,7 @@
 #include <time.h>
 
 #include "fileio.h"
-#include "image.h"
+#include "image-store.h"
 #include "lock.h"
 #include "log.h"
 #include "machine-ref.h"
@@ -75,6 +75,13 @@ int machine_lock_tree(const char *root, bool ephemeral, Record *rec, MachineLock
         _cleanup_free_ char *global = NULL, *local = NULL;
         int r;
 
+        /* A read-only image is only read: as nspawn, which then boots it
+         * read-only, which berth can't yet; ephemeral machines do. */
+        if (!ephemeral && image_tree_is_read_only(root) > 0)
+                return log_error_errno(SYNTHETIC_ERRNO(EROFS),
+                                       "Image '%s' is read-only: boot it ephemeral (-x), or make it writable with "
+                                       "'berth read-only NAME no'.",
+                                       root);
         r = image_lock_paths(root, &global, &local);
         if (r < 0)
                 return log_error_errno(r, "Failed to look at directory '%s': %m", root);

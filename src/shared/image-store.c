@@ -200,10 +200,10 @@ static int list_dir(const char *dir, bool all, Image **images, size_t *n) {
                     (!all || de->d_name[1] == '#' || streq(de->d_name, ".") || streq(de->d_name, "..")))
                         continue;
                 r = image_probe(dir, dirfd(d), de->d_name, &i);
-                if (r == -ENOENT)
-                        continue;
-                if (r < 0)
+                if (r == -ENOMEM)
                         return r;
+                if (r < 0) /* no image, or one we can't look at (a socket, a dead device) */
+                        continue;
                 if (listed(*images, *n, i.name)) {
                         image_done(&i);
                         continue;
@@ -236,6 +236,17 @@ int image_store_list(const char *image_dir, bool all, Image **ret, size_t *ret_n
         *ret = images;
         *ret_n = n;
         return 0;
+}
+
+int image_tree_is_read_only(const char *path) {
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        struct stat st;
+
+        if (fd < 0 || fstat(fd, &st) < 0)
+                return -errno;
+        if (path_startswith_dir(path, "/usr/lib/machines") || path_startswith_dir(path, "/usr/local/lib/machines"))
+                return 1;
+        return read_only_mark(fd, is_subvolume(fd, &st) ? IMAGE_SUBVOLUME : IMAGE_DIRECTORY, &st);
 }
 
 int image_set_read_only(const Image *i, bool b) {

@@ -63,27 +63,46 @@ void image_lock_release(ImageLock *l) {
         lock_file_release(&l->global);
 }
 
+/* A regular file of the tree (symlinks resolved inside it), read: looked
+ * at before it is opened for reading, since the tree is not ours to trust
+ * (a FIFO would block us, a device node would be the host's device). */
+static int read_tree_file(int tree_fd, const char *path, size_t max, char **ret) {
+        _cleanup_close_ int fd = -EBADF, file = -EBADF;
+        char proc[STRLEN("/proc/self/fd/") + DECIMAL_STR_MAX(int)];
+        struct stat st;
+        int r;
+
+        r = open_in_root(tree_fd, path, O_PATH, 0, &fd);
+        if (r < 0)
+                return r;
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        if (!S_ISREG(st.st_mode))
+                return -EBADFD;
+        snprintf(proc, sizeof proc, "/proc/self/fd/%i", fd);
+        file = open(proc, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+        if (file < 0)
+                return -errno;
+        return read_full_fd(file, max, ret, NULL);
+}
+
 int os_release_read(int tree_fd, char **ret) {
         static const char *const candidates[] = { "/etc/os-release", "/usr/lib/os-release" };
         int r = -ENOENT;
 
         for (size_t i = 0; i < ELEMENTSOF(candidates); i++) {
-                _cleanup_close_ int fd = -EBADF;
-                struct stat st;
-
-                /* Not ours to trust: only a regular file (a FIFO would
-                 * block us, a device feed us). */
-                r = open_in_root(tree_fd, candidates[i], O_RDONLY | O_NONBLOCK | O_NOCTTY, 0, &fd);
-                if (r == -ENOENT)
-                        continue;
-                if (r < 0)
+                r = read_tree_file(tree_fd, candidates[i], 64 * 1024, ret);
+                if (r != -ENOENT)
                         return r;
-                if (fstat(fd, &st) < 0)
-                        return -errno;
-                if (!S_ISREG(st.st_mode))
-                        return -EBADFD;
-                return read_full_fd(fd, 64 * 1024, ret, NULL);
         }
+        return r;
+}
+
+int image_read_hostname(int tree_fd, char **ret) {
+        int r = read_tree_file(tree_fd, "/etc/hostname", 256, ret);
+
+        if (r >= 0)
+                strstrip_trailing(*ret);
         return r;
 }
 

@@ -27,6 +27,8 @@ int image_lock_paths(const char *path, char **ret_global, char **ret_local);
 /* The tree's os-release text, from /etc/os-release or /usr/lib/os-release,
  * resolved inside the tree; -EBADFD if it is not a regular file. */
 int os_release_read(int tree_fd, char **ret);
+/* The tree's /etc/hostname, the same careful way, without its newline. */
+int image_read_hostname(int tree_fd, char **ret);
 
 /* The executable at path inside the tree exists (symlinks resolved inside
  * the tree). -ENOENT if missing, -EACCES if not executable. */

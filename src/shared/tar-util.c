@@ -26,7 +26,10 @@ static void *libarchive_dl = NULL;
 
 static DLSYM_PROTOTYPE(archive_read_new);
 static DLSYM_PROTOTYPE(archive_read_free);
-static DLSYM_PROTOTYPE(archive_read_support_filter_all);
+static DLSYM_PROTOTYPE(archive_read_support_filter_gzip);
+static DLSYM_PROTOTYPE(archive_read_support_filter_xz);
+static DLSYM_PROTOTYPE(archive_read_support_filter_zstd);
+static DLSYM_PROTOTYPE(archive_read_support_filter_bzip2);
 static DLSYM_PROTOTYPE(archive_read_support_format_tar);
 static DLSYM_PROTOTYPE(archive_read_open_fd);
 static DLSYM_PROTOTYPE(archive_read_next_header);
@@ -74,10 +77,11 @@ static DLSYM_PROTOTYPE(archive_entry_xattr_next);
 static int dlopen_libarchive(void) {
         return dlopen_many_sym(
                 &libarchive_dl, "libarchive.so.13", DLSYM_ARG(archive_read_new), DLSYM_ARG(archive_read_free),
-                DLSYM_ARG(archive_read_support_filter_all), DLSYM_ARG(archive_read_support_format_tar),
-                DLSYM_ARG(archive_read_open_fd), DLSYM_ARG(archive_read_next_header),
-                DLSYM_ARG(archive_read_next_header2), DLSYM_ARG(archive_read_data_block),
-                DLSYM_ARG(archive_read_disk_new), DLSYM_ARG(archive_read_disk_open),
+                DLSYM_ARG(archive_read_support_filter_gzip), DLSYM_ARG(archive_read_support_filter_xz),
+                DLSYM_ARG(archive_read_support_filter_zstd), DLSYM_ARG(archive_read_support_filter_bzip2),
+                DLSYM_ARG(archive_read_support_format_tar), DLSYM_ARG(archive_read_open_fd),
+                DLSYM_ARG(archive_read_next_header), DLSYM_ARG(archive_read_next_header2),
+                DLSYM_ARG(archive_read_data_block), DLSYM_ARG(archive_read_disk_new), DLSYM_ARG(archive_read_disk_open),
                 DLSYM_ARG(archive_read_disk_descend), DLSYM_ARG(archive_read_disk_set_behavior),
                 DLSYM_ARG(archive_read_disk_set_symlink_physical), DLSYM_ARG(archive_write_new),
                 DLSYM_ARG(archive_write_free), DLSYM_ARG(archive_write_close),
@@ -262,8 +266,8 @@ static int unpack_all(struct archive *in, struct archive *out, uint64_t max_byte
 
 int tar_unpack(int in_fd, int dir_fd, uint64_t max_bytes, const CopyProgress *progress, char **ret_error) {
         const int flags = ARCHIVE_EXTRACT_OWNER | ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_ACL |
-                          ARCHIVE_EXTRACT_XATTR | ARCHIVE_EXTRACT_SPARSE | ARCHIVE_EXTRACT_SECURE_SYMLINKS |
-                          ARCHIVE_EXTRACT_SECURE_NODOTDOT | ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS;
+                          ARCHIVE_EXTRACT_XATTR | ARCHIVE_EXTRACT_SECURE_SYMLINKS | ARCHIVE_EXTRACT_SECURE_NODOTDOT |
+                          ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS;
         _cleanup_close_ int cwd = -EBADF;
         struct archive *in = NULL, *out = NULL;
         int r;
@@ -281,7 +285,12 @@ int tar_unpack(int in_fd, int dir_fd, uint64_t max_bytes, const CopyProgress *pr
                 r = -ENOMEM;
                 goto finish;
         }
-        (void) sym_archive_read_support_filter_all(in);
+        /* The compressions berth names, each built into libarchive: its
+         * others may run an external program on what the archive holds. */
+        (void) sym_archive_read_support_filter_gzip(in);
+        (void) sym_archive_read_support_filter_xz(in);
+        (void) sym_archive_read_support_filter_zstd(in);
+        (void) sym_archive_read_support_filter_bzip2(in);
         (void) sym_archive_read_support_format_tar(in);
         /* No name lookups: owners stay the numbers in the archive. */
         (void) sym_archive_write_disk_set_options(out, flags);

@@ -171,11 +171,14 @@ bool undo_entry_is_valid(const char *entry) {
 
 /* A zone's bridge goes with its last port, and the NAT of its networks
  * with it. Under the network lock. Only a bridge berth marked as a zone's
- * (ZONE_BRIDGE_ALIAS): another of that name is someone else's. */
+ * (ZONE_BRIDGE_ALIAS), or one as bare as berth makes it before it marks it
+ * (no alias, no address: its supervisor was killed in between); another of
+ * that name is someone else's. */
 static int remove_zone(const char *bridge) {
         _cleanup_(netdev_closep) Netdev *n = NULL;
         _cleanup_(firewall_closep) Firewall *f = NULL;
         char kind[32], alias[64];
+        InAddrPrefix a;
         int r, ifindex;
 
         r = netdev_open(-EBADF, &n);
@@ -189,8 +192,10 @@ static int remove_zone(const char *bridge) {
         r = netdev_link_kind(n, ifindex, kind, sizeof kind);
         if (r < 0)
                 return r;
-        if (!streq(kind, "bridge") || netdev_link_alias(n, ifindex, alias, sizeof alias) < 0 ||
-            !streq(alias, ZONE_BRIDGE_ALIAS))
+        if (!streq(kind, "bridge") || netdev_link_alias(n, ifindex, alias, sizeof alias) < 0)
+                return 0;
+        if (!streq(alias, ZONE_BRIDGE_ALIAS) && (!isempty(alias) || netdev_link_address(n, ifindex, AF_INET, &a) >= 0 ||
+                                                 netdev_link_address(n, ifindex, AF_INET6, &a) >= 0))
                 return 0; /* not a zone's: someone else's link now */
         r = netdev_bridge_n_ports(n, ifindex);
         if (r != 0)

@@ -264,6 +264,10 @@ check "systemd-nspawn -D $STORE/$D is refused while berth runs it (exit $rc: $ou
 "$BERTH" poweroff "$D"
 wait_supervisor "$D"
 check "$D powered off (exit $RC)" test "$RC" = 0
+"$BERTH" read-only "$D"
+bad 1 "berth run of a read-only image, not ephemeral" run -q -M "$D" --register=no /bin/true
+check "… while an ephemeral machine runs from it" "$BERTH" run -q -x -M "$D" --register=no /bin/true
+"$BERTH" read-only "$D" no
 
 systemd-nspawn -q --keep-unit --register=no -D "$STORE/$D" /bin/sleep 60 </dev/null >"$WORK/nspawn.out" 2>&1 &
 NSPAWN=$!
