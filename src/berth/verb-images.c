@@ -69,6 +69,8 @@ static int parse_image_args(int argc, char *argv[], const char *usage, const cha
 static int find_image(const char *name, Image *ret) {
         int r;
 
+        /* What a killed command left: every image verb looks for it. */
+        image_remove_stale_locks(BERTH_IMAGE_DIR);
         if (!machine_name_is_valid(name[0] == '.' ? name + 1 : name))
                 return log_usage("Invalid image name '%s'.", name);
         r = image_store_find(BERTH_IMAGE_DIR, name, ret);

@@ -338,6 +338,30 @@ int image_remove_tree(int dir_fd, const char *name) {
         return 0;
 }
 
+/* Removes the lock files in dir that nobody holds, of either kind. */
+static void remove_stale_locks(const char *dir, const char *prefix, const char *suffix) {
+        _cleanup_closedir_ DIR *d = opendir(dir);
+        struct dirent *de;
+
+        if (!d)
+                return;
+        while ((de = readdir(d))) {
+                _cleanup_free_ char *p = NULL;
+
+                if (!startswith(de->d_name, prefix) || !endswith(de->d_name, suffix))
+                        continue;
+                p = path_join(dir, de->d_name);
+                if (p)
+                        (void) lock_file_remove_stale(p);
+        }
+}
+
+void image_remove_stale_locks(const char *image_dir) {
+        remove_stale_locks(image_dir, ".#", ".lck");
+        remove_stale_locks("/run/systemd/nspawn/locks", "inode-", "");
+        remove_stale_locks("/run/systemd/nspawn/locks", "name-", "");
+}
+
 int image_remove_stale_temporaries(const char *dir) {
         _cleanup_closedir_ DIR *d = opendir(dir);
         struct dirent *de;

@@ -79,6 +79,9 @@ char *image_temporary_path(const char *dir, const char *name);
 /* Removes the image name in dir_fd, whatever it is (a btrfs subvolume is
  * deleted as one), never following a symlink or crossing into a mount. */
 int image_remove_tree(int dir_fd, const char *name);
+/* Removes the image lock files nobody holds (of a killed command): beside
+ * the images of image_dir, and under /run/systemd/nspawn/locks. */
+void image_remove_stale_locks(const char *image_dir);
 /* Removes the temporaries in dir that nobody works on any more (their
  * name lock is free): what a killed clone, import or remove left. */
 int image_remove_stale_temporaries(const char *dir);

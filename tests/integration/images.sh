@@ -283,6 +283,24 @@ out=$("$BERTH" run -q -D "$STORE/$D" --register=no /bin/true 2>&1) || rc=$?
 check "berth run -D of an image systemd-nspawn runs is refused (exit $rc: $out)" test "$rc" = 1
 kill "$NSPAWN"
 wait "$NSPAWN" || true
+
+# An export killed while it holds the image's locks (it writes to a FIFO
+# nobody reads): the next image verb removes the lock files it left.
+mkfifo "$WORK/export.fifo"
+"$BERTH" export-tar "$D" - >"$WORK/export.fifo" &
+exporter=$!
+exec {drain}<"$WORK/export.fifo"
+for ((i = 0; i < 100; i++)); do
+        [[ -e $STORE/.#$D.lck ]] && break
+        sleep 0.1
+done
+check "(export-tar, blocked, holds $D's lock)" test -e "$STORE/.#$D.lck"
+kill -KILL "$exporter"
+wait "$exporter" || true
+exec {drain}<&-
+"$BERTH" image-status "$D" >/dev/null
+check "killed, its lock files are removed by the next image verb" \
+        test ! -e "$STORE/.#$D.lck" -a -z "$(find /run/systemd/nspawn/locks -name 'inode-*' 2>/dev/null)"
 check "with nspawn gone, machinectl remove $D works" machinectl remove "$D"
 check "… and $D is gone" test ! -e "$STORE/$D"
 
