@@ -277,18 +277,24 @@ typedef enum SettingsOp {
 } SettingsOp;
 
 /* Each settings file of image name (berth's and nspawn's places, and the
- * directory of the image) is copied or renamed to new_name's, or removed. */
-static int settings_files(SettingsOp op, const char *image_dir, const char *name, const char *new_name) {
-        const char *const places[][2] = {
-                { BERTH_CONFIG_DIR, ".berth" },       { BERTH_RUNTIME_DIR, ".berth" },      { image_dir, ".berth" },
-                { "/etc/systemd/nspawn", ".nspawn" }, { "/run/systemd/nspawn", ".nspawn" }, { image_dir, ".nspawn" },
+ * directory of the image, image_dir) is copied or renamed to new_name's
+ * (beside the image: in new_image_dir), or removed. */
+static int settings_files(SettingsOp op, const char *image_dir, const char *new_image_dir, const char *name,
+                          const char *new_name) {
+        const char *const places[][3] = {
+                { BERTH_CONFIG_DIR, BERTH_CONFIG_DIR, ".berth" },
+                { BERTH_RUNTIME_DIR, BERTH_RUNTIME_DIR, ".berth" },
+                { image_dir, new_image_dir, ".berth" },
+                { "/etc/systemd/nspawn", "/etc/systemd/nspawn", ".nspawn" },
+                { "/run/systemd/nspawn", "/run/systemd/nspawn", ".nspawn" },
+                { image_dir, new_image_dir, ".nspawn" },
         };
         int ret = 0;
 
         for (size_t k = 0; k < ELEMENTSOF(places); k++) {
-                _cleanup_free_ char *from = strdup_printf("%s/%s%s", places[k][0], name, places[k][1]);
+                _cleanup_free_ char *from = strdup_printf("%s/%s%s", places[k][0], name, places[k][2]);
                 _cleanup_free_ char *to =
-                        new_name ? strdup_printf("%s/%s%s", places[k][0], new_name, places[k][1]) : NULL;
+                        new_name ? strdup_printf("%s/%s%s", places[k][1], new_name, places[k][2]) : NULL;
                 _cleanup_free_ char *text = NULL;
                 int r = 0;
 
@@ -489,7 +495,7 @@ int verb_clone(int argc, char *argv[]) {
         _cleanup_free_ char *src_dir = NULL, *src_last = NULL;
         if (path_split_last(src.path, &src_dir, &src_last) < 0)
                 return log_oom();
-        (void) settings_files(SETTINGS_COPY, src_dir, src.name, argv[optind + 1]);
+        (void) settings_files(SETTINGS_COPY, src_dir, BERTH_IMAGE_DIR, src.name, argv[optind + 1]);
         return 0;
 }
 
@@ -545,21 +551,24 @@ int verb_set_limit(int argc, char *argv[]) {
         r = parse_image_args(argc, argv,
                              "berth set-limit NAME SIZE\n\n"
                              "Limit the disk space image NAME may use to SIZE (bytes, or with K, M, G or\n"
-                             "T; 'infinity' for none). Only btrfs subvolume images have limits: their\n"
-                             "quota group's, with quotas on in their filesystem.\n\n"
+                             "T; 'infinity' or 'none' for none). Only btrfs subvolume images have limits:\n"
+                             "their quota group's, with quotas on in their filesystem.\n\n"
                              "  -h --help  Show this help\n",
                              "", &a);
         if (r < 0 || a.help)
                 return r;
         if (argc - optind != 2)
                 return log_usage("'berth set-limit' needs an image name and a size.");
-        if (streq(argv[optind + 1], "infinity"))
+        if (streq(argv[optind + 1], "infinity") || streq(argv[optind + 1], "none") || streq(argv[optind + 1], "-"))
                 bytes = UINT64_MAX;
         else if (parse_size(argv[optind + 1], &bytes) < 0)
                 return log_usage("Invalid size '%s': bytes, or with K, M, G or T.", argv[optind + 1]);
         r = find_image(argv[optind], &i);
         if (r < 0)
                 return r;
+        if (i.vendor)
+                return log_error_errno(SYNTHETIC_ERRNO(EROFS), "Image '%s' is a vendor image (in %s): it can't be %s.",
+                                       i.name, i.path, "limited");
         r = image_set_limit(&i, bytes);
         if (r == -EOPNOTSUPP)
                 return log_error_errno(r, "Can't limit image '%s': only btrfs subvolume images have size limits%s.",
@@ -759,7 +768,7 @@ int verb_rename(int argc, char *argv[]) {
                 i.path = TAKE_PTR(to);
                 (void) image_set_read_only(&i, true);
         }
-        (void) settings_files(SETTINGS_RENAME, dir, i.name, argv[optind + 1]);
+        (void) settings_files(SETTINGS_RENAME, dir, dir, i.name, argv[optind + 1]);
         return 0;
 }
 
@@ -785,6 +794,7 @@ static int remove_one(const char *name) {
         if (i.symlink) {
                 if (unlinkat(dir_fd, last, 0) < 0)
                         return log_error_errno(errno, "Failed to remove image '%s': %m", i.name);
+                (void) settings_files(SETTINGS_REMOVE, dir, dir, i.name, NULL);
                 return 0;
         }
         /* Gone from sight at once, then removed; the name stays ours until
@@ -794,9 +804,13 @@ static int remove_one(const char *name) {
                 return log_error_errno(r, "Failed to lock image name '%s': %m", i.name);
         if (i.read_only && i.type == IMAGE_DIRECTORY)
                 (void) image_set_read_only(&i, false);
-        if (renameat(dir_fd, last, dir_fd, strrchr(tmp, '/') + 1) < 0)
-                return log_error_errno(errno, "Failed to remove image '%s': %m", i.name);
-        (void) settings_files(SETTINGS_REMOVE, dir, i.name, NULL);
+        if (renameat(dir_fd, last, dir_fd, strrchr(tmp, '/') + 1) < 0) {
+                r = -errno;
+                if (i.read_only && i.type == IMAGE_DIRECTORY)
+                        (void) image_set_read_only(&i, true); /* as it was */
+                return log_error_errno(r, "Failed to remove image '%s': %m", i.name);
+        }
+        (void) settings_files(SETTINGS_REMOVE, dir, dir, i.name, NULL);
         r = image_remove_tree(dir_fd, strrchr(tmp, '/') + 1);
         if (r < 0)
                 return log_error_errno(r, "Failed to remove all of image '%s' (left in %s): %m", i.name, tmp);

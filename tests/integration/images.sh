@@ -27,7 +27,7 @@ images_teardown() {
                 chattr -i "$STORE/$i" 2>/dev/null || true
                 rm -rf "${STORE:?}/$i" "$STORE/$i.nspawn" "$STORE/$i.berth"
         done
-        rm -rf "/usr/local/lib/machines/v$tag" "$STORE/.h$tag" "$STORE/.#hk$tag".* "/run/machines/ln$tag"
+        rm -rf "/usr/local/lib/machines/v$tag" "$STORE/.h$tag" "$STORE/.#hk$tag".* "/run/machines/ln$tag"*
         rmdir /usr/local/lib/machines 2>/dev/null || true
         rm -rf "/run/systemd/nspawn/propagate/$D"
 }
@@ -157,11 +157,15 @@ check "machinectl list-images shows $C, not $B" \
 # is the link only.
 mkdir -p /run/machines
 ln -s "$STORE/$A" "/run/machines/ln$tag"
+cp "$WORK/settings" "/run/machines/ln$tag.nspawn"
 check "images lists ln$tag, linked from /run/machines" test "$(image_json "ln$tag" path)" = "/run/machines/ln$tag"
 check "clone ln$tag $E: exit 0" "$BERTH" clone "ln$tag" "$E"
 check "… $E is a copy of $A's tree, not of the link" test "$(list_tree "$STORE/$A")" = "$(list_tree "$STORE/$E")"
+check "… with the settings file beside the link, beside $E" \
+        test -f "$STORE/$E.nspawn" -a ! -e "/run/machines/$E.nspawn"
 check "remove ln$tag: exit 0" "$BERTH" remove "ln$tag"
-check "… the link is gone, $A is not" test ! -L "/run/machines/ln$tag" -a -x "$STORE/$A/usr/bin/su"
+check "… the link and its settings file are gone, $A is not" \
+        test ! -L "/run/machines/ln$tag" -a ! -e "/run/machines/ln$tag.nspawn" -a -x "$STORE/$A/usr/bin/su"
 
 # --- Hidden, vendor, bad input ---------------------------------------------------
 mkdir -p "$STORE/.h$tag" "/usr/local/lib/machines/v$tag"
@@ -183,6 +187,7 @@ bad 1 "rename of a vendor image" rename "v$tag" "w$tag"
 bad 1 "import-fs of a file" import-fs /etc/hostname "nf$tag"
 bad 2 "read-only with a bad boolean" read-only "$A" maybe
 bad 1 "set-limit of a directory image on ext4" set-limit "$A" 1G
+bad 1 "set-limit of a vendor image" set-limit "v$tag" 1G
 bad 2 "set-limit with a bad size" set-limit "$A" 1.5G
 bad 1 "image-status of an image that does not exist" image-status "nx$tag"
 check "… and none of them made an image" test -z "$(ls -d "$STORE"/n[xyf]"$tag" "$STORE/w$tag" 2>/dev/null)"
