@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -110,4 +111,8 @@ int path_make_absolute_cwd(const char *p, char **ret) {
                 return -ENOMEM;
         *ret = path_simplify(r);
         return 0;
+}
+
+bool filename_is_valid(const char *s) {
+        return !isempty(s) && !streq(s, ".") && !streq(s, "..") && !strchr(s, '/') && strlen(s) <= NAME_MAX;
 }

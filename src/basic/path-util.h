@@ -17,6 +17,9 @@ char *path_simplify(char *p);
 /* No ".." component: cannot climb out of the directory it is resolved in. */
 bool path_has_no_dotdot(const char *p) _pure_;
 
+/* One name of a directory: not empty, ".", "..", no '/', at most NAME_MAX. */
+bool filename_is_valid(const char *s) _pure_;
+
 /* p is dir or below it (as paths, without looking at the file system). */
 bool path_startswith_dir(const char *p, const char *dir) _pure_;
 

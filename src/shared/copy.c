@@ -11,7 +11,9 @@
 
 #include "copy.h"
 #include "fd-util.h"
+#include "path-util.h"
 #include "string-util.h"
+#include "walk-path.h"
 
 /* The copy is a walk over the source that hands each entry to a writer:
  * directly (copy_tree_at()), or through a socket to a writer in another
@@ -35,47 +37,10 @@ typedef struct CopyEntry {
 
 typedef int (*copy_put_t)(void *userdata, const CopyEntry *e);
 
-/* The path of the current entry relative to the top, for error messages. */
-typedef struct Where {
-        char *buf;
-        size_t len, size;
-        bool oom;
-} Where;
-
-static void where_push(Where *w, const char *name, size_t *ret_saved) {
-        size_t l = strlen(name), need = w->len + 1 + l + 1;
-
-        *ret_saved = w->len;
-        if (w->oom)
-                return;
-        if (need > w->size) {
-                char *b = realloc(w->buf, need * 2);
-                if (!b) {
-                        w->oom = true;
-                        return;
-                }
-                w->buf = b;
-                w->size = need * 2;
-        }
-        if (w->len > 0)
-                w->buf[w->len++] = '/';
-        memcpy(w->buf + w->len, name, l + 1);
-        w->len += l;
-}
-
-static void where_pop(Where *w, size_t saved) {
-        w->len = saved;
-        if (w->buf)
-                w->buf[saved] = '\0';
-}
-
-static void where_report(Where *w, char **failed_at) {
+/* The path of the current entry, for error messages: the walk's (walk-path.h). */
+static void where_report(const WalkPath *w, char **failed_at) {
         if (failed_at)
-                *failed_at = w->oom ? NULL : strndup(w->buf ?: "", w->len);
-}
-
-static bool name_is_valid(const char *s) {
-        return !isempty(s) && !streq(s, ".") && !streq(s, "..") && !strchr(s, '/') && strlen(s) <= NAME_MAX;
+                *failed_at = walk_path_dup(w);
 }
 
 /* ---- Writing: the destination side ------------------------------------ */
@@ -95,12 +60,12 @@ typedef struct Writer {
         WriterLevel *levels; /* the directories being filled, COPY_DEPTH_MAX */
         unsigned depth;
         bool complete; /* the top entry is written */
-        Where where;
+        WalkPath where;
 } Writer;
 
 static int writer_init(Writer *w, int dst_dir_fd, const char *dst_name, CopyFlags flags, const CopyProgress *progress) {
         *w = (Writer) { .flags = flags, .progress = progress, .dst_dir_fd = dst_dir_fd, .dst_name = dst_name };
-        if (!name_is_valid(dst_name))
+        if (!filename_is_valid(dst_name))
                 return -EINVAL;
         w->levels = calloc(COPY_DEPTH_MAX, sizeof(WriterLevel));
         return w->levels ? 0 : -ENOMEM;
@@ -110,7 +75,7 @@ static void writer_done(Writer *w) {
         for (unsigned i = 0; i < w->depth; i++)
                 safe_close(w->levels[i].fd);
         free(w->levels);
-        free(w->where.buf);
+        walk_path_done(&w->where);
 }
 
 /* A name for a temporary file beside the one it is to replace. */
@@ -274,7 +239,7 @@ static int writer_finish_dir(Writer *w) {
         l->fd = safe_close(l->fd);
         w->depth--;
         if (r >= 0)
-                where_pop(&w->where, l->where_saved);
+                walk_path_pop(&w->where, l->where_saved);
         if (w->depth == 0)
                 w->complete = true;
         return r;
@@ -291,10 +256,10 @@ static int writer_put(void *userdata, const CopyEntry *e) {
                 return -EBADMSG; /* more than one top entry */
         if (e->op == COPY_OP_END)
                 return w->depth > 0 ? writer_finish_dir(w) : -EBADMSG;
-        if (!name_is_valid(name))
+        if (!filename_is_valid(name))
                 return -EBADMSG;
 
-        where_push(&w->where, w->depth > 0 ? name : "", &saved);
+        (void) walk_path_push(&w->where, w->depth > 0 ? name : "", &saved);
         switch (e->op) {
         case COPY_OP_DIR: {
                 int fd = -EBADF;
@@ -317,7 +282,7 @@ static int writer_put(void *userdata, const CopyEntry *e) {
                 r = write_file_or_symlink(w, parent, name, e);
                 if (r < 0)
                         return r;
-                where_pop(&w->where, saved);
+                walk_path_pop(&w->where, saved);
                 if (w->depth == 0)
                         w->complete = true;
                 return 0;
@@ -331,7 +296,7 @@ static int writer_put(void *userdata, const CopyEntry *e) {
 typedef struct Walker {
         copy_put_t put;
         void *userdata;
-        Where where;
+        WalkPath where;
 } Walker;
 
 static int walk_entry(Walker *w, int dir_fd, const char *name, bool top, unsigned depth);
@@ -377,10 +342,10 @@ static int walk_dir(Walker *w, int dir_fd, const char *name, CopyEntry *e, const
                 }
                 if (streq(de->d_name, ".") || streq(de->d_name, ".."))
                         continue;
-                where_push(&w->where, de->d_name, &saved);
+                (void) walk_path_push(&w->where, de->d_name, &saved);
                 r = walk_entry(w, dirfd(d), de->d_name, false, depth + 1);
                 if (r >= 0)
-                        where_pop(&w->where, saved);
+                        walk_path_pop(&w->where, saved);
         }
         closedir(d);
         if (r < 0)
@@ -443,10 +408,10 @@ static int walk(int src_dir_fd, const char *src_name, copy_put_t put, void *user
         Walker w = { .put = put, .userdata = userdata };
         int r;
 
-        r = name_is_valid(src_name) ? walk_entry(&w, src_dir_fd, src_name, true, 0) : -EINVAL;
+        r = filename_is_valid(src_name) ? walk_entry(&w, src_dir_fd, src_name, true, 0) : -EINVAL;
         if (r < 0)
                 where_report(&w.where, failed_at);
-        free(w.where.buf);
+        walk_path_done(&w.where);
         return r;
 }
 

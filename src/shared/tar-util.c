@@ -100,6 +100,32 @@ static int dlopen_libarchive(void) {
                 DLSYM_ARG(archive_entry_xattr_next), NULL);
 }
 
+static void archive_read_freep(struct archive **a) {
+        if (*a)
+                sym_archive_read_free(*a);
+}
+
+static void archive_write_freep(struct archive **a) {
+        if (*a)
+                sym_archive_write_free(*a);
+}
+
+/* libarchive works relative to the working directory: fn runs in dir_fd,
+ * and the working directory is ours again after. */
+static int in_directory(int dir_fd, int (*fn)(void *userdata), void *userdata) {
+        _cleanup_close_ int cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        int r;
+
+        if (cwd < 0)
+                return -errno;
+        if (fchdir(dir_fd) < 0)
+                return -errno;
+        r = fn(userdata);
+        if (fchdir(cwd) < 0 && r >= 0)
+                r = -errno;
+        return r;
+}
+
 static const char *const tar_compression_table[_TAR_COMPRESSION_MAX] = {
         [TAR_COMPRESSION_NONE] = "uncompressed", [TAR_COMPRESSION_GZIP] = "gzip",   [TAR_COMPRESSION_XZ] = "xz",
         [TAR_COMPRESSION_ZSTD] = "zstd",         [TAR_COMPRESSION_BZIP2] = "bzip2",
@@ -264,27 +290,41 @@ static int unpack_all(struct archive *in, struct archive *out, uint64_t max_byte
         return 0;
 }
 
+typedef struct Unpacking {
+        struct archive *in, **out;
+        uint64_t max_bytes;
+        const CopyProgress *progress;
+        char **ret_error;
+} Unpacking;
+
+static int unpack_here(void *userdata) {
+        Unpacking *u = userdata;
+        int r = unpack_all(u->in, *u->out, u->max_bytes, u->progress, u->ret_error);
+
+        /* Freed here, also after a failure: what libarchive still has to
+         * fix up (modes and times of directories) is named relative to the
+         * working directory, which is then the target's. */
+        sym_archive_write_free(*u->out);
+        *u->out = NULL;
+        return r;
+}
+
 int tar_unpack(int in_fd, int dir_fd, uint64_t max_bytes, const CopyProgress *progress, char **ret_error) {
         const int flags = ARCHIVE_EXTRACT_OWNER | ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_ACL |
                           ARCHIVE_EXTRACT_XATTR | ARCHIVE_EXTRACT_SECURE_SYMLINKS | ARCHIVE_EXTRACT_SECURE_NODOTDOT |
                           ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS;
-        _cleanup_close_ int cwd = -EBADF;
-        struct archive *in = NULL, *out = NULL;
+        _cleanup_(archive_read_freep) struct archive *in = NULL;
+        _cleanup_(archive_write_freep) struct archive *out = NULL;
         int r;
 
         *ret_error = NULL;
         r = dlopen_libarchive();
         if (r < 0)
                 return r;
-        cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
-        if (cwd < 0)
-                return -errno;
         in = sym_archive_read_new();
         out = sym_archive_write_disk_new();
-        if (!in || !out) {
-                r = -ENOMEM;
-                goto finish;
-        }
+        if (!in || !out)
+                return -ENOMEM;
         /* The compressions berth names, each built into libarchive: its
          * others may run an external program on what the archive holds. */
         (void) sym_archive_read_support_filter_gzip(in);
@@ -294,23 +334,9 @@ int tar_unpack(int in_fd, int dir_fd, uint64_t max_bytes, const CopyProgress *pr
         (void) sym_archive_read_support_format_tar(in);
         /* No name lookups: owners stay the numbers in the archive. */
         (void) sym_archive_write_disk_set_options(out, flags);
-        if (sym_archive_read_open_fd(in, in_fd, 64 * 1024) < ARCHIVE_WARN) {
-                r = archive_failure(in, NULL, ret_error);
-                goto finish;
-        }
-        if (fchdir(dir_fd) < 0) {
-                r = -errno;
-                goto finish;
-        }
-        r = unpack_all(in, out, max_bytes, progress, ret_error);
-        if (fchdir(cwd) < 0 && r >= 0)
-                r = -errno;
-finish:
-        if (out)
-                sym_archive_write_free(out);
-        if (in)
-                sym_archive_read_free(in);
-        return r;
+        if (sym_archive_read_open_fd(in, in_fd, 64 * 1024) < ARCHIVE_WARN)
+                return archive_failure(in, NULL, ret_error);
+        return in_directory(dir_fd, unpack_here, &(Unpacking) { in, &out, max_bytes, progress, ret_error });
 }
 
 static int add_filter(struct archive *a, TarCompression c) {
@@ -403,45 +429,41 @@ static int pack_all(struct archive *disk, struct archive *out, const CopyProgres
         return r;
 }
 
+typedef struct Packing {
+        struct archive *disk, *out;
+        const CopyProgress *progress;
+        char **ret_error;
+} Packing;
+
+static int pack_here(void *userdata) {
+        Packing *p = userdata;
+        int r;
+
+        r = sym_archive_read_disk_open(p->disk, ".") < ARCHIVE_WARN
+                    ? archive_failure(p->disk, NULL, p->ret_error)
+                    : pack_all(p->disk, p->out, p->progress, p->ret_error);
+        if (r >= 0 && sym_archive_write_close(p->out) < ARCHIVE_WARN)
+                r = archive_failure(p->out, NULL, p->ret_error);
+        return r;
+}
+
 int tar_pack(int dir_fd, int out_fd, TarCompression compression, const CopyProgress *progress, char **ret_error) {
-        _cleanup_close_ int cwd = -EBADF;
-        struct archive *disk = NULL, *out = NULL;
+        _cleanup_(archive_read_freep) struct archive *disk = NULL;
+        _cleanup_(archive_write_freep) struct archive *out = NULL;
         int r;
 
         *ret_error = NULL;
         r = dlopen_libarchive();
         if (r < 0)
                 return r;
-        cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
-        if (cwd < 0)
-                return -errno;
         disk = sym_archive_read_disk_new();
         out = sym_archive_write_new();
-        if (!disk || !out) {
-                r = -ENOMEM;
-                goto finish;
-        }
+        if (!disk || !out)
+                return -ENOMEM;
         (void) sym_archive_read_disk_set_symlink_physical(disk);
         (void) sym_archive_read_disk_set_behavior(disk, ARCHIVE_READDISK_NO_TRAVERSE_MOUNTS);
         if (sym_archive_write_set_format_pax_restricted(out) < ARCHIVE_WARN ||
-            add_filter(out, compression) < ARCHIVE_WARN || sym_archive_write_open_fd(out, out_fd) < ARCHIVE_WARN) {
-                r = archive_failure(out, NULL, ret_error);
-                goto finish;
-        }
-        if (fchdir(dir_fd) < 0) {
-                r = -errno;
-                goto finish;
-        }
-        r = sym_archive_read_disk_open(disk, ".") < ARCHIVE_WARN ? archive_failure(disk, NULL, ret_error)
-                                                                 : pack_all(disk, out, progress, ret_error);
-        if (r >= 0 && sym_archive_write_close(out) < ARCHIVE_WARN)
-                r = archive_failure(out, NULL, ret_error);
-        if (fchdir(cwd) < 0 && r >= 0)
-                r = -errno;
-finish:
-        if (out)
-                sym_archive_write_free(out);
-        if (disk)
-                sym_archive_read_free(disk);
-        return r;
+            add_filter(out, compression) < ARCHIVE_WARN || sym_archive_write_open_fd(out, out_fd) < ARCHIVE_WARN)
+                return archive_failure(out, NULL, ret_error);
+        return in_directory(dir_fd, pack_here, &(Packing) { disk, out, progress, ret_error });
 }

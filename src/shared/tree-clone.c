@@ -17,8 +17,10 @@
 
 #include "chase.h"
 #include "fd-util.h"
+#include "path-util.h"
 #include "string-util.h"
 #include "tree-clone.h"
+#include "walk-path.h"
 
 /* The inode number of the root directory of every btrfs subvolume. */
 #define BTRFS_SUBVOL_ROOT_INO 256
@@ -41,41 +43,10 @@ typedef struct Cloner {
         bool acl_inherited;           /* what is made gets ACLs from the destination directory */
         bool no_copy_file_range;      /* for the file being copied */
         void *links;                  /* LinkEntry, a tsearch() tree */
-        char *path;                   /* where the walk is, relative to the top */
-        size_t path_len, path_size;
-        bool oom;    /* the path could not be kept */
-        char *buf;   /* BUF_SIZE */
-        char *names; /* XATTR_LIST_MAX: the names of an entry's attributes */
+        WalkPath path;                /* where the walk is, relative to the top */
+        char *buf;                    /* BUF_SIZE */
+        char *names;                  /* XATTR_LIST_MAX: the names of an entry's attributes */
 } Cloner;
-
-static bool name_is_valid(const char *s) {
-        return !isempty(s) && !streq(s, ".") && !streq(s, "..") && !strchr(s, '/') && strlen(s) <= NAME_MAX;
-}
-
-static int path_push(Cloner *c, const char *name, size_t *ret_saved) {
-        size_t l = strlen(name), need = c->path_len + 1 + l + 1;
-
-        if (need > c->path_size) {
-                char *p = realloc(c->path, need * 2);
-                if (!p) {
-                        c->oom = true;
-                        return -ENOMEM;
-                }
-                c->path = p;
-                c->path_size = need * 2;
-        }
-        *ret_saved = c->path_len;
-        if (c->path_len > 0)
-                c->path[c->path_len++] = '/';
-        memcpy(c->path + c->path_len, name, l + 1);
-        c->path_len += l;
-        return 0;
-}
-
-static void path_pop(Cloner *c, size_t saved) {
-        c->path_len = saved;
-        c->path[saved] = '\0';
-}
 
 /* ---- Hard links ---------------------------------------------------------- */
 
@@ -107,7 +78,7 @@ static int links_add(Cloner *c, const struct stat *st) {
 
         if (!e)
                 return -ENOMEM;
-        *e = (LinkEntry) { .dev = st->st_dev, .ino = st->st_ino, .path = strdup(c->path) };
+        *e = (LinkEntry) { .dev = st->st_dev, .ino = st->st_ino, .path = strdup(c->path.buf ?: "") };
         if (!e->path || !tsearch(e, &c->links, link_compare)) {
                 link_free(e);
                 return -ENOMEM;
@@ -117,7 +88,7 @@ static int links_add(Cloner *c, const struct stat *st) {
 
 static void cloner_done(Cloner *c) {
         tdestroy(c->links, link_free);
-        free(c->path);
+        walk_path_done(&c->path);
         free(c->buf);
         free(c->names);
 }
@@ -439,12 +410,12 @@ static int clone_children(Cloner *c, DIR *d, int to, unsigned depth) {
                         return errno > 0 ? -errno : 0;
                 if (streq(de->d_name, ".") || streq(de->d_name, ".."))
                         continue;
-                r = path_push(c, de->d_name, &saved);
+                r = walk_path_push(&c->path, de->d_name, &saved);
                 if (r >= 0)
                         r = clone_entry(c, dirfd(d), de->d_name, to, de->d_name, depth + 1);
                 if (r < 0)
                         return r;
-                path_pop(c, saved);
+                walk_path_pop(&c->path, saved);
         }
 }
 
@@ -573,7 +544,7 @@ static int cloner_init(Cloner *c, int dst_dir_fd, const CopyProgress *progress) 
 static int check_names(const char *src_name, int dst_dir_fd, const char *dst_name) {
         struct stat st;
 
-        if (!name_is_valid(src_name) || !name_is_valid(dst_name))
+        if (!filename_is_valid(src_name) || !filename_is_valid(dst_name))
                 return -EINVAL;
         if (fstatat(dst_dir_fd, dst_name, &st, AT_SYMLINK_NOFOLLOW) >= 0)
                 return -EEXIST;
@@ -601,6 +572,6 @@ int tree_clone_at(int src_dir_fd, const char *src_name, int dst_dir_fd, const ch
         if (r >= 0)
                 r = clone_entry(&c, src_dir_fd, src_name, dst_dir_fd, dst_name, 0);
         if (r < 0 && failed_at)
-                *failed_at = c.oom ? NULL : strdup(c.path ?: "");
+                *failed_at = walk_path_dup(&c.path);
         return r < 0 ? r : 0;
 }

@@ -37,35 +37,7 @@ start_machined
 # list_tree DIR: every entry below DIR, a line each: path, type, mode,
 # owner, size, device, hard-link group, xattrs, a digest of the contents,
 # and whether the file has holes. Equal for two trees that are copies.
-cat >"$WORK/list-tree.py" <<'EOF'
-import hashlib, os, stat, sys
-
-top = sys.argv[1]
-seen = {}
-for root, dirs, files in os.walk(top):
-    dirs.sort()
-    for name in sorted(dirs + files):
-        p = os.path.join(root, name)
-        rel = os.path.relpath(p, top)
-        st = os.lstat(p)
-        line = [rel, oct(st.st_mode), "%d:%d" % (st.st_uid, st.st_gid)]
-        if stat.S_ISREG(st.st_mode):
-            key = (st.st_dev, st.st_ino)
-            line.append("link-of:" + seen.setdefault(key, rel))
-            with open(p, "rb") as f:
-                line.append(hashlib.sha256(f.read()).hexdigest()[:16])
-            line.append("size=%d" % st.st_size)
-            line.append("sparse" if st.st_blocks * 512 < st.st_size // 2 else "full")
-        elif stat.S_ISLNK(st.st_mode):
-            line.append("-> " + os.readlink(p))
-        elif stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode):
-            line.append("dev=%d,%d" % (os.major(st.st_rdev), os.minor(st.st_rdev)))
-        if not stat.S_ISLNK(st.st_mode):
-            for x in sorted(os.listxattr(p, follow_symlinks=False)):
-                line.append("%s=%s" % (x, os.getxattr(p, x, follow_symlinks=False).hex()))
-        print(" ".join(line))
-EOF
-list_tree() { python3 "$WORK/list-tree.py" "$1"; }
+list_tree() { python3 "$BERTH_SRC/tests/integration/list-tree.py" "$1"; }
 
 # image_json NAME FIELD: a field of NAME's entry in `berth images --json`.
 image_json() {
