@@ -17,9 +17,12 @@ TREE_PACKAGES=(mmdebstrap ca-certificates)
 # and dbus-daemon for a private system bus; nft (nftables) to look at
 # berth's table and libnss-mymachines to resolve machines' names, in the
 # network tests; setcap (libcap2-bin), setfacl (acl), chattr (e2fsprogs)
-# and mkfs.btrfs (btrfs-progs) for the image tests; and the linters.
+# and mkfs.btrfs (btrfs-progs) for the image tests; sfdisk (fdisk),
+# mkfs.ext4 (e2fsprogs), systemd-repart (systemd) and systemd-dissect
+# (systemd-container) for the disk images of tests/fixtures/raw-image.sh;
+# and the linters.
 TEST_PACKAGES=(
-        util-linux mount iproute2 procps attr acl libcap2-bin e2fsprogs btrfs-progs tmux python3 findutils strace libc6-dev
+        util-linux mount iproute2 procps attr acl libcap2-bin e2fsprogs btrfs-progs fdisk tmux python3 findutils strace libc6-dev
         systemd systemd-container dbus-daemon nftables libnss-mymachines
         groff-base shellcheck clang-format zsh
 )
