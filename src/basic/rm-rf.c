@@ -13,6 +13,7 @@
 
 #include "chase.h"
 #include "fd-util.h"
+#include "path-util.h"
 #include "rm-rf.h"
 #include "string-util.h"
 
@@ -225,4 +226,18 @@ int rm_rf_at(int dir_fd, const char *name) {
         if (fstatat(dir_fd, "", &st, AT_EMPTY_PATH) < 0)
                 return -errno;
         return rm_entry(dir_fd, name, DT_UNKNOWN, st.st_dev, 0);
+}
+
+int rm_rf_path(const char *path) {
+        _cleanup_free_ char *dir = NULL, *name = NULL;
+        _cleanup_close_ int dir_fd = -EBADF;
+        int r;
+
+        r = path_split_last(path, &dir, &name);
+        if (r < 0)
+                return r;
+        dir_fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (dir_fd < 0)
+                return errno == ENOENT ? 0 : -errno;
+        return rm_rf_at(dir_fd, name);
 }

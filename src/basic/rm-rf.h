@@ -33,3 +33,6 @@
 /* Removes name in dir_fd (a single component) and, if it is a directory,
  * everything below it. A name that doesn't exist is not an error. */
 int rm_rf_at(int dir_fd, const char *name);
+
+/* The same for an absolute path: its last component, in its directory. */
+int rm_rf_path(const char *path);

@@ -29,9 +29,14 @@ static void help(BootMode mode) {
                      "until the machine stops; exits 0 after a poweroff, 133 when it asked to reboot.");
         printf("Image:\n"
                "  -D --directory=PATH       Root directory of the machine\n"
-               "  -M --machine=NAME         Name of the machine (default: the directory's name);\n"
-               "                            alone, the image NAME of the image store\n"
+               "  -i --image=FILE           A disk image (GPT or one file system) as the root\n"
+               "  -M --machine=NAME         Name of the machine (default: the directory's or\n"
+               "                            image's name); alone, the image NAME of the store\n"
                "  -x --ephemeral            Run on a throw-away overlay of the tree\n"
+               "     --read-only            Mount the root read-only\n"
+               "     --volatile=no|yes|state|overlay\n"
+               "                            Keep the tree unchanged: a tmpfs root with its /usr\n"
+               "                            (yes), a tmpfs /var (state), a tmpfs overlay\n"
                "     --settings=yes|no|trusted|override\n"
                "                            Read the machine's settings file, NAME.berth or\n"
                "                            NAME.nspawn (default: yes)\n"
@@ -91,6 +96,10 @@ static void help(BootMode mode) {
                "     --bind=SRC[:DST[:OPTS]]     Bind-mount a host path (OPTS: rbind, norbind, idmap)\n"
                "     --bind-ro=SRC[:DST[:OPTS]]  Same, read-only\n"
                "     --tmpfs=PATH[:OPTS]         Mount a tmpfs (OPTS: tmpfs options)\n"
+               "     --overlay=[+]LOWER…:[+]UPPER:DST\n"
+               "                                 Mount an overlay of host directories (+: in the\n"
+               "                                 machine); writes go to UPPER (empty: a tmpfs)\n"
+               "     --overlay-ro=[+]LOWER…:DST  Same, read-only\n"
                "\nConsole and supervision:\n"
                "     --console=interactive|read-only|passive|pipe|autopipe\n"
                "                            The machine's console (default: interactive on a\n"
@@ -126,6 +135,10 @@ enum {
         ARG_BIND,
         ARG_BIND_RO,
         ARG_TMPFS,
+        ARG_OVERLAY,
+        ARG_OVERLAY_RO,
+        ARG_READ_ONLY,
+        ARG_VOLATILE,
         ARG_CHDIR,
         ARG_PRIVATE_NETWORK,
         ARG_REGISTER,
@@ -156,6 +169,9 @@ static const struct option options[] = {
         { "directory",               required_argument, NULL, 'D'                         },
         { "machine",                 required_argument, NULL, 'M'                         },
         { "ephemeral",               no_argument,       NULL, 'x'                         },
+        { "image",                   required_argument, NULL, 'i'                         },
+        { "read-only",               no_argument,       NULL, ARG_READ_ONLY               },
+        { "volatile",                optional_argument, NULL, ARG_VOLATILE                },
         { "private-users",           required_argument, NULL, ARG_PRIVATE_USERS           },
         { "private-users-ownership", required_argument, NULL, ARG_PRIVATE_USERS_OWNERSHIP },
         { "user",                    required_argument, NULL, 'u'                         },
@@ -182,6 +198,8 @@ static const struct option options[] = {
         { "bind",                    required_argument, NULL, ARG_BIND                    },
         { "bind-ro",                 required_argument, NULL, ARG_BIND_RO                 },
         { "tmpfs",                   required_argument, NULL, ARG_TMPFS                   },
+        { "overlay",                 required_argument, NULL, ARG_OVERLAY                 },
+        { "overlay-ro",              required_argument, NULL, ARG_OVERLAY_RO              },
         { "console",                 required_argument, NULL, ARG_CONSOLE                 },
         { "pipe",                    no_argument,       NULL, 'P'                         },
         { "notify-ready",            required_argument, NULL, ARG_NOTIFY_READY            },
@@ -239,9 +257,21 @@ static int parse_image_option(BootConfig *c, int opt, const char *arg) {
                                          arg);
                 c->set_by |= SETTING_MACHINE;
                 return set_string(&c->machine, arg);
+        case 'i':
+                return set_string(&c->image, arg);
         case 'x':
                 c->ephemeral = true;
                 c->set_by |= SETTING_EPHEMERAL;
+                return 0;
+        case ARG_READ_ONLY:
+                c->read_only = true;
+                c->set_by |= SETTING_READ_ONLY;
+                return 0;
+        case ARG_VOLATILE:
+                c->volatile_mode = arg ? volatile_mode_from_string(arg) : VOLATILE_YES;
+                if (c->volatile_mode < 0)
+                        return bad_value("volatile", arg, "expected no, yes, state or overlay");
+                c->set_by |= SETTING_VOLATILE;
                 return 0;
         case 'U':
                 c->private_users = PRIVATE_USERS_PICK;
@@ -494,6 +524,18 @@ static int parse_mount_option(BootConfig *c, int opt, const char *arg) {
                 if (r < 0)
                         return bad_value("tmpfs", arg, "expected an absolute PATH[:OPTS]");
                 return 0;
+        case ARG_OVERLAY:
+        case ARG_OVERLAY_RO:
+                r = boot_config_add_overlay(c, arg, opt == ARG_OVERLAY_RO);
+                if (r == -ENOMEM)
+                        return log_oom();
+                if (r == -EPERM)
+                        return bad_value(opt == ARG_OVERLAY ? "overlay" : "overlay-ro", arg, CUSTOM_MOUNT_REFUSED);
+                if (r < 0)
+                        return bad_value(opt == ARG_OVERLAY ? "overlay" : "overlay-ro", arg,
+                                         opt == ARG_OVERLAY ? "expected [+]LOWER…:[+]UPPER:DST, absolute paths"
+                                                            : "expected [+]LOWER…:DST, absolute paths");
+                return 0;
         default:
                 return NOT_MINE;
         }
@@ -581,7 +623,7 @@ static int parse_argv(int argc, char *argv[], BootConfig *c, bool *ret_help) {
         opterr = 0;
         /* "+": options end at the first argument, which starts the command
          * or init's arguments. */
-        while ((opt = getopt_long(argc, argv, "+:hD:M:xUu:aE:Z:L:Pqnp:", options, NULL)) >= 0) {
+        while ((opt = getopt_long(argc, argv, "+:hD:M:i:xUu:aE:Z:L:Pqnp:", options, NULL)) >= 0) {
                 if (opt == 'h') {
                         *ret_help = true;
                         return 0;
@@ -603,6 +645,11 @@ static int parse_argv(int argc, char *argv[], BootConfig *c, bool *ret_help) {
         }
         if (c->as_pid2 && strv_length(c->parameters) == 0)
                 return log_usage("--as-pid2 needs a COMMAND.");
+        if (c->image && c->directory)
+                return log_usage("-i/--image= and -D/--directory= exclude each other: the root is one of them.");
+        if (c->ephemeral && c->volatile_mode != VOLATILE_NO)
+                return log_usage("-x/--ephemeral and --volatile= exclude each other: both say what becomes of "
+                                 "changes.");
         return 0;
 }
 

@@ -103,7 +103,7 @@ static int start_detached(const char *name, bool wait_ready) {
         pid_t pid;
         int r;
 
-        r = image_find(BERTH_IMAGE_DIR, name, &image);
+        r = image_find(BERTH_IMAGE_DIR, name, &image, NULL);
         if (r < 0)
                 return log_error_errno(r, "Failed to find image '%s': %m", name);
 

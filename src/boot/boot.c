@@ -31,6 +31,7 @@
 #include "process-util.h"
 #include "record.h"
 #include "register.h"
+#include "root.h"
 #include "start.h"
 #include "supervise.h"
 #include "users.h"
@@ -43,6 +44,7 @@ typedef struct Machine {
 
         MachineFacts facts;
         MachineLocks locks;
+        MachineRoot root;
         MachineUsers users;
         CustomMount journal_mount; /* source NULL: none */
         MachineCgroups cgroups;
@@ -63,7 +65,7 @@ static int save_record(Record *rec) {
         Machine *m = container_of(rec, Machine, record);
         MachineRecord r = {
                 .name = m->id->name,
-                .uuid = m->facts.uuid,
+                .uuid = m->root.uuid,
                 .class = (char *) "container",
                 .service = (char *) "berth",
                 .mode = (char *) boot_mode_to_string(m->config->mode),
@@ -112,15 +114,23 @@ static void release_name(Machine *m) {
 }
 
 static int lock_tree(Machine *m) {
-        return machine_lock_tree(m->id->root, m->config->ephemeral, &m->record, &m->locks);
+        return machine_lock_tree(m->config, m->id, &m->record, &m->locks);
 }
 
 static void unlock_tree(Machine *m) {
         machine_unlock_tree(&m->locks);
 }
 
+static int setup_root(Machine *m) {
+        return machine_setup_root(m->config, m->id, &m->locks, &m->record, &m->root);
+}
+
+static void release_root(Machine *m) {
+        machine_root_done(&m->root);
+}
+
 static int setup_users(Machine *m) {
-        int r = machine_setup_users(m->config, m->id, m->facts.root_fd, &m->record, &m->users);
+        int r = machine_setup_users(m->config, m->id, &m->root, &m->record, &m->users);
 
         if (r >= 0)
                 log_debug("User namespace ready (base %u, %s).", (unsigned) m->users.uid_base,
@@ -135,10 +145,12 @@ static void release_users(Machine *m) {
 static int link_journal(Machine *m) {
         JournalLink j = {
                 .mode = m->config->link_journal,
-                .ephemeral = m->config->ephemeral,
+                /* Only a directory that the machine writes to keeps a journal. */
+                .ephemeral = m->config->ephemeral || m->id->disk || m->root.read_only ||
+                             m->config->volatile_mode != VOLATILE_NO,
                 .root = m->id->root,
-                .root_fd = m->facts.root_fd,
-                .uuid = m->facts.uuid,
+                .root_fd = m->root.fd,
+                .uuid = m->root.uuid,
                 .users = &m->users,
         };
         return machine_link_journal(&j, &m->journal_mount);
@@ -191,8 +203,10 @@ static void log_start(Machine *m) {
 static int start(Machine *m) {
         SpawnPlan plan = {
                 .config = m->config,
+                .name = m->id->name,
                 .root = m->id->root,
                 .facts = &m->facts,
+                .tree = &m->root,
                 .users = &m->users,
                 .journal_mount = m->journal_mount.source ? &m->journal_mount : NULL,
                 .cgroup = &m->cgroups.where,
@@ -229,7 +243,7 @@ static int setup_event_loop(Machine *m) {
 static int register_machine(Machine *m) {
         MachineRegistration reg = {
                 .name = m->id->name,
-                .uuid = m->facts.uuid,
+                .uuid = m->root.uuid,
                 .service = "berth",
                 .class = "container",
                 .leader = m->processes.leader,
@@ -294,6 +308,7 @@ static const Phase phases[] = {
         { "check the tree and the options",   prepare,          NULL             },
         { "claim the name",                   claim_name,       release_name     },
         { "lock the tree",                    lock_tree,        unlock_tree      },
+        { "set up the root",                  setup_root,       release_root     },
         { "set up the user namespace",        setup_users,      release_users    },
         { "link the journal",                 link_journal,     NULL             },
         { "set up the cgroups",               setup_cgroups,    leave_cgroups    },
@@ -310,6 +325,7 @@ static const Phase phases[] = {
 
 static void machine_done(Machine *m) {
         machine_facts_done(&m->facts);
+        machine_root_done(&m->root);
         machine_users_done(&m->users);
         free(m->journal_mount.source);
         free(m->journal_mount.destination);
@@ -328,8 +344,9 @@ int boot_machine(const BootConfig *config, const MachineIdentity *id) {
                 .config = config,
                 .id = id,
                 .record = { .state = MACHINE_STARTING, .save = save_record },
-                .facts = { .root_fd = -EBADF, .supervisor_pidfd = -EBADF },
+                .facts = { .supervisor_pidfd = -EBADF },
                 .locks = MACHINE_LOCKS_NULL,
+                .root = MACHINE_ROOT_NULL,
                 .users = MACHINE_USERS_NULL,
                 .network = MACHINE_NETWORK_NULL,
                 .console = MACHINE_CONSOLE_NULL,

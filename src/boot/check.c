@@ -17,63 +17,12 @@
 #include "string-util.h"
 
 void machine_facts_done(MachineFacts *f) {
-        f->root_fd = safe_close(f->root_fd);
         free(f->hostname);
         free(f->host_os_release);
         host_file_done(&f->resolv_conf);
         host_file_done(&f->localtime);
         f->supervisor_pidfd = safe_close(f->supervisor_pidfd);
-        *f = (MachineFacts) { .root_fd = -EBADF, .supervisor_pidfd = -EBADF };
-}
-
-/* The tree's machine ID, when it has a valid one. */
-static int read_tree_machine_id(int root_fd, bool *ret_present, Id128 *ret) {
-        _cleanup_close_ int fd = -EBADF;
-        _cleanup_free_ char *s = NULL;
-        int r;
-
-        *ret_present = false;
-        r = open_in_root(root_fd, "/etc/machine-id", O_RDONLY | O_NOCTTY, 0, &fd);
-        if (r == -ENOENT)
-                return 0;
-        if (r < 0)
-                return r;
-        *ret_present = true;
-        if (read_full_fd(fd, 4096, &s, NULL) < 0)
-                return 0;
-        strstrip_trailing(s);
-        return id128_from_string(s, ret) >= 0 && !id128_is_null(*ret) ? 1 : 0;
-}
-
-static int check_tree(const BootConfig *c, const char *root, int root_fd) {
-        _cleanup_free_ char *os_release = NULL;
-        _cleanup_close_ int usr = -EBADF;
-        const char *init = DEFAULT_INIT_PATH;
-        int r;
-
-        if (c->mode == BOOT_MODE_RUN) {
-                r = open_in_root(root_fd, "/usr", O_PATH | O_DIRECTORY, 0, &usr);
-                if (r < 0)
-                        return log_error_errno(SYNTHETIC_ERRNO(ENOTDIR),
-                                               "Directory '%s' doesn't look like an OS tree: /usr is missing.", root);
-                return 0;
-        }
-
-        r = os_release_read(root_fd, &os_release);
-        if (r < 0)
-                return log_error_errno(SYNTHETIC_ERRNO(ENOENT),
-                                       "Directory '%s' doesn't look like an OS tree: neither /etc/os-release nor "
-                                       "/usr/lib/os-release is there.",
-                                       root);
-
-        if (c->parameters && path_is_absolute(c->parameters[0]))
-                init = c->parameters[0];
-        r = image_check_executable(root_fd, init);
-        if (r == -ENOENT)
-                return log_error_errno(SYNTHETIC_ERRNO(ENOENT), "Directory '%s' has no %s to boot.", root, init);
-        if (r < 0)
-                return log_error_errno(r, "Directory '%s' has no executable %s to boot: %m", root, init);
-        return 0;
+        *f = (MachineFacts) { .supervisor_pidfd = -EBADF };
 }
 
 static int check_options(const BootConfig *c) {
@@ -93,24 +42,6 @@ static int check_options(const BootConfig *c) {
                 if (r < 0)
                         return log_error_errno(r, "SELinux context '%s' is not valid: %m", ctx);
         }
-        return 0;
-}
-
-/* The machine's UUID: --uuid, else the tree's machine ID, else new. An
- * empty machine-id in the tree gets one bound over it, never written. */
-static int pick_uuid(const BootConfig *c, MachineFacts *f) {
-        bool present = false;
-        Id128 tree_id = {};
-        int r;
-
-        r = read_tree_machine_id(f->root_fd, &present, &tree_id);
-        if (c->set_by & SETTING_UUID)
-                f->uuid = c->uuid;
-        else if (r > 0)
-                f->uuid = tree_id;
-        else if (id128_randomize(&f->uuid) < 0)
-                return log_error_errno(errno, "Failed to generate a UUID: %m");
-        f->bind_machine_id = present && r <= 0;
         return 0;
 }
 
@@ -152,18 +83,10 @@ static int plan_host_files(const BootConfig *c, MachineFacts *f) {
 }
 
 int machine_check(const BootConfig *c, const MachineIdentity *id, MachineFacts *ret) {
-        _cleanup_(machine_facts_done) MachineFacts f = { .root_fd = -EBADF, .supervisor_pidfd = -EBADF };
+        _cleanup_(machine_facts_done) MachineFacts f = { .supervisor_pidfd = -EBADF };
         int r;
 
-        f.root_fd = open(id->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (f.root_fd < 0)
-                return log_error_errno(errno, "Failed to open directory '%s': %m", id->root);
-
-        r = check_tree(c, id->root, f.root_fd);
-        if (r >= 0)
-                r = check_options(c);
-        if (r >= 0)
-                r = pick_uuid(c, &f);
+        r = check_options(c);
         if (r >= 0)
                 r = make_runtime_dirs(c, &f);
         if (r < 0)
@@ -187,6 +110,6 @@ int machine_check(const BootConfig *c, const MachineIdentity *id, MachineFacts *
         f.since = now(CLOCK_REALTIME);
 
         *ret = f;
-        f = (MachineFacts) { .root_fd = -EBADF, .supervisor_pidfd = -EBADF };
+        f = (MachineFacts) { .supervisor_pidfd = -EBADF };
         return 0;
 }

@@ -22,9 +22,6 @@
 #define DEFAULT_INIT_PATH "/sbin/init"
 
 typedef struct MachineFacts {
-        int root_fd; /* the tree's directory, on the host */
-        Id128 uuid;
-        bool bind_machine_id; /* the tree's machine-id is empty: one is bound over it */
         bool proc_helper;     /* the host's /proc is covered: mount a visible one */
         char *hostname;
         char *host_os_release;
@@ -35,8 +32,8 @@ typedef struct MachineFacts {
         usec_t since; /* CLOCK_REALTIME */
 } MachineFacts;
 
-/* Checks the tree (an OS tree with an init to boot, or a /usr to run in),
- * the bind sources and SELinux contexts, and works out the machine's UUID,
- * hostname and what the children need to know of the host. */
+/* Checks the bind sources and SELinux contexts, and works out the
+ * machine's hostname and what the children need to know of the host. (The
+ * tree itself is checked once it is locked and open: root.h.) */
 int machine_check(const BootConfig *c, const MachineIdentity *id, MachineFacts *ret);
 void machine_facts_done(MachineFacts *f);

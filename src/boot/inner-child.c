@@ -71,7 +71,7 @@ static char **build_environment(const SpawnPlan *p, const UserEntry *user, int c
 
         r = r ?: strv_env_setf(&env, "PATH", DEFAULT_PATH);
         r = r ?: strv_env_setf(&env, "container", "berth");
-        r = r ?: strv_env_setf(&env, "container_uuid", id128_to_uuid_string(p->facts->uuid, uuid));
+        r = r ?: strv_env_setf(&env, "container_uuid", id128_to_uuid_string(p->tree->uuid, uuid));
         r = r ?: strv_env_setf(&env, "NOTIFY_SOCKET", NOTIFY_SOCKET_PATH);
         r = r ?: strv_env_setf(&env, "TERM", term);
         r = r ?: strv_env_setf(&env, "HOME", user ? user->home : "/root");
@@ -191,7 +191,7 @@ _noreturn_ void inner_child(const SpawnPlan *p, int channel) {
                 .root_fd = root_fd,
                 .uid = 0,
                 .private_network = boot_config_private_network(p->config),
-                .bind_machine_id = p->facts->bind_machine_id,
+                .bind_machine_id = p->tree->bind_machine_id,
                 .apifs_context = p->config->selinux_apifs_context,
         };
         r = mount_setup_inner(&ms, &what);

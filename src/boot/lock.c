@@ -71,30 +71,30 @@ void machine_release_name(const char *name, Record *rec, SystemBus *bus, Machine
         }
 }
 
-int machine_lock_tree(const char *root, bool ephemeral, Record *rec, MachineLocks *l) {
+int machine_lock_tree(const BootConfig *c, const MachineIdentity *id, Record *rec, MachineLocks *l) {
+        const char *root = id->root;
         _cleanup_free_ char *global = NULL, *local = NULL;
+        bool only_read;
         int r;
 
-        /* A read-only image is only read: as nspawn, which then boots it
-         * read-only, which berth can't yet; ephemeral machines do. */
-        if (!ephemeral && image_tree_is_read_only(root) > 0)
-                return log_error_errno(SYNTHETIC_ERRNO(EROFS),
-                                       "Image '%s' is read-only: boot it ephemeral (-x), or make it writable with "
-                                       "'berth read-only NAME no'.",
-                                       root);
+        /* A tree marked read-only is booted read-only, as nspawn does. */
+        l->marked_read_only = image_tree_is_read_only(root) > 0;
+        only_read = c->ephemeral || c->read_only || c->volatile_mode != VOLATILE_NO || l->marked_read_only;
+
         r = image_lock_paths(root, &global, &local);
         if (r < 0)
-                return log_error_errno(r, "Failed to look at directory '%s': %m", root);
+                return log_error_errno(r, "Failed to look at '%s': %m", root);
         r = record_intend(rec, UNDO_LOCK_FILE, global);
-        if (r >= 0)
+        if (r >= 0 && local)
                 r = record_intend(rec, UNDO_LOCK_FILE, local);
         if (r < 0)
                 return r;
-        r = image_lock(root, ephemeral ? LOCK_SH : LOCK_EX, &l->image);
+        r = image_lock(root, only_read ? LOCK_SH : LOCK_EX, &l->image);
         if (r == -EBUSY)
-                return log_error_errno(SYNTHETIC_ERRNO(EBUSY), "Directory '%s' is in use by another machine.", root);
+                return log_error_errno(SYNTHETIC_ERRNO(EBUSY), "%s '%s' is in use by another machine.",
+                                       id->disk ? "Image" : "Directory", root);
         if (r < 0)
-                return log_error_errno(r, "Failed to lock directory '%s': %m", root);
+                return log_error_errno(r, "Failed to lock '%s': %m", root);
         return 0;
 }
 

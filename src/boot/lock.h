@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include "boot-config.h"
 #include "bus-util.h"
 #include "image.h"
 #include "lock-util.h"
+#include "machine-identity.h"
 #include "record.h"
 
 /* One owner for a name and for a tree: the name lock beside the machine's
@@ -13,6 +15,7 @@
 typedef struct MachineLocks {
         LockFile name;
         ImageLock image;
+        bool marked_read_only; /* the image is marked read-only: it is booted so */
 } MachineLocks;
 
 #define MACHINE_LOCKS_NULL \
@@ -25,7 +28,8 @@ int machine_claim_name(const char *name, SystemBus *bus, MachineLocks *l);
  * and gives the name back. */
 void machine_release_name(const char *name, Record *rec, SystemBus *bus, MachineLocks *l);
 
-/* Locks the tree: exclusively, or shared for an ephemeral machine, which
- * only reads it. */
-int machine_lock_tree(const char *root, bool ephemeral, Record *rec, MachineLocks *l);
+/* Locks the tree (a directory or a disk image): exclusively, or shared for
+ * a machine that only reads it (ephemeral, read-only, volatile, or an
+ * image marked read-only). */
+int machine_lock_tree(const BootConfig *c, const MachineIdentity *id, Record *rec, MachineLocks *l);
 void machine_unlock_tree(MachineLocks *l);

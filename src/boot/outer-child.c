@@ -21,66 +21,142 @@
 #include "start.h"
 #include "strv.h"
 
-/* Ephemeral machines: the tree becomes the read-only lower layer of an
- * overlay whose upper layer is a tmpfs private to this mount namespace, so
- * it is gone with the machine, and starting costs the same for any size of
- * tree. Done with host privileges, so the overlay may use trusted xattrs on
- * its upper layer and the idmapped tree as its lower one. */
+/* Ephemeral machines (and --volatile=overlay): the tree becomes the
+ * read-only lower layer of an overlay whose upper layer is a tmpfs private
+ * to this mount namespace, so it is gone with the machine, and starting
+ * costs the same for any size of tree. Done with host privileges, so the
+ * overlay may use trusted xattrs on its upper layer and the idmapped tree
+ * as its lower one. */
 static void setup_overlay(const SpawnPlan *p, int channel) {
-        _cleanup_close_ int fs = -EBADF, tmp = -EBADF, lower = -EBADF, upper = -EBADF, work = -EBADF;
-        _cleanup_free_ char *data = NULL;
-        char l[FD_PATH_MAX], u[FD_PATH_MAX], w[FD_PATH_MAX];
+        _cleanup_close_ int lower = -EBADF, tmp = -EBADF, upper = -EBADF, work = -EBADF;
         struct stat st;
-
-        fs = fsopen("tmpfs", FSOPEN_CLOEXEC);
-        if (fs < 0 || fsconfig(fs, FSCONFIG_SET_STRING, "mode", "0700", 0) < 0 ||
-            fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
-                channel_fail(channel, errno, "create the tmpfs for the ephemeral overlay");
-        tmp = fsmount(fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NODEV);
-        if (tmp < 0)
-                channel_fail(channel, errno, "mount the tmpfs for the ephemeral overlay");
+        int r;
 
         lower = open(STAGING_DIR, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (lower < 0 || fstat(lower, &st) < 0)
                 channel_fail(channel, errno, "open the machine's root");
-
-        /* The overlay's root shows the upper layer's root: make it look
-         * like the tree's (as the machine sees it). */
-        if (mkdirat(tmp, "upper", st.st_mode & 07777) < 0 || fchownat(tmp, "upper", st.st_uid, st.st_gid, 0) < 0 ||
-            fchmodat(tmp, "upper", st.st_mode & 07777, 0) < 0 || mkdirat(tmp, "work", 0700) < 0)
-                channel_fail(channel, errno, "prepare the ephemeral overlay");
-        upper = openat(tmp, "upper", O_PATH | O_DIRECTORY | O_CLOEXEC);
-        work = openat(tmp, "work", O_PATH | O_DIRECTORY | O_CLOEXEC);
-        if (upper < 0 || work < 0)
-                channel_fail(channel, errno, "prepare the ephemeral overlay");
-
-        data = strdup_printf("lowerdir=%s,upperdir=%s,workdir=%s", fd_path(lower, l), fd_path(upper, u),
-                             fd_path(work, w));
-        if (!data)
-                channel_fail(channel, ENOMEM, "prepare the ephemeral overlay");
-        if (mount("overlay", STAGING_DIR, "overlay", MS_NODEV, data) < 0)
-                channel_fail(channel, errno, "mount the ephemeral overlay on '%s'", p->root);
+        /* The overlay's root looks like the tree's (as the machine sees it). */
+        r = mount_overlay_upper_tmpfs(st.st_mode, st.st_uid, st.st_gid, &tmp, &upper, &work);
+        if (r < 0)
+                channel_fail(channel, r, "prepare the ephemeral overlay");
+        r = mount_overlay(&lower, 1, upper, work, lower);
+        if (r < 0)
+                channel_fail(channel, r, "mount the ephemeral overlay on '%s'", p->root);
 }
 
-static void setup_root(const SpawnPlan *p, int channel) {
+/* --volatile=state: the tree read-only, and a tmpfs on its /var. */
+static void setup_volatile_state(const SpawnPlan *p, int channel) {
+        _cleanup_close_ int tmp = -EBADF;
+        int r;
+
+        r = mount_set_attributes(AT_FDCWD, STAGING_DIR, MOUNT_ATTR_RDONLY, true);
+        if (r >= 0)
+                r = mount_tmpfs_detached("0755", p->users->uid_base, &tmp);
+        if (r >= 0)
+                r = mount_attach(tmp, AT_FDCWD, STAGING_DIR "/var");
+        if (r < 0)
+                channel_fail(channel, r, "mount a tmpfs on /var of '%s'", p->root);
+}
+
+/* What an empty root needs around /usr for init to start (as systemd's
+ * base-filesystem): the top directories, and the merged-/usr symlinks of
+ * those that are in /usr. Owned by the machine's root. */
+static int make_base_filesystem(int root_fd, int usr_fd, uid_t uid) {
+        static const struct {
+                const char *name;
+                mode_t mode;
+        } dirs[] = {
+                { "usr", 0755 },  { "etc", 0755 },  { "var", 0755 }, { "run", 0755 },  { "tmp", 01777 },
+                { "proc", 0555 }, { "sys", 0555 },  { "dev", 0755 }, { "root", 0700 }, { "home", 0755 },
+        };
+        static const char *const links[] = { "bin", "sbin", "lib", "lib64" };
+
+        for (size_t i = 0; i < ELEMENTSOF(dirs); i++)
+                if (mkdirat(root_fd, dirs[i].name, dirs[i].mode) < 0 ||
+                    fchmodat(root_fd, dirs[i].name, dirs[i].mode, 0) < 0 ||
+                    fchownat(root_fd, dirs[i].name, uid, uid, 0) < 0)
+                        return -errno;
+        for (size_t i = 0; i < ELEMENTSOF(links); i++) {
+                _cleanup_free_ char *target = path_join("usr", links[i]);
+
+                if (!target)
+                        return -ENOMEM;
+                if (faccessat(usr_fd, links[i], F_OK, AT_SYMLINK_NOFOLLOW) < 0)
+                        continue;
+                if (symlinkat(target, root_fd, links[i]) < 0 ||
+                    fchownat(root_fd, links[i], uid, uid, AT_SYMLINK_NOFOLLOW) < 0)
+                        return -errno;
+        }
+        return 0;
+}
+
+/* --volatile=yes: a tmpfs root, with only the tree's /usr in it, read-only. */
+static void setup_volatile_yes(const SpawnPlan *p, int channel) {
+        _cleanup_close_ int usr = -EBADF, tmp = -EBADF;
+        int r;
+
+        r = mount_clone_tree(AT_FDCWD, STAGING_DIR "/usr", true, &usr);
+        if (r < 0)
+                channel_fail(channel, r, "find /usr in '%s'", p->root);
+        r = mount_set_attributes(usr, NULL, MOUNT_ATTR_RDONLY, true);
+        if (r >= 0)
+                r = mount_tmpfs_detached("0755", p->users->uid_base, &tmp);
+        if (r >= 0)
+                r = make_base_filesystem(tmp, usr, p->users->uid_base);
+        if (r >= 0)
+                r = RET_NERRNO(umount2(STAGING_DIR, MNT_DETACH));
+        if (r >= 0)
+                r = mount_attach(tmp, AT_FDCWD, STAGING_DIR);
+        if (r >= 0)
+                r = mount_attach(usr, AT_FDCWD, STAGING_DIR "/usr");
+        if (r < 0)
+                channel_fail(channel, r, "set up a tmpfs root with the /usr of '%s'", p->root);
+}
+
+/* The tree on STAGING_DIR: an idmapped copy, a disk image's mounts, or a
+ * bind mount of the directory. */
+static void attach_tree(const SpawnPlan *p, int channel) {
+        const MachineRoot *t = p->tree;
         int r;
 
         /* Not on the tree's own path: the machine's root user could not
          * walk there (/var/lib/machines is 0700). */
         if (p->users->root_tree_fd >= 0)
                 r = mount_attach(p->users->root_tree_fd, AT_FDCWD, STAGING_DIR); /* idmapped by the supervisor */
+        else if (t->mount_fd >= 0)
+                r = mount_attach(t->mount_fd, AT_FDCWD, STAGING_DIR);
         else
                 r = mount_bind(p->root, STAGING_DIR, true);
         if (r < 0)
                 channel_fail(channel, r, "mount '%s' as the machine's root", p->root);
+        if (t->usr_mount_fd >= 0) {
+                r = mount_attach(t->usr_mount_fd, AT_FDCWD, STAGING_DIR "/usr");
+                if (r < 0)
+                        channel_fail(channel, r, "mount the /usr partition of '%s'", p->root);
+        }
         /* Device nodes in the tree are not devices: only berth's /dev
          * (mounted later, with the nodes it makes) is. */
         r = mount_set_attributes(AT_FDCWD, STAGING_DIR, MOUNT_ATTR_NODEV, true);
         if (r < 0)
                 channel_fail(channel, r, "mount '%s' without devices", p->root);
+}
 
-        if (p->config->ephemeral)
+static void setup_root(const SpawnPlan *p, int channel) {
+        int r;
+
+        attach_tree(p, channel);
+        if (p->config->ephemeral || p->config->volatile_mode == VOLATILE_OVERLAY)
                 setup_overlay(p, channel);
+        else if (p->config->volatile_mode == VOLATILE_STATE)
+                setup_volatile_state(p, channel);
+        else if (p->config->volatile_mode == VOLATILE_YES)
+                setup_volatile_yes(p, channel);
+
+        if (p->tree->read_only) {
+                r = mount_set_attributes(AT_FDCWD, STAGING_DIR, MOUNT_ATTR_RDONLY, true);
+                if (r < 0)
+                        channel_fail(channel, r, "make the root of '%s' read-only", p->root);
+        }
 }
 
 static void join_userns(const SpawnPlan *p, int channel) {
@@ -111,7 +187,7 @@ static void bind_host_files(const SpawnPlan *p, int root_fd) {
                         .source = f->source,
                         .destination = (char *) f->path,
                 };
-                r = custom_mounts_apply(root_fd, &m, 1, p->users->userns_fd, p->users->uid_base, &what);
+                r = custom_mounts_apply(root_fd, &m, 1, p->users->userns_fd, p->users->uid_base, NULL, &what);
                 if (r < 0)
                         log_warning_errno(r, "Failed to bind %s into the machine, ignoring: %m", f->source);
         }
@@ -129,8 +205,8 @@ static int mount_machine(const SpawnPlan *p, int root_fd, int channel) {
                 .root_fd = root_fd,
                 .uid = u->uid_base,
                 .private_network = boot_config_private_network(p->config),
-                .bind_machine_id = p->facts->bind_machine_id,
-                .machine_id = p->facts->uuid,
+                .bind_machine_id = p->tree->bind_machine_id,
+                .machine_id = p->tree->uuid,
                 .console = p->console->pty_slave_path,
                 .host_os_release = p->facts->host_os_release,
                 .apifs_context = p->config->selinux_apifs_context,
@@ -141,11 +217,12 @@ static int mount_machine(const SpawnPlan *p, int root_fd, int channel) {
                 channel_fail(channel, r, "set up %s in the machine", what);
 
         log_debug("API filesystems mounted.");
-        r = custom_mounts_apply(root_fd, p->config->mounts, p->config->n_mounts, u->userns_fd, u->uid_base, &what);
+        r = custom_mounts_apply(root_fd, p->config->mounts, p->config->n_mounts, u->userns_fd, u->uid_base,
+                                p->name, &what);
         if (r < 0)
                 channel_fail(channel, r, "mount '%s' in the machine", what);
         if (p->journal_mount) {
-                r = custom_mounts_apply(root_fd, p->journal_mount, 1, u->userns_fd, u->uid_base, &what);
+                r = custom_mounts_apply(root_fd, p->journal_mount, 1, u->userns_fd, u->uid_base, NULL, &what);
                 if (r < 0)
                         channel_fail(channel, r, "bind the journal '%s' into the machine", what);
         }

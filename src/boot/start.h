@@ -7,6 +7,7 @@
 #include "confine.h"
 #include "console.h"
 #include "network.h"
+#include "root.h"
 #include "users.h"
 
 /* Starting the machine: the outer child (outer-child.c) and the inner one
@@ -20,8 +21,10 @@
 
 typedef struct SpawnPlan {
         const BootConfig *config;
-        const char *root; /* the tree */
+        const char *name;
+        const char *root; /* the tree (a directory or a disk image) */
         const MachineFacts *facts;
+        const MachineRoot *tree;
         const MachineUsers *users;
         const CustomMount *journal_mount; /* a bind for --link-journal=host, or NULL */
         const MachineCgroup *cgroup;

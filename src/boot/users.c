@@ -74,10 +74,18 @@ static int lock_range(const BootConfig *c, const char *name, uid_t preferred, Re
 }
 
 /* Tries an idmapped mount of the tree: the tree stays owned by 0 on disk
- * and appears owned by the machine's range. */
-static int try_idmap(const char *root, MachineUsers *u) {
+ * and appears owned by the machine's range. A disk image's file systems,
+ * mounted detached by us, are idmapped as they are. */
+static int try_idmap(const char *root, const MachineRoot *t, MachineUsers *u) {
         _cleanup_close_ int tree = -EBADF;
         int r;
+
+        if (t->mount_fd >= 0) {
+                r = mount_make_idmapped(t->mount_fd, u->userns_fd, false);
+                if (r >= 0 && t->usr_mount_fd >= 0)
+                        r = mount_make_idmapped(t->usr_mount_fd, u->userns_fd, false);
+                return r;
+        }
 
         r = mount_clone_tree(AT_FDCWD, root, true, &tree);
         if (r < 0)
@@ -113,7 +121,8 @@ static int chown_once(const BootConfig *c, const char *root, int root_fd, uid_t 
         return 0;
 }
 
-static int setup_ownership(const BootConfig *c, const char *root, int root_fd, uid_t remembered, MachineUsers *u) {
+static int setup_ownership(const BootConfig *c, const char *root, const MachineRoot *t, uid_t remembered,
+                           MachineUsers *u) {
         Ownership o = c->ownership;
         int r;
 
@@ -129,12 +138,12 @@ static int setup_ownership(const BootConfig *c, const char *root, int root_fd, u
                                        root, (unsigned) remembered);
 
         if (o == OWNERSHIP_MAP || (o == OWNERSHIP_AUTO && remembered == UID_INVALID)) {
-                r = try_idmap(root, u);
+                r = try_idmap(root, t, u);
                 if (r >= 0) {
                         u->ownership = OWNERSHIP_MAP;
                         return 0;
                 }
-                if (o == OWNERSHIP_MAP)
+                if (o == OWNERSHIP_MAP || t->mount_fd >= 0)
                         return log_error_errno(r, "Failed to set up an idmapped mount of '%s': %m", root);
 
                 _cleanup_free_ char *fstype = NULL;
@@ -142,7 +151,13 @@ static int setup_ownership(const BootConfig *c, const char *root, int root_fd, u
                 log_debug("No idmapped mounts on '%s' (%s): %s; chowning it once instead.", root, strna(fstype),
                           strerror(ERRNO_VALUE(r)));
         }
-        return chown_once(c, root, root_fd, remembered, u);
+        if (t->mount_fd >= 0)
+                return log_error_errno(SYNTHETIC_ERRNO(EINVAL),
+                                       "Image '%s' can't be chowned into the machine's UID range: use "
+                                       "--private-users-ownership=map (or auto), or off for an image chowned "
+                                       "already.",
+                                       root);
+        return chown_once(c, root, t->fd, remembered, u);
 }
 
 /* With the tree's files mapped to the machine's root (or no user namespace
@@ -153,7 +168,8 @@ static int refuse_reachable(const BootConfig *c, const char *root, const Machine
         _cleanup_free_ char *dir = NULL;
         int r;
 
-        if (c->ephemeral || !(u->ownership == OWNERSHIP_MAP || u->uid_base == 0))
+        if (c->ephemeral || c->read_only || c->volatile_mode != VOLATILE_NO ||
+            !(u->ownership == OWNERSHIP_MAP || u->uid_base == 0))
                 return 0;
         r = image_reachable_by_users(root, &dir);
         if (r < 0)
@@ -167,7 +183,8 @@ static int refuse_reachable(const BootConfig *c, const char *root, const Machine
         return 0;
 }
 
-int machine_setup_users(const BootConfig *c, const MachineIdentity *id, int root_fd, Record *rec, MachineUsers *u) {
+int machine_setup_users(const BootConfig *c, const MachineIdentity *id, const MachineRoot *t, Record *rec,
+                        MachineUsers *u) {
         uid_t remembered = UID_INVALID;
         int r;
 
@@ -175,7 +192,7 @@ int machine_setup_users(const BootConfig *c, const MachineIdentity *id, int root
         case PRIVATE_USERS_NO:
                 u->uid_base = u->uid_count = 0;
                 u->ownership = OWNERSHIP_OFF;
-                return refuse_reachable(c, id->root, u);
+                return id->disk ? 0 : refuse_reachable(c, id->root, u);
         case PRIVATE_USERS_IDENTITY:
                 u->uid_base = 0;
                 u->uid_count = UID_RANGE_SIZE;
@@ -183,7 +200,7 @@ int machine_setup_users(const BootConfig *c, const MachineIdentity *id, int root
         case PRIVATE_USERS_PICK:
         case PRIVATE_USERS_FIXED:
                 if (c->ownership != OWNERSHIP_OFF)
-                        remembered = remembered_range(root_fd);
+                        remembered = remembered_range(t->fd);
                 r = lock_range(c, id->name, remembered, rec, u);
                 if (r < 0)
                         return r;
@@ -196,8 +213,9 @@ int machine_setup_users(const BootConfig *c, const MachineIdentity *id, int root
         if (r < 0)
                 return log_error_errno(r, "Failed to create user namespace: %m");
 
-        r = setup_ownership(c, id->root, root_fd, remembered, u);
+        r = setup_ownership(c, id->root, t, remembered, u);
         if (r < 0)
                 return r;
-        return refuse_reachable(c, id->root, u);
+        /* A disk image is mounted only in the machine's mount namespace. */
+        return id->disk ? 0 : refuse_reachable(c, id->root, u);
 }

@@ -5,6 +5,7 @@
 #include "lock-util.h"
 #include "machine-identity.h"
 #include "record.h"
+#include "root.h"
 
 /* The machine's users: its UID range (picked and locked, or given), the
  * user namespace that maps it, and how the tree's files get the range's
@@ -21,7 +22,8 @@ typedef struct MachineUsers {
 #define MACHINE_USERS_NULL \
         { .uid_lock = LOCK_FILE_NULL, .userns_fd = -EBADF, .root_tree_fd = -EBADF }
 
-int machine_setup_users(const BootConfig *c, const MachineIdentity *id, int root_fd, Record *rec, MachineUsers *u);
+int machine_setup_users(const BootConfig *c, const MachineIdentity *id, const MachineRoot *t, Record *rec,
+                        MachineUsers *u);
 /* Gives the range back (its lock file goes with the undo log). */
 void machine_release_users(MachineUsers *u);
 void machine_users_done(MachineUsers *u);

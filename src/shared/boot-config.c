@@ -50,8 +50,33 @@ static const char *const custom_mount_type_table[_CUSTOM_MOUNT_TYPE_MAX] = {
         [CUSTOM_MOUNT_BIND] = "bind",
         [CUSTOM_MOUNT_BIND_RO] = "bind-ro",
         [CUSTOM_MOUNT_TMPFS] = "tmpfs",
+        [CUSTOM_MOUNT_OVERLAY] = "overlay",
+        [CUSTOM_MOUNT_OVERLAY_RO] = "overlay-ro",
 };
 DEFINE_STRING_TABLE_LOOKUP(custom_mount_type, CustomMountType);
+
+static const char *const volatile_mode_table[_VOLATILE_MODE_MAX] = {
+        [VOLATILE_NO] = "no",
+        [VOLATILE_YES] = "yes",
+        [VOLATILE_STATE] = "state",
+        [VOLATILE_OVERLAY] = "overlay",
+};
+
+VolatileMode volatile_mode_from_string(const char *s) {
+        VolatileMode m = (VolatileMode) string_table_lookup(volatile_mode_table, ELEMENTSOF(volatile_mode_table), s);
+        int r;
+
+        if (m >= 0 || !s)
+                return m;
+        r = parse_boolean(s);
+        if (r < 0)
+                return _VOLATILE_MODE_INVALID;
+        return r ? VOLATILE_YES : VOLATILE_NO;
+}
+
+const char *volatile_mode_to_string(VolatileMode m) {
+        return (size_t) m < ELEMENTSOF(volatile_mode_table) ? volatile_mode_table[m] : NULL;
+}
 
 RegisterMode register_mode_from_string(const char *s) {
         int r;
@@ -120,6 +145,7 @@ void boot_config_init(BootConfig *c, BootMode mode) {
 
 static void custom_mount_done(CustomMount *m) {
         free(m->source);
+        strv_free(m->lower);
         free(m->destination);
         free(m->options);
 }
@@ -127,6 +153,7 @@ static void custom_mount_done(CustomMount *m) {
 void boot_config_done(BootConfig *c) {
         free(c->machine);
         free(c->directory);
+        free(c->image);
         strv_free(c->environment);
         free(c->hostname);
         for (size_t i = 0; i < c->n_mounts; i++)
@@ -306,6 +333,75 @@ int boot_config_add_bind(BootConfig *c, const char *spec, bool read_only) {
                                     .destination = TAKE_PTR(destination),
                                     .recursive = recursive,
                                     .idmap = idmap,
+                            });
+}
+
+/* An overlay's source: a host path, "+" and a path in the machine, or (the
+ * upper one only) empty. */
+static int take_overlay_source(char *p, bool may_be_empty) {
+        const char *path = p[0] == '+' ? p + 1 : p;
+
+        if (isempty(p))
+                return may_be_empty ? 0 : -EINVAL;
+        if (!path_is_absolute(path) || !path_has_no_dotdot(path))
+                return -EINVAL;
+        path_simplify(p[0] == '+' ? p + 1 : p);
+        return 0;
+}
+
+int boot_config_add_overlay(BootConfig *c, const char *spec, bool read_only) {
+        _cleanup_strv_free_ char **fields = NULL;
+        _cleanup_free_ char *destination = NULL, *upper = NULL;
+        size_t n;
+        int r;
+
+        for (const char *p = spec; p;) {
+                char *f = NULL;
+
+                r = extract_field(&p, ':', &f);
+                if (r < 0)
+                        return r;
+                r = strv_consume(&fields, f);
+                if (r < 0)
+                        return r;
+        }
+        n = strv_length(fields);
+        if (n < 2)
+                return -EINVAL;
+
+        /* Two paths: the second is the top layer and the destination. */
+        destination = strdup(fields[n - 1]);
+        if (!destination)
+                return -ENOMEM;
+        if (n == 2 && take_overlay_source(fields[1], false) < 0)
+                return -EINVAL;
+        if (n == 2 && fields[1][0] == '+')
+                return -EINVAL; /* the destination is no source */
+        r = take_container_path(&destination);
+        if (r < 0)
+                return r;
+        if (n > 2) {
+                n--;
+                fields[n] = mfree(fields[n]);
+        }
+        if (!read_only) {
+                n--;
+                upper = TAKE_PTR(fields[n]);
+        }
+        for (size_t i = 0; i < n; i++)
+                if (take_overlay_source(fields[i], false) < 0)
+                        return -EINVAL;
+        if (upper && take_overlay_source(upper, true) < 0)
+                return -EINVAL;
+        if (n == 0)
+                return -EINVAL; /* an overlay needs a lower layer */
+
+        c->set_by |= SETTING_CUSTOM_MOUNTS;
+        return add_mount(c, (CustomMount) {
+                                    .type = read_only ? CUSTOM_MOUNT_OVERLAY_RO : CUSTOM_MOUNT_OVERLAY,
+                                    .source = TAKE_PTR(upper),
+                                    .lower = TAKE_PTR(fields),
+                                    .destination = TAKE_PTR(destination),
                             });
 }
 

@@ -63,6 +63,8 @@ typedef enum CustomMountType {
         CUSTOM_MOUNT_BIND,
         CUSTOM_MOUNT_BIND_RO,
         CUSTOM_MOUNT_TMPFS,
+        CUSTOM_MOUNT_OVERLAY,
+        CUSTOM_MOUNT_OVERLAY_RO,
         _CUSTOM_MOUNT_TYPE_MAX,
         _CUSTOM_MOUNT_TYPE_INVALID = -EINVAL,
 } CustomMountType;
@@ -91,9 +93,21 @@ typedef enum LinkJournal {
         _LINK_JOURNAL_INVALID = -EINVAL,
 } LinkJournal;
 
+/* --volatile=, as systemd-nspawn's: what of the tree the machine may
+ * change, and what it changes in a tmpfs that goes with it. */
+typedef enum VolatileMode {
+        VOLATILE_NO,      /* the tree as it is */
+        VOLATILE_YES,     /* a tmpfs root, with the tree's /usr read-only in it */
+        VOLATILE_STATE,   /* the tree read-only, a tmpfs on /var */
+        VOLATILE_OVERLAY, /* the tree read-only under a tmpfs overlay (as -x) */
+        _VOLATILE_MODE_MAX,
+        _VOLATILE_MODE_INVALID = -EINVAL,
+} VolatileMode;
+
 typedef struct CustomMount {
         CustomMountType type;
-        char *source;      /* bind: absolute host path */
+        char *source;      /* bind: absolute host path; overlay: the upper layer ("" a tmpfs, NULL read-only) */
+        char **lower;      /* overlay: the lower layers, lowest first ("+PATH": in the machine's root) */
         char *destination; /* absolute path inside the machine */
         char *options;     /* tmpfs: mount options */
         bool recursive;    /* bind: rbind (default) or norbind */
@@ -130,6 +144,8 @@ typedef enum BootSetting {
         SETTING_PORTS = 1ULL << 26,
         SETTING_RESOLV_CONF = 1ULL << 27,
         SETTING_TIMEZONE = 1ULL << 28,
+        SETTING_READ_ONLY = 1ULL << 29,
+        SETTING_VOLATILE = 1ULL << 30,
 } BootSetting;
 
 typedef struct BootConfig {
@@ -138,6 +154,9 @@ typedef struct BootConfig {
         BootMode mode;
         char *machine;
         char *directory;
+        char *image; /* -i: a disk image instead of a directory */
+        bool read_only;
+        VolatileMode volatile_mode;
 
         PrivateUsers private_users;
         uid_t uid_base;  /* PRIVATE_USERS_FIXED */
@@ -195,6 +214,9 @@ DECLARE_STRING_TABLE_LOOKUP(ownership, Ownership);
 DECLARE_STRING_TABLE_LOOKUP(console_mode, ConsoleMode);
 DECLARE_STRING_TABLE_LOOKUP(custom_mount_type, CustomMountType);
 DECLARE_STRING_TABLE_LOOKUP(link_journal, LinkJournal);
+/* Also takes a boolean word: yes, no. */
+VolatileMode volatile_mode_from_string(const char *s) _pure_;
+const char *volatile_mode_to_string(VolatileMode m) _const_;
 
 /* "auto" or a boolean. */
 RegisterMode register_mode_from_string(const char *s) _pure_;
@@ -214,6 +236,11 @@ int boot_config_set_private_users(BootConfig *c, const char *s);
 /* "SRC[:DST[:OPTS]]", OPTS a comma list of rbind, norbind, idmap, noidmap.
  * ':' and '\' may be escaped with '\'. */
 int boot_config_add_bind(BootConfig *c, const char *spec, bool read_only);
+/* "[+]LOWER…:[+]UPPER:DST" (read_only: every source a lower layer), as
+ * systemd-nspawn's --overlay=: with only two paths the second is both the
+ * top layer and the destination; an empty UPPER is a tmpfs; "+" makes a
+ * source a path in the machine's root. ':' and '\' may be escaped. */
+int boot_config_add_overlay(BootConfig *c, const char *spec, bool read_only);
 /* "PATH[:OPTS]", OPTS passed on to tmpfs (default mode=0755). */
 int boot_config_add_tmpfs(BootConfig *c, const char *spec);
 /* "NAME=VALUE" */

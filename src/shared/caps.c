@@ -193,3 +193,15 @@ int caps_raise_ambient(uint64_t ambient) {
                         return -errno;
         return 0;
 }
+
+int caps_raise_effective(void) {
+        struct __user_cap_data_struct d[2] = {};
+        int r;
+
+        r = caps_get(d);
+        if (r < 0)
+                return r;
+        for (int i = 0; i < 2; i++)
+                d[i].effective = d[i].permitted;
+        return caps_set(d);
+}

@@ -43,3 +43,7 @@ int caps_restrict(uint64_t keep, uint64_t ambient);
 /* Raises ambient into the ambient set (a change from root to another user
  * clears it: call after it), so that the next program gets them. */
 int caps_raise_ambient(uint64_t ambient);
+
+/* Raises every permitted capability into the effective set (which a
+ * setfsuid() away from 0 trims of the file system ones). */
+int caps_raise_effective(void);

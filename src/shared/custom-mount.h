@@ -5,12 +5,23 @@
 
 #include "boot-config.h"
 
-/* --bind, --bind-ro and --tmpfs, applied in the order given, after the API
+/* --bind, --bind-ro, --tmpfs and --overlay, applied in the order given, after the API
  * filesystems (so that a bind may go into /run or /tmp). Done with host
  * privileges: a bind source is a host path, opened before the machine's
  * namespaces exist. Destinations are resolved inside the root; those that
  * are missing are made, as the machine's root (uid, its host UID). */
-int custom_mounts_apply(int root_fd, const CustomMount *mounts, size_t n, int userns_fd, uid_t uid, const char **what);
+int custom_mounts_apply(int root_fd, const CustomMount *mounts, size_t n, int userns_fd, uid_t uid,
+                        const char *machine, const char **what);
+
+/* --overlay=: the layers that are host directories are idmapped into the
+ * machine's range (userns_fd), so that -U works with them; an empty upper
+ * layer is a tmpfs. The work directory of a host upper layer is beside it,
+ * as UPPER/../.#NAME.berth-work~MACHINE: made empty by the supervisor
+ * before the machine starts, and removed with it (UNDO_WORKDIR). NULL for
+ * an overlay without one. */
+#define OVERLAY_WORKDIR_TAG ".berth-work~"
+char *custom_mount_overlay_workdir(const CustomMount *m, const char *machine);
+bool custom_mount_is_overlay_workdir(const char *path) _pure_;
 
 /* Checks each bind source before anything is set up: -ENOENT and friends,
  * with *what naming the source. */

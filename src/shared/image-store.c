@@ -156,7 +156,7 @@ int image_store_find(const char *image_dir, const char *name, Image *ret) {
         return -ENOENT;
 }
 
-int image_find(const char *image_dir, const char *name, char **ret_path) {
+int image_find(const char *image_dir, const char *name, char **ret_path, bool *ret_disk) {
         Image i;
         int r;
 
@@ -165,12 +165,11 @@ int image_find(const char *image_dir, const char *name, char **ret_path) {
                 return -ENOENT;
         if (r < 0)
                 return r;
-        if (!IN_SET(i.type, IMAGE_DIRECTORY, IMAGE_SUBVOLUME))
-                r = -ENOTDIR;
-        else
-                *ret_path = TAKE_PTR(i.path);
+        *ret_path = TAKE_PTR(i.path);
+        if (ret_disk)
+                *ret_disk = IN_SET(i.type, IMAGE_RAW, IMAGE_BLOCK);
         image_done(&i);
-        return r;
+        return 0;
 }
 
 static int compare_images(const void *a, const void *b) {
@@ -359,6 +358,7 @@ static void remove_stale_locks(const char *dir, const char *prefix, const char *
 void image_remove_stale_locks(const char *image_dir) {
         remove_stale_locks(image_dir, ".#", ".lck");
         remove_stale_locks("/run/systemd/nspawn/locks", "inode-", "");
+        remove_stale_locks("/run/systemd/nspawn/locks", "block-", "");
         remove_stale_locks("/run/systemd/nspawn/locks", "name-", "");
 }
 

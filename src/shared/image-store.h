@@ -48,10 +48,10 @@ const char *const *image_search_path(const char *image_dir);
 
 /* The first image named name: -ENOENT if none. */
 int image_store_find(const char *image_dir, const char *name, Image *ret);
-/* The tree of the image name, for -M: the path of the first image of that
- * name, which must be a directory or subvolume (-ENOTDIR: a disk image);
+/* The image name, for -M: the path of the first image of that name, and
+ * whether it is a disk image (raw or block device) rather than a tree;
  * -ENOENT if none. */
-int image_find(const char *image_dir, const char *name, char **ret_path);
+int image_find(const char *image_dir, const char *name, char **ret_path, bool *ret_disk);
 /* Every image, first of its name only, sorted by name; hidden ones only
  * with all. */
 int image_store_list(const char *image_dir, bool all, Image **ret, size_t *ret_n);

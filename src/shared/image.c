@@ -4,11 +4,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
 #include "chase.h"
-#include "dlopen-util.h"
 #include "fd-util.h"
 #include "fileio.h"
 #include "image.h"
@@ -16,20 +16,25 @@
 #include "path-util.h"
 #include "string-util.h"
 
-/* Disk images (-i/--image=, still to come) will be probed with libblkid,
- * loaded here when first needed. */
-DLOPEN_NOTE(blkid, "Disk images (--image=): partition tables", "suggested", "libblkid.so.1");
-
 int image_lock_paths(const char *path, char **ret_global, char **ret_local) {
         _cleanup_free_ char *global = NULL, *local = NULL;
         struct stat st;
 
         if (stat(path, &st) < 0)
                 return -errno;
-        global = machine_image_global_lock_path(st.st_dev, st.st_ino);
-        local = machine_image_lock_path(path);
-        if (!global || !local)
+        /* A block device is named by its number; one under /dev needs no
+         * lock beside it (as systemd does it). */
+        if (S_ISBLK(st.st_mode))
+                global = strdup_printf("/run/systemd/nspawn/locks/block-%u:%u", major(st.st_rdev), minor(st.st_rdev));
+        else
+                global = machine_image_global_lock_path(st.st_dev, st.st_ino);
+        if (!global)
                 return -ENOMEM;
+        if (!(S_ISBLK(st.st_mode) && path_startswith_dir(path, "/dev"))) {
+                local = machine_image_lock_path(path);
+                if (!local)
+                        return -ENOMEM;
+        }
         *ret_global = TAKE_PTR(global);
         *ret_local = TAKE_PTR(local);
         return 0;
@@ -47,7 +52,7 @@ int image_lock(const char *path, int operation, ImageLock *ret) {
         r = lock_file_acquire(global, operation | LOCK_OFD | LOCK_NB, &l.global);
         if (r < 0)
                 return r;
-        r = lock_file_acquire(local, operation | LOCK_OFD | LOCK_NB, &l.local);
+        r = local ? lock_file_acquire(local, operation | LOCK_OFD | LOCK_NB, &l.local) : 0;
         if (r == -EROFS && operation == LOCK_SH)
                 r = 0; /* a vendor image on a read-only /usr: the global lock is enough to read */
         if (r < 0) {

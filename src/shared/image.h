@@ -8,7 +8,8 @@
 
 /* An image's locks, the ones systemd-nspawn and systemd-machined take too
  * (open file description locks): .#NAME.lck beside it, and the one under
- * /run/systemd/nspawn/locks/ named by its inode, whatever path reaches it.
+ * /run/systemd/nspawn/locks/ named by its inode (a block device: by its
+ * number), whatever path reaches it.
  * Shared for who only reads the image (an ephemeral machine), exclusive for
  * who writes, renames or removes it. */
 typedef struct ImageLock {
@@ -21,7 +22,8 @@ typedef struct ImageLock {
 /* operation: LOCK_SH or LOCK_EX; never waits: -EBUSY when taken. */
 int image_lock(const char *path, int operation, ImageLock *ret);
 void image_lock_release(ImageLock *l);
-/* The paths of both lock files, for an undo log. */
+/* The paths of both lock files, for an undo log (a block device under
+ * /dev has only the global one, "block-MAJ:MIN": *ret_local NULL). */
 int image_lock_paths(const char *path, char **ret_global, char **ret_local);
 
 /* The tree's os-release text, from /etc/os-release or /usr/lib/os-release,

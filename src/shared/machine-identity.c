@@ -17,14 +17,17 @@ void machine_identity_done(MachineIdentity *id) {
         *id = (MachineIdentity) {};
 }
 
-static int find_tree(const char *directory, const char *machine, const char *image_dir, MachineIdentity *id,
-                     IdentityProblem *ret_problem) {
+static int find_tree(const char *directory, const char *image, const char *machine, const char *image_dir,
+                     MachineIdentity *id, IdentityProblem *ret_problem) {
         int r;
 
         if (directory)
                 id->path = strdup(directory);
-        else if (machine) {
-                r = image_find(image_dir, machine, &id->path);
+        else if (image) {
+                id->path = strdup(image);
+                id->disk = true;
+        } else if (machine) {
+                r = image_find(image_dir, machine, &id->path, &id->disk);
                 if (r < 0) {
                         *ret_problem = IDENTITY_NO_IMAGE;
                         return r;
@@ -44,15 +47,15 @@ static int find_tree(const char *directory, const char *machine, const char *ima
         return 0;
 }
 
-int machine_identity_resolve(const char *directory, const char *machine, const char *image_dir, MachineIdentity *ret,
-                             IdentityProblem *ret_problem) {
+int machine_identity_resolve(const char *directory, const char *image, const char *machine, const char *image_dir,
+                             MachineIdentity *ret, IdentityProblem *ret_problem) {
         _cleanup_free_ char *dir = NULL;
         int r;
 
         *ret = (MachineIdentity) {};
         *ret_problem = _IDENTITY_PROBLEM_INVALID;
 
-        r = find_tree(directory, machine, image_dir, ret, ret_problem);
+        r = find_tree(directory, image, machine, image_dir, ret, ret_problem);
         if (r < 0)
                 return r;
         if (streq(ret->root, "/")) {
@@ -71,6 +74,11 @@ int machine_identity_resolve(const char *directory, const char *machine, const c
                 return -ENOMEM;
         if (!ret->name)
                 return -ENOMEM;
+        if (!machine && ret->disk) {
+                char *e = endswith(ret->name, ".raw");
+                if (e && e != ret->name)
+                        *e = '\0';
+        }
         if (!machine_name_is_valid(ret->name)) {
                 *ret_problem = IDENTITY_BAD_NAME;
                 return -EINVAL;

@@ -9,9 +9,10 @@
  * name (machine-paths.h). */
 
 typedef struct MachineIdentity {
-        char *name; /* -M, else the tree's last component */
-        char *path; /* the tree as found: -D, IMAGE_DIR/NAME for -M alone, else the working directory */
+        char *name; /* -M, else the tree's (or disk image's, without .raw) last component */
+        char *path; /* the tree as found: -D or -i, the image NAME for -M alone, else the working directory */
         char *root; /* the same, absolute and without symlinks */
+        bool disk;  /* root is a disk image (a file or a block device), not a directory */
 } MachineIdentity;
 
 /* What is wrong when a machine's identity can't be worked out. */
@@ -25,11 +26,12 @@ typedef enum IdentityProblem {
         _IDENTITY_PROBLEM_INVALID = -EINVAL,
 } IdentityProblem;
 
-/* The tree is directory, else the image machine in image_dir, else the
- * working directory; the name is machine, else the tree's last component.
+/* The tree is directory, else the disk image, else the image machine in
+ * image_dir, else the working directory; the name is machine, else the
+ * tree's last component (a disk image's without ".raw").
  * On failure returns -errno and the problem in *ret_problem, with what was
  * found so far left in ret (for the message): call machine_identity_done()
  * either way. */
-int machine_identity_resolve(const char *directory, const char *machine, const char *image_dir, MachineIdentity *ret,
-                             IdentityProblem *ret_problem);
+int machine_identity_resolve(const char *directory, const char *image, const char *machine, const char *image_dir,
+                             MachineIdentity *ret, IdentityProblem *ret_problem);
 void machine_identity_done(MachineIdentity *id);

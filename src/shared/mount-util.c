@@ -1,11 +1,15 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
 #include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 
+#include "chase.h"
 #include "fd-util.h"
 #include "mount-util.h"
+#include "string-util.h"
 
 int mount_nofollow(const char *what, const char *where, const char *type, unsigned long flags, const char *data) {
         return RET_NERRNO(mount(what, where, type, flags, data));
@@ -28,7 +32,8 @@ int mount_change_attributes(int dir_fd, const char *path, uint64_t attr_set, uin
 }
 
 int mount_clone_tree(int dir_fd, const char *path, bool recursive, int *ret_fd) {
-        int fd = open_tree(dir_fd, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (recursive ? AT_RECURSIVE : 0));
+        int fd = open_tree(dir_fd, path ?: "",
+                           OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (recursive ? AT_RECURSIVE : 0) | (path ? 0 : AT_EMPTY_PATH));
 
         if (fd < 0)
                 return -errno;
@@ -48,4 +53,69 @@ int mount_make_idmapped(int tree_fd, int userns_fd, bool recursive) {
 
 int mount_attach(int tree_fd, int dir_fd, const char *where) {
         return RET_NERRNO(move_mount(tree_fd, "", dir_fd, where, MOVE_MOUNT_F_EMPTY_PATH));
+}
+
+int mount_tmpfs_detached(const char *mode, uid_t uid, int *ret_fd) {
+        _cleanup_close_ int fs = -EBADF;
+        char ids[DECIMAL_STR_MAX(uid_t)];
+        int fd;
+
+        snprintf(ids, sizeof ids, "%u", (unsigned) uid);
+        fs = fsopen("tmpfs", FSOPEN_CLOEXEC);
+        if (fs < 0)
+                return -errno;
+        if (fsconfig(fs, FSCONFIG_SET_STRING, "mode", mode, 0) < 0 ||
+            fsconfig(fs, FSCONFIG_SET_STRING, "uid", ids, 0) < 0 ||
+            fsconfig(fs, FSCONFIG_SET_STRING, "gid", ids, 0) < 0 || fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+                return -errno;
+        fd = fsmount(fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NODEV);
+        if (fd < 0)
+                return -errno;
+        *ret_fd = fd;
+        return 0;
+}
+
+int mount_overlay_upper_tmpfs(mode_t mode, uid_t uid, gid_t gid, int *ret_tmp_fd, int *ret_upper_fd, int *ret_work_fd) {
+        _cleanup_close_ int tmp = -EBADF, upper = -EBADF, work = -EBADF;
+        int r;
+
+        r = mount_tmpfs_detached("0700", 0, &tmp);
+        if (r < 0)
+                return r;
+        /* The overlay's root shows the upper layer's root. */
+        if (mkdirat(tmp, "upper", mode & 07777) < 0 || fchownat(tmp, "upper", uid, gid, 0) < 0 ||
+            fchmodat(tmp, "upper", mode & 07777, 0) < 0 || mkdirat(tmp, "work", 0700) < 0)
+                return -errno;
+        upper = openat(tmp, "upper", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        work = openat(tmp, "work", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (upper < 0 || work < 0)
+                return -errno;
+        *ret_tmp_fd = TAKE_FD(tmp);
+        *ret_upper_fd = TAKE_FD(upper);
+        *ret_work_fd = TAKE_FD(work);
+        return 0;
+}
+
+int mount_overlay(const int *lower_fds, size_t n_lower, int upper_fd, int work_fd, int target_fd) {
+        _cleanup_free_ char *data = NULL;
+        char buf[FD_PATH_MAX];
+
+        /* The layers by their fds' paths: they may be detached (idmapped
+         * copies, a tmpfs of our own). Lowest last, as overlayfs lists them. */
+        for (size_t i = n_lower; i > 0; i--) {
+                char *t = strdup_printf("%s%s%s", data ?: "lowerdir=", data ? ":" : "", fd_path(lower_fds[i - 1], buf));
+                if (!t)
+                        return -ENOMEM;
+                free(data);
+                data = t;
+        }
+        if (upper_fd >= 0) {
+                char b2[FD_PATH_MAX];
+                char *t = strdup_printf("%s,upperdir=%s,workdir=%s", data, fd_path(upper_fd, buf), fd_path(work_fd, b2));
+                if (!t)
+                        return -ENOMEM;
+                free(data);
+                data = t;
+        }
+        return mount_nofollow("overlay", fd_path(target_fd, buf), "overlay", MS_NODEV, data);
 }

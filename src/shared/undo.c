@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 
 #include "cgroup.h"
+#include "custom-mount.h"
 #include "firewall.h"
 #include "lock-util.h"
 #include "machine-name.h"
@@ -18,6 +19,7 @@
 #include "network-config.h"
 #include "parse-util.h"
 #include "path-util.h"
+#include "rm-rf.h"
 #include "string-table.h"
 #include "string-util.h"
 #include "strv.h"
@@ -26,6 +28,7 @@
 static const char *const undo_type_table[_UNDO_TYPE_MAX] = {
         [UNDO_LOCK_FILE] = "lock", [UNDO_CGROUP] = "cgroup",     [UNDO_MOUNTS] = "mounts",
         [UNDO_FILE] = "file",      [UNDO_MACHINED] = "machined", [UNDO_CGROUP_V1] = "cgroup1",
+        [UNDO_WORKDIR] = "workdir",
         [UNDO_LINK] = "link",      [UNDO_ZONE] = "zone",         [UNDO_FIREWALL] = "nft",
 };
 DEFINE_STRING_TABLE_LOOKUP(undo_type, UndoType);
@@ -157,6 +160,8 @@ static int parse_entry(const char *entry, UndoType *ret_type, const char **ret_p
                 return -EINVAL;
         if (t == UNDO_CGROUP_V1 && !path_startswith_dir(colon + 1, "/sys/fs/cgroup"))
                 return -EINVAL;
+        if (t == UNDO_WORKDIR && !custom_mount_is_overlay_workdir(colon + 1))
+                return -EINVAL;
         *ret_type = t;
         *ret_path = colon + 1;
         return 0;
@@ -284,6 +289,8 @@ int undo_entry_run(const char *entry, SystemBus *bus) {
                 return mount_table_umount_under(path);
         case UNDO_FILE:
                 return unlink(path) < 0 && errno != ENOENT ? -errno : 0;
+        case UNDO_WORKDIR:
+                return rm_rf_path(path);
         case UNDO_LINK:
         case UNDO_ZONE:
         case UNDO_FIREWALL:

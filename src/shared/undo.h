@@ -26,6 +26,7 @@ typedef enum UndoType {
         UNDO_LINK,     /* remove a link ("NAME@IFINDEX": only that one; a veth takes its peer along) */
         UNDO_ZONE,     /* remove a zone's bridge, and its NAT, once no link is its port */
         UNDO_FIREWALL, /* remove an element of berth's nftables table (firewall.h) */
+        UNDO_WORKDIR,  /* remove an overlay's work directory (custom_mount_overlay_workdir()) */
         _UNDO_TYPE_MAX,
         _UNDO_TYPE_INVALID = -EINVAL,
 } UndoType;

@@ -242,7 +242,9 @@ check "systemd-nspawn -D $STORE/$D is refused while berth runs it (exit $rc: $ou
 wait_supervisor "$D"
 check "$D powered off (exit $RC)" test "$RC" = 0
 "$BERTH" read-only "$D"
-bad 1 "berth run of a read-only image, not ephemeral" run -q -M "$D" --register=no /bin/true
+check "berth run of a read-only image runs it, as nspawn does" "$BERTH" run -q -M "$D" --register=no /bin/true
+check "… with its root read-only" not "$BERTH" run -q -M "$D" --register=no touch /berth-ro-probe
+check "… so nothing was written" test ! -e "$STORE/$D/berth-ro-probe"
 check "… while an ephemeral machine runs from it" "$BERTH" run -q -x -M "$D" --register=no /bin/true
 "$BERTH" read-only "$D" no
 

@@ -385,12 +385,56 @@ TEST(console_mode_resolve) {
                         }
 }
 
+TEST(overlay) {
+        BootConfig c;
+
+        boot_config_init(&c, BOOT_MODE_BOOT);
+        /* Three paths: lower, upper, destination. */
+        ASSERT_OK(boot_config_add_overlay(&c, "/a:/b:/srv", false));
+        ASSERT_EQ(c.mounts[0].type, CUSTOM_MOUNT_OVERLAY);
+        ASSERT_STREQ(c.mounts[0].lower[0], "/a");
+        ASSERT_NULL(c.mounts[0].lower[1]);
+        ASSERT_STREQ(c.mounts[0].source, "/b");
+        ASSERT_STREQ(c.mounts[0].destination, "/srv");
+        /* Two: the second is the upper layer and the destination. */
+        ASSERT_OK(boot_config_add_overlay(&c, "/a:/srv/", false));
+        ASSERT_STREQ(c.mounts[1].lower[0], "/a");
+        ASSERT_STREQ(c.mounts[1].source, "/srv");
+        ASSERT_STREQ(c.mounts[1].destination, "/srv");
+        /* An empty upper layer: a tmpfs; "+": in the machine. */
+        ASSERT_OK(boot_config_add_overlay(&c, "+/etc::/etc", false));
+        ASSERT_STREQ(c.mounts[2].lower[0], "+/etc");
+        ASSERT_STREQ(c.mounts[2].source, "");
+        /* Read-only: every source a lower layer, no upper. */
+        ASSERT_OK(boot_config_add_overlay(&c, "/a:/b:/c:/srv", true));
+        ASSERT_EQ(c.mounts[3].type, CUSTOM_MOUNT_OVERLAY_RO);
+        ASSERT_STREQ(c.mounts[3].lower[2], "/c");
+        ASSERT_NULL(c.mounts[3].source);
+        ASSERT_EQ(c.n_mounts, 4u);
+
+        /* Bad ones leave nothing. */
+        ASSERT_ERROR(boot_config_add_overlay(&c, "/a", false), EINVAL);
+        ASSERT_ERROR(boot_config_add_overlay(&c, "a:/b:/srv", false), EINVAL);
+        ASSERT_ERROR(boot_config_add_overlay(&c, "/a:/../b:/srv", false), EINVAL);
+        ASSERT_ERROR(boot_config_add_overlay(&c, ":/b:/srv", false), EINVAL);
+        ASSERT_ERROR(boot_config_add_overlay(&c, "/a:/b:srv", false), EINVAL);
+        ASSERT_ERROR(boot_config_add_overlay(&c, "/a:/b:/", false), EPERM);
+        ASSERT_ERROR(boot_config_add_overlay(&c, "/a:/b:/proc/x", false), EPERM);
+        ASSERT_ERROR(boot_config_add_overlay(&c, "/a:+/srv", false), EINVAL);
+        ASSERT_EQ(c.n_mounts, 4u);
+        boot_config_done(&c);
+}
+
 TEST(string_tables) {
         CHECK_TABLE(boot_mode, _BOOT_MODE_MAX, "boot", "run");
         CHECK_TABLE(private_users, _PRIVATE_USERS_MAX, "no", "pick", "identity", "fixed");
         CHECK_TABLE(ownership, _OWNERSHIP_MAX, "auto", "map", "chown", "off");
         CHECK_TABLE(console_mode, _CONSOLE_MODE_MAX, "interactive", "read-only", "passive", "pipe", "autopipe");
-        CHECK_TABLE(custom_mount_type, _CUSTOM_MOUNT_TYPE_MAX, "bind", "bind-ro", "tmpfs");
+        CHECK_TABLE(custom_mount_type, _CUSTOM_MOUNT_TYPE_MAX, "bind", "bind-ro", "tmpfs", "overlay", "overlay-ro");
+        CHECK_TABLE(volatile_mode, _VOLATILE_MODE_MAX, "no", "yes", "state", "overlay");
+        /* Boolean words too, as nspawn's --volatile= takes them. */
+        ASSERT_EQ(volatile_mode_from_string("true"), VOLATILE_YES);
+        ASSERT_EQ(volatile_mode_from_string("off"), VOLATILE_NO);
         CHECK_TABLE(settings_mode, _SETTINGS_MODE_MAX, "no", "yes", "trusted", "override");
         CHECK_TABLE(link_journal, _LINK_JOURNAL_MAX, "no", "host", "try-host", "guest", "try-guest", "auto");
         CHECK_TABLE(register_mode, _REGISTER_MODE_MAX, "no", "yes", "auto");

@@ -86,7 +86,7 @@ TEST(apply_in_order) {
                 /* later ones go on top of earlier ones */
                 { .type = CUSTOM_MOUNT_TMPFS, .destination = (char *) "/srv/data" },
         };
-        ASSERT_OK(custom_mounts_apply(t.root_fd, mounts, ELEMENTSOF(mounts), -EBADF, 0, &what));
+        ASSERT_OK(custom_mounts_apply(t.root_fd, mounts, ELEMENTSOF(mounts), -EBADF, 0, NULL, &what));
 
         hello = strjoin(t.root, "/ro/hello");
         ro = strjoin(t.root, "/ro/new");
@@ -113,7 +113,7 @@ TEST(destinations_stay_in_the_tree) {
          * tree's root, never the host's. */
         dest = strjoin("/escape", t.outside, "/x");
         CustomMount m = bind_of(t.src, dest, CUSTOM_MOUNT_BIND);
-        ASSERT_OK(custom_mounts_apply(t.root_fd, &m, 1, -EBADF, 0, &what));
+        ASSERT_OK(custom_mounts_apply(t.root_fd, &m, 1, -EBADF, 0, NULL, &what));
 
         inside = strjoin(t.root, t.outside, "/x/hello");
         ASSERT_OK(RET_NERRNO(access(inside, F_OK)));
@@ -131,6 +131,6 @@ TEST(idmap_needs_a_user_namespace) {
         tree_open(&t);
         CustomMount m = bind_of(t.src, "/a", CUSTOM_MOUNT_BIND);
         m.idmap = true;
-        ASSERT_ERROR(custom_mounts_apply(t.root_fd, &m, 1, -EBADF, 0, &what), EINVAL);
+        ASSERT_ERROR(custom_mounts_apply(t.root_fd, &m, 1, -EBADF, 0, NULL, &what), EINVAL);
         ASSERT_STREQ(what, "/a");
 }

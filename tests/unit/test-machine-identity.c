@@ -21,7 +21,7 @@ static void check_case(const char *images, const char *tree, const Case *c) {
         IdentityProblem problem;
         int r;
 
-        r = machine_identity_resolve(c->directory, c->machine, images, &id, &problem);
+        r = machine_identity_resolve(c->directory, NULL, c->machine, images, &id, &problem);
         if (c->r == 0) {
                 ASSERT_OK(r);
                 ASSERT_STREQ(id.name, c->name);
@@ -69,7 +69,7 @@ TEST(resolve_working_directory) {
         ASSERT_OK(RET_NERRNO(mkdir(dir, 0755)));
         ASSERT_OK(RET_NERRNO(chdir(dir)));
         real = realpath(dir, NULL);
-        ASSERT_OK(machine_identity_resolve(NULL, NULL, "/nonexistent", &id, &problem));
+        ASSERT_OK(machine_identity_resolve(NULL, NULL, NULL, "/nonexistent", &id, &problem));
         ASSERT_STREQ(id.name, "web");
         ASSERT_STREQ(id.root, real);
 }

@@ -214,7 +214,7 @@ TEST(log_run_all_fine) {
 
 TEST(undo_type_table) {
         CHECK_TABLE(undo_type, _UNDO_TYPE_MAX, "lock", "cgroup", "mounts", "file", "machined", "cgroup1", "link",
-                    "zone", "nft");
+                    "zone", "nft", "workdir");
 }
 
 /* --- Network entries: "TYPE:INODE:NETNSPATH:WHAT" ------------------------------ */

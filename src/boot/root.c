@@ -1,0 +1,208 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+
+#include "check.h"
+#include "chase.h"
+#include "custom-mount.h"
+#include "dissect.h"
+#include "fd-util.h"
+#include "fileio.h"
+#include "image.h"
+#include "log.h"
+#include "path-util.h"
+#include "rm-rf.h"
+#include "root.h"
+#include "string-util.h"
+
+void machine_root_done(MachineRoot *r) {
+        r->fd = safe_close(r->fd);
+        r->mount_fd = safe_close(r->mount_fd);
+        r->usr_mount_fd = safe_close(r->usr_mount_fd);
+        loop_device_done(&r->loop);
+        loop_device_done(&r->usr_loop);
+}
+
+/* The tree's machine ID, when it has a valid one. */
+static int read_tree_machine_id(int root_fd, bool *ret_present, Id128 *ret) {
+        _cleanup_close_ int fd = -EBADF;
+        _cleanup_free_ char *s = NULL;
+        int r;
+
+        *ret_present = false;
+        r = open_in_root(root_fd, "/etc/machine-id", O_RDONLY | O_NOCTTY, 0, &fd);
+        if (r == -ENOENT)
+                return 0;
+        if (r < 0)
+                return r;
+        *ret_present = true;
+        if (read_full_fd(fd, 4096, &s, NULL) < 0)
+                return 0;
+        strstrip_trailing(s);
+        return id128_from_string(s, ret) >= 0 && !id128_is_null(*ret) ? 1 : 0;
+}
+
+/* The machine's UUID: --uuid, else the tree's machine ID, else new. An
+ * empty machine-id in the tree gets one bound over it, never written. */
+static int pick_uuid(const BootConfig *c, MachineRoot *f) {
+        bool present = false;
+        Id128 tree_id = {};
+        int r;
+
+        r = read_tree_machine_id(f->fd, &present, &tree_id);
+        if (c->set_by & SETTING_UUID)
+                f->uuid = c->uuid;
+        else if (r > 0)
+                f->uuid = tree_id;
+        else if (id128_randomize(&f->uuid) < 0)
+                return log_error_errno(errno, "Failed to generate a UUID: %m");
+        /* With --volatile=yes the tree's /etc is not the machine's. */
+        f->bind_machine_id = present && r <= 0 && c->volatile_mode != VOLATILE_YES;
+        return 0;
+}
+
+static int check_tree(const BootConfig *c, const MachineIdentity *id, const MachineRoot *t) {
+        _cleanup_free_ char *os_release = NULL;
+        _cleanup_close_ int usr = -EBADF;
+        const char *init = DEFAULT_INIT_PATH, *what = id->disk ? "Image" : "Directory";
+        int r;
+
+        /* A separate /usr is not in the tree yet: what is in it can't be
+         * looked at before the machine starts. */
+        if (t->usr_mount_fd >= 0)
+                return 0;
+
+        if (c->mode == BOOT_MODE_RUN) {
+                r = open_in_root(t->fd, "/usr", O_PATH | O_DIRECTORY, 0, &usr);
+                if (r < 0)
+                        return log_error_errno(SYNTHETIC_ERRNO(ENOTDIR),
+                                               "%s '%s' doesn't look like an OS tree: /usr is missing.", what, id->root);
+                return 0;
+        }
+
+        r = os_release_read(t->fd, &os_release);
+        if (r < 0)
+                return log_error_errno(SYNTHETIC_ERRNO(ENOENT),
+                                       "%s '%s' doesn't look like an OS tree: neither /etc/os-release nor "
+                                       "/usr/lib/os-release is there.",
+                                       what, id->root);
+        if (c->parameters && path_is_absolute(c->parameters[0]))
+                init = c->parameters[0];
+        r = image_check_executable(t->fd, init);
+        if (r == -ENOENT)
+                return log_error_errno(SYNTHETIC_ERRNO(ENOENT), "%s '%s' has no %s to boot.", what, id->root, init);
+        if (r < 0)
+                return log_error_errno(r, "%s '%s' has no executable %s to boot: %m", what, id->root, init);
+        return 0;
+}
+
+/* A disk image's partition: on a loop device, mounted (detached). */
+static int attach_partition(const MachineIdentity *id, int image_fd, const DissectedPartition *p, bool read_only,
+                            LoopDevice *loop, int *ret_mount_fd) {
+        int r;
+
+        r = loop_device_attach(image_fd, p->offset, p->size, read_only, loop);
+        if (r < 0)
+                return log_error_errno(r, "Failed to attach partition %i of image '%s' to a loop device: %m",
+                                       p->partno, id->root);
+        r = dissected_partition_mount(p, loop->path, read_only, ret_mount_fd);
+        if (r < 0)
+                return log_error_errno(r, "Failed to mount the %s file system of image '%s'%s: %m", p->fstype,
+                                       id->root, p->partno > 0 ? " (its root partition)" : "");
+        log_debug("Image '%s': partition %i (%s) on %s%s.", id->root, p->partno, p->fstype, loop->path,
+                  read_only ? ", read-only" : "");
+        return 0;
+}
+
+static int open_disk_image(const MachineIdentity *id, MachineRoot *t) {
+        _cleanup_(dissected_image_done) DissectedImage d = DISSECTED_IMAGE_NULL;
+        _cleanup_free_ char *why = NULL;
+        _cleanup_close_ int fd = -EBADF;
+        bool ro = t->lower_read_only;
+        int r;
+
+        fd = open(id->root, (ro ? O_RDONLY : O_RDWR) | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0 && !ro && IN_SET(errno, EROFS, EACCES, EPERM)) {
+                /* The file says read-only: so is the machine's root. */
+                ro = t->read_only = true;
+                fd = open(id->root, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        }
+        if (fd < 0)
+                return log_error_errno(errno, "Failed to open image '%s': %m", id->root);
+
+        r = dissect_image(fd, &d, &why);
+        if (r == -EOPNOTSUPP && !why)
+                return log_error_errno(r, "Can't boot disk images: libblkid is not installed.");
+        if (why)
+                return log_error_errno(r, "Image '%s' can't be booted: %s.", id->root, why);
+        if (r < 0)
+                return log_error_errno(r, "Failed to read the partition table of image '%s': %m", id->root);
+
+        if (d.root.read_only && !ro) {
+                ro = t->read_only = true;
+                log_debug("Image '%s': its root partition is marked read-only.", id->root);
+        }
+        r = attach_partition(id, fd, &d.root, ro, &t->loop, &t->mount_fd);
+        if (r >= 0 && d.usr.found)
+                r = attach_partition(id, fd, &d.usr, ro || d.usr.read_only, &t->usr_loop, &t->usr_mount_fd);
+        if (r < 0)
+                return r;
+        t->fd = openat(t->mount_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (t->fd < 0)
+                return log_error_errno(errno, "Failed to open the root of image '%s': %m", id->root);
+        return 0;
+}
+
+/* The empty work directories of --overlay= layers on the host, beside
+ * their upper layers; they go with the machine. */
+static int make_overlay_workdirs(const BootConfig *c, const char *name, Record *rec) {
+        for (size_t i = 0; i < c->n_mounts; i++) {
+                _cleanup_free_ char *w = custom_mount_overlay_workdir(&c->mounts[i], name);
+                int r;
+
+                if (c->mounts[i].type != CUSTOM_MOUNT_OVERLAY || isempty(c->mounts[i].source))
+                        continue;
+                if (!w)
+                        return log_oom();
+                r = record_intend(rec, UNDO_WORKDIR, w);
+                if (r < 0)
+                        return r;
+                r = rm_rf_path(w);
+                if (r >= 0 && mkdir(w, 0700) < 0)
+                        r = -errno;
+                if (r < 0)
+                        return log_error_errno(r, "Failed to create the overlay's work directory %s: %m", w);
+        }
+        return 0;
+}
+
+int machine_setup_root(const BootConfig *c, const MachineIdentity *id, const MachineLocks *l, Record *rec,
+                       MachineRoot *ret) {
+        _cleanup_(machine_root_done) MachineRoot t = MACHINE_ROOT_NULL;
+        int r;
+
+        /* An image marked read-only is booted read-only, unless its changes
+         * go to an overlay anyway. */
+        t.lower_read_only = c->ephemeral || c->read_only || c->volatile_mode != VOLATILE_NO || l->marked_read_only;
+        t.read_only = c->read_only || (l->marked_read_only && !c->ephemeral && c->volatile_mode == VOLATILE_NO);
+
+        if (id->disk)
+                r = open_disk_image(id, &t);
+        else {
+                t.fd = open(id->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                r = t.fd < 0 ? log_error_errno(errno, "Failed to open directory '%s': %m", id->root) : 0;
+        }
+        if (r >= 0)
+                r = check_tree(c, id, &t);
+        if (r >= 0)
+                r = pick_uuid(c, &t);
+        if (r >= 0)
+                r = make_overlay_workdirs(c, id->name, rec);
+        if (r < 0)
+                return r;
+        *ret = t;
+        t = (MachineRoot) MACHINE_ROOT_NULL;
+        return 0;
+}

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include "boot-config.h"
+#include "id128.h"
+#include "lock.h"
+#include "loop-util.h"
+#include "machine-identity.h"
+#include "record.h"
+
+/* The machine's root, once its tree is locked: the directory opened, or
+ * the disk image's partitions put on loop devices and mounted, detached
+ * (never in the host's mount table: the outer child attaches them in its
+ * own mount namespace, and they go with the machine, their loop devices
+ * with them, autoclear). Then the tree is checked (an OS with an init to
+ * boot, or a /usr to run in) and the machine's UUID worked out. */
+
+typedef struct MachineRoot {
+        int fd;               /* the tree, for reading: the directory, or the image's mounted root */
+        bool read_only;       /* the machine's root is mounted read-only */
+        bool lower_read_only; /* the tree is only read: its changes go elsewhere, or nowhere */
+        LoopDevice loop, usr_loop;
+        int mount_fd, usr_mount_fd; /* a disk image's file systems (detached), or -EBADF */
+        Id128 uuid;
+        bool bind_machine_id; /* the tree's machine-id is empty: one is bound over it */
+} MachineRoot;
+
+#define MACHINE_ROOT_NULL                                                                                     \
+        {                                                                                                    \
+                .fd = -EBADF, .loop = LOOP_DEVICE_NULL, .usr_loop = LOOP_DEVICE_NULL, .mount_fd = -EBADF, \
+                .usr_mount_fd = -EBADF                                                                    \
+        }
+
+int machine_setup_root(const BootConfig *c, const MachineIdentity *id, const MachineLocks *l, Record *rec,
+                       MachineRoot *ret);
+void machine_root_done(MachineRoot *r);
