@@ -270,9 +270,10 @@ usage_args() {
 # completions.
 #   machine       the running machines (`berth list --json`)
 #   user@machine  the same, also after "USER@" (users are not listed)
-#   image         the images that are trees (what -M takes): directories
-#                 of the image store
-#   any-image     every image of the store: trees and NAME.raw files
+#   image         the images that are trees (what enable and export-tar
+#                 take): directories of the image store
+#   any-image     every image of the store: trees and NAME.raw files (what
+#                 -M and start take)
 #   directory     directories on the host
 #   boolean       yes and no
 #   host          paths on the host (for a FILE|-, "-" is not offered)
@@ -291,7 +292,7 @@ declare -A arg_kinds=(
         [terminate]="NAME…:machine"
         [kill]="NAME…:machine"
         [set-property]="NAME:machine NAME=VALUE…:resource"
-        [start]="NAME…:image"
+        [start]="NAME…:any-image"
         [enable]="NAME…:image"
         [disable]="NAME…:image"
         [shell]="USER@NAME:user@machine COMMAND:- ARGS…:-"
@@ -316,7 +317,8 @@ declare -A arg_kinds=(
 # that has the option ("VERB:OPTION" for one verb's only).
 declare -A option_value_kinds=(
         [-D]=directory [--directory]=directory
-        [-M]=image [--machine]=image
+        [-M]=any-image [--machine]=any-image
+        [-i]=host [--image]=host
         [--bind]=host [--bind-ro]=host
         [-s]=signal [--signal]=signal
         [boot:--property]=resource [run:--property]=resource
@@ -365,13 +367,19 @@ add_case() {
         case_expect+=("$4")
 }
 
+# Options whose value is optional, as systemd-nspawn's: only "--name=VALUE"
+# gives one (a next word is no value of theirs).
+optional_value_options=" --volatile "
+
 # The cases for a value of kind $3 of option $2 of verb $1.
 add_value_cases() {
         local v=$1 o=$2 kind=$3 sep
         for sep in ' ' '='; do
                 [[ $sep == = && $o != --* ]] && continue
+                [[ $sep == ' ' && $optional_value_options == *" $o "* ]] && continue
                 case $kind in
                 image) add_case "values of $o (berth $v, '$sep')" "berth $v $o$sep" exact "$images" ;;
+                any-image) add_case "values of $o (berth $v, '$sep')" "berth $v $o$sep" exact "$all_images" ;;
                 directory) add_case "values of $o (berth $v, '$sep')" "berth $v $o$sep$fake/files/a" path "a-dir" ;;
                 host) add_case "values of $o (berth $v, '$sep')" "berth $v $o$sep$fake/files/a" path "a-dir a-file" ;;
                 signal) add_case "values of $o (berth $v, '$sep')" "berth $v $o$sep" signals "SIGHUP SIGKILL SIGTERM SIGRTMIN+4" ;;
@@ -620,7 +628,7 @@ check_zsh() {
         for c in "${choices[@]}"; do
                 read -r opt values <<<"$c"
                 # The spec '…--name=[description]:message:(a b c)'.
-                offered=$(grep -E -- "[')]$opt=\[" "$file" | grep -oE ':\([a-z0-9 -]+\)' | head -n1 | tr -d ':()' || true)
+                offered=$(grep -E -- "[')]$opt=-?\[" "$file" | grep -oE ':\([a-z0-9 -]+\)' | head -n1 | tr -d ':()' || true)
                 expect_set "zsh offers the values of $opt" "$(set_of <<<"$values")" "$(set_of <<<"$offered")"
         done
 
