@@ -98,24 +98,26 @@ static int try_idmap(const char *root, const MachineRoot *t, MachineUsers *u) {
 }
 
 /* Chowns the tree into the range once, and remembers the range on it. */
-static int chown_once(const BootConfig *c, const char *root, int root_fd, uid_t remembered, MachineUsers *u) {
+static int chown_once(const BootConfig *c, const char *root, const MachineRoot *t, uid_t remembered,
+                      MachineUsers *u) {
         int r;
 
         u->ownership = OWNERSHIP_CHOWN;
         if (remembered == u->uid_base)
                 return 0;
-        if (c->ephemeral)
+        if (t->lower_read_only)
                 return log_error_errno(SYNTHETIC_ERRNO(EBUSY),
-                                       "Directory '%s' would have to be chowned to UID range %u, which an ephemeral "
-                                       "machine must not do (its filesystem has no idmapped mounts).",
+                                       "Directory '%s' would have to be chowned to UID range %u, which a machine "
+                                       "that only reads it (ephemeral, read-only or volatile) must not do (its "
+                                       "filesystem has no idmapped mounts).",
                                        root, (unsigned) u->uid_base);
 
         if (!c->quiet)
                 log_info("Chowning '%s' to UID range %u (once).", root, (unsigned) u->uid_base);
-        r = uid_shift_tree(root_fd, remembered == UID_INVALID ? 0 : remembered, u->uid_base);
+        r = uid_shift_tree(t->fd, remembered == UID_INVALID ? 0 : remembered, u->uid_base);
         if (r < 0)
                 return log_error_errno(r, "Failed to chown '%s' to UID range %u: %m", root, (unsigned) u->uid_base);
-        r = uid_shift_write(root_fd, u->uid_base);
+        r = uid_shift_write(t->fd, u->uid_base);
         if (r < 0)
                 return log_error_errno(r, "Failed to remember UID range on '%s': %m", root);
         return 0;
@@ -157,7 +159,7 @@ static int setup_ownership(const BootConfig *c, const char *root, const MachineR
                                        "--private-users-ownership=map (or auto), or off for an image chowned "
                                        "already.",
                                        root);
-        return chown_once(c, root, t->fd, remembered, u);
+        return chown_once(c, root, t, remembered, u);
 }
 
 /* With the tree's files mapped to the machine's root (or no user namespace
