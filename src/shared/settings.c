@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,22 +8,19 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "fileio.h"
 #include "custom-mount.h"
 #include "image.h"
+#include "ini-file.h"
 #include "machine-name.h"
 #include "path-util.h"
 #include "settings.h"
 #include "string-util.h"
 #include "strv.h"
 
-#define WHITESPACE " \t\r\n"
-
 /* Limits that keep an untrusted file from making us spin or drown the log:
  * settings files are small, and lists in them short. */
 #define SETTINGS_FILE_MAX (1024 * 1024)
 #define SETTINGS_LIST_MAX 4096 /* Parameters= words, Environment= variables, mounts */
-#define SETTINGS_WARNINGS_MAX 100
 
 /* --- Keys ----------------------------------------------------------------- */
 
@@ -65,66 +61,9 @@ static int parse_bool(BootConfig *c, const SettingKey *k, const char *v) {
         return 0;
 }
 
-/* The next whitespace-separated word, as systemd's config_parse_strv()
- * splits them: '…' and "…" quote (and go), backslashes stay as they are.
- * 1 with the word, 0 at the end, -EINVAL for an unbalanced quote. */
-static int next_word(const char **p, char **ret) {
-        const char *s = *p + strspn(*p, WHITESPACE);
-        char *w, *o, quote = 0;
-
-        if (*s == '\0') {
-                *ret = NULL;
-                return 0;
-        }
-        w = o = malloc(strlen(s) + 1);
-        if (!w)
-                return -ENOMEM;
-        for (; *s; s++) {
-                if (quote) {
-                        if (*s == quote)
-                                quote = 0;
-                        else
-                                *o++ = *s;
-                } else if (*s == '\'' || *s == '"')
-                        quote = *s;
-                else if (strchr(WHITESPACE, *s))
-                        break;
-                else
-                        *o++ = *s;
-        }
-        if (quote) {
-                free(w);
-                return -EINVAL;
-        }
-        *o = '\0';
-        *p = s;
-        *ret = w;
-        return 1;
-}
-
-/* The words of v, when there are no more than max - have. */
+/* The words of v, when there are no more than SETTINGS_LIST_MAX - have. */
 static int split_words(const char *v, size_t have, char ***ret) {
-        _cleanup_strv_free_ char **l = NULL;
-        size_t n = 0;
-
-        for (;;) {
-                char *w;
-                int r = next_word(&v, &w);
-
-                if (r < 0)
-                        return r;
-                if (r == 0)
-                        break;
-                if (have + ++n > SETTINGS_LIST_MAX) {
-                        free(w);
-                        return -E2BIG;
-                }
-                r = strv_consume(&l, w);
-                if (r < 0)
-                        return r;
-        }
-        *ret = TAKE_PTR(l);
-        return 0;
+        return ini_split_words(v, have, SETTINGS_LIST_MAX, ret);
 }
 
 static int strv_append_all(char ***l, char *const *add) {
@@ -485,218 +424,57 @@ static const SettingKey *setting_key_find(const char *section, const char *name)
 /* --- Parsing ---------------------------------------------------------------- */
 
 typedef struct Parser {
-        const char *filename;
         bool trusted;
         BootConfig *config;
-        char **warnings;
-        size_t n_warnings;
-        char *error;
-        char *section;      /* NULL before the first header */
-        bool section_known; /* unknown sections are skipped, after one warning */
-        unsigned line;      /* where the line being parsed starts */
-        int boot;           /* Boot=: -1 when not set */
+        int boot; /* Boot=: -1 when not set */
         unsigned boot_line;
 } Parser;
 
-/* Messages quote the file's own bytes: control characters become '?', so
- * that an untrusted file can't drive the terminal they are shown on. */
-_printf_(2, 0) static char *message_vformat(const Parser *p, const char *format, va_list ap) {
-        _cleanup_free_ char *m = NULL;
-        char *s;
-
-        if (vasprintf(&m, format, ap) < 0)
-                return NULL;
-        s = strdup_printf("%s:%u: %s", p->filename, p->line, m);
-        for (char *c = s; c && *c; c++)
-                if ((unsigned char) *c < ' ' || *c == 0x7f)
-                        *c = '?';
-        return s;
-}
-
-_printf_(2, 3) static int warn(Parser *p, const char *format, ...) {
-        va_list ap;
-        char *m;
-
-        if (p->n_warnings > SETTINGS_WARNINGS_MAX)
-                return 0;
-        if (p->n_warnings++ == SETTINGS_WARNINGS_MAX)
-                return strv_consume(&p->warnings,
-                                    strdup_printf("%s:%u: More warnings, not shown", p->filename, p->line));
-        va_start(ap, format);
-        m = message_vformat(p, format, ap);
-        va_end(ap);
-        return strv_consume(&p->warnings, m);
-}
-
-_printf_(2, 3) static int fail(Parser *p, const char *format, ...) {
-        va_list ap;
-
-        free(p->error);
-        va_start(ap, format);
-        p->error = message_vformat(p, format, ap);
-        va_end(ap);
-        return p->error ? -EBADMSG : -ENOMEM;
-}
-
-static int parse_section_header(Parser *p, const char *l) {
-        size_t n = strlen(l);
-
-        if (n < 2 || l[n - 1] != ']')
-                return fail(p, "Invalid section header '%.200s'", l);
-        free(p->section);
-        p->section = strndup(l + 1, n - 2);
-        if (!p->section)
-                return -ENOMEM;
-
-        p->section_known = false;
+static int parse_section(IniParser *ip, const char *section, void *userdata) {
         for (size_t i = 0; i < ELEMENTSOF(known_sections); i++)
-                if (streq(p->section, known_sections[i]))
-                        p->section_known = true;
-        /* X- sections are for other programs, as in systemd. */
-        if (p->section_known || startswith(p->section, "X-"))
-                return 0;
-        return warn(p, "Section [%.200s] not supported, ignoring", p->section);
+                if (streq(section, known_sections[i]))
+                        return 1;
+        return 0;
 }
 
 /* Applies a known key. A value that can't be right fails even where it
  * would be ignored, so that a file doesn't turn bad only when moved. */
-static int parse_known_key(Parser *p, const SettingKey *k, const char *value) {
+static int parse_known_key(IniParser *ip, Parser *p, const SettingKey *k, const char *value) {
         bool boot_only = (k->flags & KEY_RUN_ONLY) && p->config->mode == BOOT_MODE_BOOT;
         bool apply = (p->trusted || (k->flags & KEY_SAFE)) && !boot_only;
         _cleanup_(boot_config_done) BootConfig scratch = {};
         int r;
 
         if (!k->parse)
-                return warn(p, "[%s] %s= not supported by berth yet, ignoring", k->section, k->name);
+                return ini_warn(ip, "[%s] %s= not supported by berth yet, ignoring", k->section, k->name);
 
         boot_config_init(&scratch, p->config->mode);
         r = k->parse(apply ? p->config : &scratch, k, value);
         if (r == -ENOMEM)
                 return r;
         if (r == -E2BIG)
-                return fail(p, "Too many values for %s= (at most %d)", k->name, SETTINGS_LIST_MAX);
+                return ini_fail(ip, "Too many values for %s= (at most %d)", k->name, SETTINGS_LIST_MAX);
         if (r == -EPERM)
-                return fail(p, "Refusing %s=%.200s: %s", k->name, value, CUSTOM_MOUNT_REFUSED);
+                return ini_fail(ip, "Refusing %s=%.200s: %s", k->name, value, CUSTOM_MOUNT_REFUSED);
         if (r < 0)
-                return fail(p, "Invalid value '%.200s' for %s=: %s", value, k->name, k->expected);
+                return ini_fail(ip, "Invalid value '%.200s' for %s=: %s", value, k->name, k->expected);
         if (k->flags & KEY_BOOT) {
                 p->boot = parse_boolean(value);
-                p->boot_line = p->line;
+                p->boot_line = ini_line(ip);
         }
         if (boot_only)
-                return warn(p, "%s= applies to 'berth run' only, ignoring", k->name);
+                return ini_warn(ip, "%s= applies to 'berth run' only, ignoring", k->name);
         if (!apply)
-                return warn(p, "ignoring %s= in an untrusted settings file (see --settings=trusted)", k->name);
+                return ini_warn(ip, "ignoring %s= in an untrusted settings file (see --settings=trusted)", k->name);
         return 0;
 }
 
-static int parse_assignment(Parser *p, char *l) {
-        char *eq = strchr(l, '='), *key, *value;
-        const SettingKey *k;
+static int parse_assignment(IniParser *ip, const char *section, const char *key, const char *value, void *userdata) {
+        const SettingKey *k = setting_key_find(section, key);
 
-        if (!eq)
-                return fail(p, "Missing '=' in '%.200s'", l);
-        /* As systemd does: a warning, not an error. */
-        if (!p->section)
-                return warn(p, "Assignment '%.200s' outside of a section, ignoring", l);
-        *eq = '\0';
-        key = strstrip_trailing(l);
-        value = eq + 1 + strspn(eq + 1, WHITESPACE);
-        if (isempty(key))
-                return fail(p, "Missing key name before '='");
-        if (!p->section_known || startswith(key, "X-"))
-                return 0;
-
-        k = setting_key_find(p->section, key);
         if (!k)
-                return warn(p, "Unknown key %.200s= in [%s], not supported, ignoring", key, p->section);
-        return parse_known_key(p, k, value);
-}
-
-/* One logical line, stripped, not a comment. */
-static int parse_line(Parser *p, char *l) {
-        if (l[0] == '[')
-                return parse_section_header(p, l);
-        return parse_assignment(p, l);
-}
-
-/* A line ending in an odd number of backslashes goes on on the next one. */
-static bool line_continues(const char *l) {
-        size_t n = strlen(l), k = 0;
-
-        while (k < n && l[n - 1 - k] == '\\')
-                k++;
-        return k % 2 == 1;
-}
-
-/* A logical line: physical ones joined, in a buffer that grows by doubling
- * (a file of a million continued lines must not take quadratic time). */
-typedef struct LineBuffer {
-        char *data;
-        size_t size, allocated;
-} LineBuffer;
-
-static int line_buffer_append(LineBuffer *b, const char *s) {
-        size_t n = strlen(s);
-
-        if (b->size + n + 1 > b->allocated) {
-                size_t a = MAX(b->allocated * 2, b->size + n + 1);
-                char *t = realloc(b->data, a);
-
-                if (!t)
-                        return -ENOMEM;
-                b->data = t;
-                b->allocated = a;
-        }
-        memcpy(b->data + b->size, s, n + 1);
-        b->size += n;
-        return 0;
-}
-
-static int parse_lines(Parser *p, const char *text) {
-        _cleanup_free_ char *raw = NULL;
-        LineBuffer logical = {};
-        bool continued = false;
-        unsigned line = 0;
-        int r = 0;
-
-        /* A UTF-8 byte order mark is skipped, as systemd does. */
-        text = startswith(text, "\xef\xbb\xbf") ?: text;
-
-        for (const char *t = text; *t && r >= 0;) {
-                const char *eol = strchrnul(t, '\n');
-                char *l;
-                bool more;
-
-                free(raw);
-                raw = strndup(t, (size_t) (eol - t));
-                if (!raw) {
-                        r = -ENOMEM;
-                        break;
-                }
-                t = *eol ? eol + 1 : eol;
-                line++;
-                l = strstrip_trailing(raw + strspn(raw, WHITESPACE));
-                /* Comments are whole lines, also between continued ones. */
-                if (l[0] == '#' || l[0] == ';' || (l[0] == '\0' && !continued))
-                        continue;
-
-                more = line_continues(l);
-                if (more)
-                        l[strlen(l) - 1] = ' ';
-                if (!continued) {
-                        logical.size = 0;
-                        p->line = line;
-                }
-                r = line_buffer_append(&logical, l);
-                continued = more;
-                if (r >= 0 && !more)
-                        r = parse_line(p, strstrip_trailing(logical.data));
-        }
-        if (r >= 0 && continued)
-                r = parse_line(p, strstrip_trailing(logical.data));
-        free(logical.data);
-        return r;
+                return ini_warn(ip, "Unknown key %.200s= in [%s], not supported, ignoring", key, section);
+        return parse_known_key(ip, userdata, k, value);
 }
 
 /* Boot= chooses between booting init and running a command, which in berth
@@ -704,66 +482,52 @@ static int parse_lines(Parser *p, const char *text) {
  * command. A Boot= that agrees says nothing; one that doesn't is ignored,
  * and so are the file's Parameters=, which were written for the other verb
  * (init's arguments would be run as a command, a command passed to init). */
-static int check_boot(Parser *p) {
+static int check_boot(IniParser *ip, void *userdata) {
+        Parser *p = userdata;
         bool boot = p->config->mode == BOOT_MODE_BOOT, params = p->config->set_by & SETTING_PARAMETERS;
 
         if (p->boot < 0 || p->boot == boot)
                 return 0;
-        p->line = p->boot_line;
+        ini_set_line(ip, p->boot_line);
         if (params) {
                 p->config->parameters = strv_free(p->config->parameters);
                 p->config->set_by &= ~(uint64_t) SETTING_PARAMETERS;
         }
-        return warn(p, "Boot=%s ignored: %s%s", yes_no(p->boot),
-                    boot ? "'berth boot' always boots the machine's init (a command runs with 'berth run')"
-                         : "'berth run' runs a command, not init (init boots with 'berth boot')",
-                    params ? "; so is Parameters=" : "");
+        return ini_warn(ip, "Boot=%s ignored: %s%s", yes_no(p->boot),
+                        boot ? "'berth boot' always boots the machine's init (a command runs with 'berth run')"
+                             : "'berth run' runs a command, not init (init boots with 'berth boot')",
+                        params ? "; so is Parameters=" : "");
 }
+
+static const IniHandler settings_syntax = {
+        .section = parse_section,
+        .assignment = parse_assignment,
+        .finish = check_boot,
+};
 
 int settings_parse_text(const char *text, const char *filename, bool trusted, BootMode mode, BootConfig *ret,
                         char ***ret_warnings, char **ret_error) {
         _cleanup_(boot_config_done) BootConfig c = {};
-        Parser p = { .filename = filename, .trusted = trusted, .config = &c, .boot = -1 };
+        Parser p = { .trusted = trusted, .config = &c, .boot = -1 };
         int r;
 
         boot_config_init(&c, mode);
-        r = parse_lines(&p, text);
-        if (r >= 0)
-                r = check_boot(&p);
-        free(p.section);
-        if (r < 0) {
-                strv_free(p.warnings);
-                *ret_error = p.error;
+        r = ini_parse_text(text, filename, &settings_syntax, &p, ret_warnings, ret_error);
+        if (r < 0)
                 return r;
-        }
         *ret = c;
         c = (BootConfig) {};
-        *ret_warnings = p.warnings;
-        *ret_error = NULL;
         return 0;
 }
 
 int settings_parse(const char *path, bool trusted, BootMode mode, BootConfig *ret, char ***ret_warnings,
                    char **ret_error) {
         _cleanup_free_ char *text = NULL;
-        size_t size;
-        const char *nul;
         int r;
 
-        r = read_full_file_at(AT_FDCWD, path, SETTINGS_FILE_MAX, &text, &size);
-        if (r < 0) {
-                *ret_error = r == -ENOMEM ? NULL : strdup_printf("%s: Failed to read: %s", path, strerror(-r));
+        r = ini_read_file(path, SETTINGS_FILE_MAX, &text, ret_error);
+        if (r < 0)
                 return r;
-        }
-        nul = memchr(text, '\0', size);
-        if (nul) {
-                unsigned line = 1;
-
-                for (const char *c = text; c < nul; c++)
-                        line += *c == '\n';
-                *ret_error = strdup_printf("%s:%u: Unexpected NUL byte", path, line);
-                return *ret_error ? -EBADMSG : -ENOMEM;
-        }
         return settings_parse_text(text, path, trusted, mode, ret, ret_warnings, ret_error);
 }
 
