@@ -22,6 +22,7 @@
 #include "string-util.h"
 #include "tar-util.h"
 #include "tree-clone.h"
+#include "verb-images.h"
 #include "verbs.h"
 
 /* machinectl's image verbs, on the store of image-store.h, with the locks
@@ -66,11 +67,17 @@ static int parse_image_args(int argc, char *argv[], const char *usage, const cha
         return 0;
 }
 
+/* What a killed command left, its lock files and the temporary of an
+ * image it was making: every image verb looks for it. */
+static void sweep_store(void) {
+        image_remove_stale_locks(BERTH_IMAGE_DIR);
+        (void) image_remove_stale_temporaries(BERTH_IMAGE_DIR);
+}
+
 static int find_image(const char *name, Image *ret) {
         int r;
 
-        /* What a killed command left: every image verb looks for it. */
-        image_remove_stale_locks(BERTH_IMAGE_DIR);
+        sweep_store();
         if (!machine_name_is_valid(name[0] == '.' ? name + 1 : name))
                 return log_usage("Invalid image name '%s'.", name);
         r = image_store_find(BERTH_IMAGE_DIR, name, ret);
@@ -91,8 +98,7 @@ static int lock_image(const Image *i, int operation, ImageLock *ret) {
         return 0;
 }
 
-/* The new name is free in the whole store, and stays so while we hold it. */
-static int claim_new_name(const char *name, LockFile *ret) {
+int image_claim_new_name(const char *name, LockFile *ret) {
         Image other = {};
         int r;
 
@@ -172,6 +178,7 @@ int verb_images(int argc, char *argv[]) {
         if (optind < argc)
                 return log_usage("'berth %s' takes no arguments.", argv[0]);
 
+        sweep_store();
         r = image_store_list(BERTH_IMAGE_DIR, a.all, &images, &n);
         if (r < 0)
                 return log_error_errno(r, "Failed to list images: %m");
@@ -347,18 +354,6 @@ static void forget_machine_id(int dir_fd, const char *name) {
                 log_debug_errno(errno, "Failed to empty the machine-id of the new image, ignoring: %m");
 }
 
-/* What fills a new image: a copy of a tree, or a tarball unpacked. It
- * writes into tmp_name in dir_fd; on failure *ret_error may say where. */
-typedef struct ImageSource {
-        int (*fill)(const struct ImageSource *s, int dir_fd, const char *tmp_name, const CopyProgress *progress,
-                    char **ret_error);
-        int dir_fd;       /* clone: the directory of the tree */
-        const char *name; /* clone: the tree */
-        int fd;           /* import-tar: the tarball */
-        uint64_t total;   /* for the progress line; UINT64_MAX: not known */
-        const char *done; /* "Copied" */
-} ImageSource;
-
 static int fill_by_copy(const ImageSource *s, int dir_fd, const char *tmp_name, const CopyProgress *progress,
                         char **ret_error) {
         _cleanup_free_ char *failed = NULL;
@@ -383,9 +378,7 @@ static int fill_by_unpacking(const ImageSource *s, int dir_fd, const char *tmp_n
         return tar_unpack(s->fd, fd, (uint64_t) sv.f_bavail * sv.f_frsize, progress, ret_error);
 }
 
-/* Makes the image new_name in the store from s: in a hidden temporary
- * first, renamed into place when complete, removed if not. */
-static int make_image(const ImageSource *s, bool raw, const char *new_name, bool read_only) {
+int image_make(const ImageSource *s, bool raw, const char *new_name, bool read_only) {
         _cleanup_free_ char *target_name = raw ? strjoin(new_name, ".raw") : strdup(new_name);
         _cleanup_free_ char *tmp = image_temporary_path(BERTH_IMAGE_DIR, new_name), *error = NULL;
         _cleanup_close_ int dir_fd = -EBADF;
@@ -399,10 +392,10 @@ static int make_image(const ImageSource *s, bool raw, const char *new_name, bool
         dir_fd = r < 0 ? r : open(BERTH_IMAGE_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (dir_fd < 0)
                 return log_error_errno(r < 0 ? r : -errno, "Failed to open %s: %m", BERTH_IMAGE_DIR);
-        (void) image_remove_stale_temporaries(BERTH_IMAGE_DIR);
+        sweep_store();
         tmp_name = strrchr(tmp, '/') + 1;
 
-        progress_init(&p, STDERR_FILENO, s->total);
+        progress_init(&p, s->done ? STDERR_FILENO : -EBADF, s->total);
         r = s->fill(s, dir_fd, tmp_name, &(CopyProgress) { .written = progress_written, .userdata = &p }, &error);
         progress_end(&p, r >= 0, s->done);
         if (r >= 0) {
@@ -445,7 +438,7 @@ static int copy_into_store(int src_dir_fd, const char *src_name, bool raw, const
 
         if (isatty(STDERR_FILENO))
                 (void) copy_tree_size_at(src_dir_fd, src_name, &s.total);
-        return make_image(&s, raw, new_name, read_only);
+        return image_make(&s, raw, new_name, read_only);
 }
 
 int verb_clone(int argc, char *argv[]) {
@@ -471,7 +464,7 @@ int verb_clone(int argc, char *argv[]) {
         if (argc - optind != 2)
                 return log_usage("'berth clone' needs two image names: SRC DST.");
         r = find_image(argv[optind], &src);
-        r = r ?: claim_new_name(argv[optind + 1], &name_lock);
+        r = r ?: image_claim_new_name(argv[optind + 1], &name_lock);
         r = r ?: lock_image(&src, LOCK_SH, &lock);
         if (r < 0)
                 return r;
@@ -529,7 +522,7 @@ int verb_import_fs(int argc, char *argv[]) {
         if (store && path_startswith_dir(store, path))
                 return log_error_errno(SYNTHETIC_ERRNO(EINVAL), "Refusing to import '%s': the image store is in it.",
                                        argv[optind]);
-        r = claim_new_name(argv[optind + 1], &name_lock);
+        r = image_claim_new_name(argv[optind + 1], &name_lock);
         if (r < 0)
                 return r;
         r = path_split_last(path, &dir, &last);
@@ -609,14 +602,14 @@ int verb_import_tar(int argc, char *argv[]) {
                 return r;
         if (argc - optind != 2)
                 return log_usage("'berth import-tar' needs a file (or -) and an image name.");
-        r = claim_new_name(argv[optind + 1], &name_lock);
+        r = image_claim_new_name(argv[optind + 1], &name_lock);
         if (r < 0)
                 return r;
         if (streq(argv[optind], "-"))
                 s.fd = STDIN_FILENO;
         else if ((fd = s.fd = open(argv[optind], O_RDONLY | O_CLOEXEC | O_NOCTTY)) < 0)
                 return log_error_errno(errno, "Failed to open '%s': %m", argv[optind]);
-        return make_image(&s, false, argv[optind + 1], a.read_only);
+        return image_make(&s, false, argv[optind + 1], a.read_only);
 }
 
 /* The tarball of the image's tree to out_fd. */
@@ -743,7 +736,7 @@ int verb_rename(int argc, char *argv[]) {
         if (argc - optind != 2)
                 return log_usage("'berth rename' needs two image names: OLD NEW.");
         r = image_for_change(argv[optind], "renamed", &i, &lock);
-        r = r ?: claim_new_name(argv[optind + 1], &name_lock);
+        r = r ?: image_claim_new_name(argv[optind + 1], &name_lock);
         if (r < 0)
                 return r;
         r = path_split_last(i.path, &dir, &last);

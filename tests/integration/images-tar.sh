@@ -76,14 +76,6 @@ magic() {
         od -An -tx1 -j"$2" -N"$3" "$1" | tr -d ' \n'
 }
 
-bad() { # bad RC WHAT ARGS…: berth ARGS fails with RC and one line of its own
-        local want=$1 what=$2 rc=0 out
-        shift 2
-        out=$("$BERTH" "$@" 2>&1 >/dev/null) || rc=$?
-        check "$what: exit $want (got $rc)" test "$rc" = "$want"
-        check "$what: one line, berth's ($out)" test "$(wc -l <<<"$out"):${out:0:7}" = "1:berth: "
-}
-
 # --- A small tree with everything a copy must keep -------------------------------
 S=$WORK/src
 mkdir -p "$S/etc" "$S/usr/bin" "$S/dev" "$S/var/empty" "$S/srv"

@@ -9,7 +9,7 @@
 #   wait_state NAME STATE           until `berth list` shows it
 #   wait_gone NAME                  until it is not listed
 #   leader_of NAME, in_machine NAME CMD…, wait_supervisor NAME (sets RC)
-#   fail MESSAGE, skip REASON, check DESCRIPTION CMD…
+#   fail MESSAGE, skip REASON, check DESCRIPTION CMD…, bad RC WHAT ARGS…
 # and at exit: stops what the test started and fails the test if berth left
 # anything behind on the host (mounts, cgroups, links, loop devices, nft
 # rules, records, locks, processes).
@@ -50,6 +50,16 @@ check() {
 # not CMD…: succeeds when CMD fails (for check).
 not() {
         ! "$@"
+}
+
+# bad RC WHAT ARGS…: berth ARGS fails with exit status RC and one line of
+# its own on stderr ("berth: …"), as every refusal must.
+bad() {
+        local want=$1 what=$2 rc=0 out
+        shift 2
+        out=$("$BERTH" "$@" 2>&1 >/dev/null) || rc=$?
+        check "$what: exit $want (got $rc)" test "$rc" = "$want"
+        check "$what: one line, berth's ($out)" test "$(wc -l <<<"$out"):${out:0:7}" = "1:berth: "
 }
 
 [[ $(id -u) == 0 ]] || skip "needs root"
