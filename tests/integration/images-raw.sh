@@ -154,9 +154,11 @@ for img in "$REPART" "$SFDISK"; do
                 test "$out" = "debian 12"$'\n'"root:root"$'\n'"$name"$'\n'"overlayfs"
         nothing_left "run -x -i $name" "$img"
 done
-out=$(brun -x -i "$SPLIT" -- sh -c 'mountpoint -q /usr && echo usr-mounted; test -x /usr/bin/sh && echo has-sh' 2>&1 || true)
-check "run -x -i of an image with /usr apart: /usr is its usr partition (${out//$'\n'/ })" \
+out=$(brun --read-only -i "$SPLIT" -- sh -c 'mountpoint -q /usr && echo usr-mounted; test -x /usr/bin/sh && echo has-sh' 2>&1 || true)
+check "run -i of an image with /usr apart: /usr is its usr partition (${out//$'\n'/ })" \
         test "$out" = "usr-mounted"$'\n'"has-sh"
+out=$(brun -x -i "$SPLIT" -- sh -c 'echo x >/usr/eph-written && cat /usr/eph-written && test -e /usr/lib/os-release && echo has-usr' 2>&1 || true)
+check "… and with -x, under the overlay too, writable (${out//$'\n'/ })" test "$out" = "x"$'\n'"has-usr"
 nothing_left "run -i (usr apart)" "$SPLIT"
 out=$(brun -x -i "$FS" -M bare$tag -- sh -c '. /etc/os-release; echo "$ID $VERSION_ID"' 2>&1 || true)
 check "run -x -i of a bare ext4 filesystem, no partition table ($out)" test "$out" = "debian 12"
@@ -271,13 +273,17 @@ layout() {
         read -r t1 l1 a1 <<<"$1"
         read -r t2 l2 a2 <<<"$2"
         read -r t3 l3 a3 <<<"$3"
-        sfdisk -q --no-reread --no-tell-kernel --wipe=never --wipe-partitions=never "$PICK" >/dev/null <<EOF
+        # (sfdisk tells of the filesystems it finds in the partitions: not kept)
+        if ! sfdisk -q --no-reread --no-tell-kernel --wipe=never --wipe-partitions=never "$PICK" >/dev/null 2>"$WORK/sfdisk.err" <<EOF
 label: gpt
 first-lba: 2048
 start=$P1, size=16384, type=$t1, name="$l1"${a1:+, attrs="$a1"}
 start=$P2, size=$((fs_size / 512)), type=$t2, name="$l2"${a2:+, attrs="$a2"}
 start=$P3, size=16384, type=$t3, name="$l3"${a3:+, attrs="$a3"}
 EOF
+        then
+                fail "sfdisk: $(cat "$WORK/sfdisk.err")"
+        fi
 }
 layout "$ROOT_TYPE debian_1.9" "$ROOT_TYPE debian_1.10" "$ROOT_TYPE debian_1.2"
 dd if="$WORK/tiny-a.ext4" of="$PICK" bs=1M oflag=seek_bytes seek=$((P1 * 512)) conv=notrunc,sparse status=none
@@ -345,6 +351,9 @@ check "(headers restored: it runs again)" brun -i "$PICK" -- test -e /marker
 dd if="$SFDISK" of="$WORK/truncated.raw" bs=1M count=64 conv=sparse status=none
 refused "a truncated image (cut inside its root partition)" 1 -i "$WORK/truncated.raw" -- true
 nothing_left "truncated" "$WORK/truncated.raw"
+dd if="$FS" of="$WORK/truncated.ext4" bs=1M count=64 conv=sparse status=none
+refused "a truncated bare filesystem" 1 -i "$WORK/truncated.ext4" -- true
+nothing_left "truncated filesystem" "$WORK/truncated.ext4"
 head -c 8M /dev/urandom >"$WORK/random.raw"
 refused "a file of random data" 1 -i "$WORK/random.raw" -- true
 nothing_left "random data" "$WORK/random.raw"
