@@ -362,6 +362,15 @@ refused "an empty file" 1 -i "$WORK/empty.raw" -- true
 nothing_left "empty file" "$WORK/empty.raw"
 refused "an image that does not exist" 1 -i "$WORK/missing.raw" -- true
 
+# A block device: a loop device of the test's own on the sfdisk image
+# (read-only, no partition scan: berth reads the GPT itself).
+blk=$(losetup --find --show --read-only "$SFDISK")
+on_exit 'losetup -d "$blk" 2>/dev/null'
+out=$(brun -x -i "$blk" -M blk$tag -- sh -c '. /etc/os-release; echo "$ID $VERSION_ID"' 2>&1 || true)
+check "run -x -i of a block device ($blk, the sfdisk image on it): Debian 12 ($out)" test "$out" = "debian 12"
+nothing_left "block device" "$blk"
+losetup -d "$blk"
+
 # --- Booted: the repart image (a copy), the sfdisk one (a copy in the store,
 # by -M alone), and the sfdisk one itself with --volatile=overlay; together.
 # start_image NAME [OPTIONS…]: berth boot -M NAME OPTIONS… in the background.
@@ -382,6 +391,7 @@ wait_running rp
 wait_running "$SF"
 wait_running vol
 
+check "while they run, the host's mount table is as it was" test "$(mount_points)" = "$MOUNTS_BEFORE"
 check "rp (repart image): the root is the image's ext4" test "$(in_machine rp stat -fc %T /)" = ext2/ext3
 check "rp: listed with the image's OS" test "$(machine_field rp os) $(machine_field rp version)" = "debian 12"
 in_machine rp sh -c 'echo inside >/root/made-inside'
