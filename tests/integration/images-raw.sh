@@ -188,17 +188,17 @@ nothing_left "run --read-only" "$REPART"
 for src in "-i $REPART" "-D $TREE"; do
         read -ra from <<<"$src"
         kind=${src%% *}
-        out=$(brun --volatile=yes "${from[@]}" -- sh -c 'stat -fc %T / /usr; test -e /etc/passwd && echo has-passwd; touch /usr/x 2>&1; touch /vol-yes && echo wrote-root' 2>&1 || true)
+        out=$(brun -U --volatile=yes "${from[@]}" -- sh -c 'stat -fc %T / /usr; test -e /etc/passwd && echo has-passwd; touch /usr/x 2>&1; touch /vol-yes && echo wrote-root' 2>&1 || true)
         check "--volatile=yes $kind: the root is a tmpfs, with only the image's /usr, read-only (${out//$'\n'/ })" \
                 eval '[[ $(head -n 2 <<<"$out" | tr "\n" " ") == "tmpfs "[a-z]* && $(sed -n 2p <<<"$out") != tmpfs &&
                         $out != *has-passwd* && $out == *"Read-only file system"* && $out == *wrote-root ]]'
-        out=$(brun --volatile=state "${from[@]}" -- sh -c 'stat -fc %T / /var; touch /etc/x 2>&1; touch /var/vol-state && echo wrote-var' 2>&1 || true)
+        out=$(brun -U --volatile=state "${from[@]}" -- sh -c 'stat -fc %T / /var; touch /etc/x 2>&1; touch /var/vol-state && echo wrote-var' 2>&1 || true)
         check "--volatile=state $kind: the root is read-only, /var a tmpfs (${out//$'\n'/ })" \
                 eval '[[ $(head -n 1 <<<"$out") != tmpfs && $(sed -n 2p <<<"$out") == tmpfs &&
                         $out == *"Read-only file system"* && $out == *wrote-var ]]'
-        out=$(brun --volatile=overlay "${from[@]}" -- sh -c 'stat -fc %T /; echo x >/etc/vol-overlay && cat /etc/vol-overlay' 2>&1 || true)
+        out=$(brun -U --volatile=overlay "${from[@]}" -- sh -c 'stat -fc %T /; echo x >/etc/vol-overlay && cat /etc/vol-overlay' 2>&1 || true)
         check "--volatile=overlay $kind: the root is an overlay, writable (${out//$'\n'/ })" test "$out" = "overlayfs"$'\n'"x"
-        check "… and what was written is gone in the next run" brun --volatile=overlay "${from[@]}" -- test ! -e /etc/vol-overlay
+        check "… and what was written is gone in the next run" brun -U --volatile=overlay "${from[@]}" -- test ! -e /etc/vol-overlay
         check "--volatile=no $kind -x: as without it" brun --volatile=no -x "${from[@]}" -- test -e /etc/passwd
 done
 refused "--volatile=bogus" 2 --volatile=bogus -i "$REPART" -- true
@@ -230,8 +230,9 @@ done
 out=$(brun -U -x -i "$REPART" --overlay-ro="$L1:$L2:/mnt" -- sh -c 'cat /mnt/same /mnt/from-lower1; touch /mnt/x 2>&1' 2>&1 || true)
 check "--overlay-ro=L1:L2:/mnt: the rightmost lower on top, read-only (${out//$'\n'/ })" \
         eval '[[ $(head -n 2 <<<"$out" | tr "\n" " ") == "2 lower1 " && $out == *"Read-only file system"* ]]'
-out=$(brun -U -x -i "$REPART" --overlay-ro="+/etc:$L1:/mnt" -- sh -c 'test -e /mnt/os-release && cat /mnt/from-lower1' 2>&1 || true)
-check "--overlay-ro=+/etc:L1:/mnt: + is the machine's root: its /etc below L1 ($out)" test "$out" = lower1
+out=$(brun -U -x -i "$REPART" --overlay-ro="+/etc:$L1:/mnt" -- sh -c 'test -e /mnt/os-release && cat /mnt/from-lower1 && stat -c %U /mnt/passwd /mnt/from-lower1' 2>&1 || true)
+check "--overlay-ro=+/etc:L1:/mnt: + is the machine's root: its /etc below L1, files root's (${out//$'\n'/ })" \
+        test "$out" = "lower1"$'\n'"root"$'\n'"root"
 scratch() {
         find /var/tmp -mindepth 1 -maxdepth 1 ! -name 'berth-test-*' ! -name 'berth-bench-*' | sort
 }
@@ -246,6 +247,8 @@ out=$(brun -U -x -i "$REPART" --overlay="$L1:$WORK/ud" -- sh -c 'cat "$0/from-lo
 check "--overlay=L1:DIR: DIR is the upper and the destination ($out)" test "$out" = lower1
 check "… the write landed in DIR on the host, root's" test "$(stat -c %u:%g "$WORK/ud/two-paths" 2>&1)" = 0:0
 refused "--overlay with one path" 2 -x -i "$REPART" --overlay="$L1" -- true
+check "no overlayfs work directory is left beside an upper one ($(find "$WORK" -maxdepth 1 -name '.#*' | tr '\n' ' '))" \
+        test -z "$(find "$WORK" -maxdepth 1 -name '.#*')"
 nothing_left "run --overlay" "$REPART"
 
 check "nothing any run wrote reached the repart image (sha256)" test "$(sha "$REPART")" = "$sha_repart"
@@ -413,10 +416,12 @@ check "vol: nothing reached the sfdisk image (sha256)" test "$(sha "$SFDISK")" =
 nothing_left "boots" "$WORK/rp.raw" "$STORE/$SF.raw" "$SFDISK"
 
 # --- A SIGKILLed supervisor leaves no loop device ------------------------------------------
-start_image victim -x -i "$REPART"
+mkdir "$WORK/upper-victim"
+start_image victim -x -i "$REPART" --overlay="$L1:$WORK/upper-victim:/mnt"
 wait_state victim running
 leader=$(leader_of victim)
 check "(victim: the image is on a loop device while it runs)" test -n "$(loops_on "$REPART")"
+check "(victim: its --overlay has a work directory beside the upper one)" test -n "$(find "$WORK" -maxdepth 1 -name '.#upper-victim*')"
 kill -KILL "${SUPERVISOR[victim]}"
 wait "${SUPERVISOR[victim]}" || true
 for ((i = 0; i < 300; i++)); do
@@ -427,3 +432,12 @@ check "the machine's init died with its supervisor" not kill -0 "$leader" 2>/dev
 "$BERTH" list >/dev/null
 nothing_left "SIGKILLed supervisor" "$REPART"
 check "… nor its record" test ! -e /run/berth/machines/victim
+check "… nor the work directory of its --overlay ($(find "$WORK" -maxdepth 1 -name '.#*' | tr '\n' ' '))" \
+        test -z "$(find "$WORK" -maxdepth 1 -name '.#*')"
+
+# Last, as it is the one berth's manual still refuses: an upper directory
+# in the machine's root (+UPPER), as systemd-nspawn takes it.
+out=$(brun -U -i "$WORK/rp.raw" --overlay="$L1:+/srv:/mnt" -- sh -c 'cat /mnt/from-lower1 && echo plus >/mnt/plus-upper' 2>&1 || true)
+check "--overlay=L1:+/srv:/mnt: the upper directory in the machine's root ($out)" test "$out" = lower1
+check "… the write landed in the image's /srv" test "$(on_disk "$WORK/rp.raw" 1 "cat /srv/plus-upper")" = plus
+nothing_left "+UPPER" "$WORK/rp.raw"
