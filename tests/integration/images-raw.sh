@@ -396,11 +396,12 @@ wait_running vol
 
 check "while they run, the host's mount table is as it was" test "$(mount_points)" = "$MOUNTS_BEFORE"
 check "rp (repart image): the root is the image's ext4" test "$(in_machine rp stat -fc %T /)" = ext2/ext3
-check "rp: listed with the image's OS" test "$(machine_field rp os) $(machine_field rp version)" = "debian 12"
 in_machine rp sh -c 'echo inside >/root/made-inside'
 check "$SF (-M $SF, $STORE/$SF.raw): the root is the image's ext4" test "$(in_machine "$SF" stat -fc %T /)" = ext2/ext3
 check "vol (--volatile=overlay): the root is an overlay" test "$(in_machine vol stat -fc %T /)" = overlayfs
 in_machine vol sh -c 'echo inside >/etc/vol-boot'
+check "rp: listed with the image's OS ($(machine_field rp os) $(machine_field rp version))" \
+        test "$(machine_field rp os) $(machine_field rp version)" = "debian 12"
 for m in rp "$SF" vol; do
         "$BERTH" poweroff "$m"
 done
