@@ -36,6 +36,7 @@ static const Verb verbs[] = {
         { "import-fs", verb_import_fs, "Copy an OS tree into the store as an image" },
         { "import-tar", verb_import_tar, "Unpack a tarball as an image" },
         { "export-tar", verb_export_tar, "Write an image as a tarball" },
+        { "create", verb_create, "Build an image from a definition (machines/)" },
         { "rename", verb_rename, "Rename an image" },
         { "remove", verb_remove, "Remove images" },
         { "read-only", verb_read_only, "Mark an image read-only or writable" },

@@ -45,6 +45,7 @@ int verb_rename(int argc, char *argv[]);
 int verb_remove(int argc, char *argv[]);
 int verb_read_only(int argc, char *argv[]);
 int verb_set_limit(int argc, char *argv[]);
+int verb_create(int argc, char *argv[]);
 
 /* Shared option handling: reports an unknown option or a missing argument
  * (getopt_long()'s '?' and ':', just returned as opt) as one line, and

@@ -307,6 +307,7 @@ declare -A arg_kinds=(
         [import-fs]="DIRECTORY:directory NAME:-"
         [import-tar]="FILE|-:host NAME:-"
         [export-tar]="NAME:image FILE|-:host"
+        [create]="NAME:- --from=DEFINITION:-"
         [rename]="OLD:any-image NEW:-"
         [remove]="NAME…:any-image"
         [read-only]="NAME:any-image BOOL:boolean"
