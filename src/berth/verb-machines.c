@@ -241,12 +241,33 @@ static int parse_args(int argc, char *argv[], const char *usage, ArgSet set, Arg
         return 0;
 }
 
+/* The machine's os-release as the machine sees it (an ephemeral machine's
+ * overlay, a tree changed since boot): through its leader's root. The
+ * tree's own, if the leader can't be reached. */
+static int machine_os_release(const MachineRecord *m, char **ret) {
+        _cleanup_close_ int pidfd = -EBADF, root = -EBADF;
+        char path[64];
+
+        if (machine_ref_open_leader(m, &pidfd) >= 0) {
+                snprintf(path, sizeof path, "/proc/%i/root", m->leader);
+                root = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+                if (root >= 0 && pidfd_send_signal(pidfd, 0, NULL, 0) < 0)
+                        root = safe_close(root);
+                if (root >= 0 && os_release_read(root, ret) >= 0)
+                        return 0;
+                root = safe_close(root);
+        }
+        root = open(m->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (root < 0)
+                return -errno;
+        return os_release_read(root, ret);
+}
+
 static void os_of(const MachineRecord *m, char **ret_id, char **ret_version) {
         _cleanup_free_ char *text = NULL;
-        _cleanup_close_ int fd = open(m->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
         *ret_id = *ret_version = NULL;
-        if (fd < 0 || os_release_read(fd, &text) < 0)
+        if (machine_os_release(m, &text) < 0)
                 return;
         (void) env_text_get(text, "ID", ret_id);
         (void) env_text_get(text, "VERSION_ID", ret_version);
@@ -472,28 +493,6 @@ static int leader_comm(const MachineRecord *m, char **ret) {
                 return -ESRCH; /* it died, and the PID may be another's now */
         *ret = TAKE_PTR(comm);
         return 0;
-}
-
-/* The machine's os-release as the machine sees it (an ephemeral machine's
- * overlay, a tree changed since boot): through its leader's root. The
- * tree's own, if the leader can't be reached. */
-static int machine_os_release(const MachineRecord *m, char **ret) {
-        _cleanup_close_ int pidfd = -EBADF, root = -EBADF;
-        char path[64];
-
-        if (machine_ref_open_leader(m, &pidfd) >= 0) {
-                snprintf(path, sizeof path, "/proc/%i/root", m->leader);
-                root = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
-                if (root >= 0 && pidfd_send_signal(pidfd, 0, NULL, 0) < 0)
-                        root = safe_close(root);
-                if (root >= 0 && os_release_read(root, ret) >= 0)
-                        return 0;
-                root = safe_close(root);
-        }
-        root = open(m->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-        if (root < 0)
-                return -errno;
-        return os_release_read(root, ret);
 }
 
 /* The texts and lists status shows besides the record's own fields. */

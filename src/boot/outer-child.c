@@ -27,12 +27,12 @@
  * costs the same for any size of tree. Done with host privileges, so the
  * overlay may use trusted xattrs on its upper layer and the idmapped tree
  * as its lower one. */
-static void setup_overlay(const SpawnPlan *p, int channel) {
+static void setup_overlay(const SpawnPlan *p, const char *where, int channel) {
         _cleanup_close_ int lower = -EBADF, tmp = -EBADF, upper = -EBADF, work = -EBADF;
         struct stat st;
         int r;
 
-        lower = open(STAGING_DIR, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        lower = open(where, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (lower < 0 || fstat(lower, &st) < 0)
                 channel_fail(channel, errno, "open the machine's root");
         /* The overlay's root looks like the tree's (as the machine sees it). */
@@ -113,27 +113,21 @@ static void setup_volatile_yes(const SpawnPlan *p, int channel) {
                 channel_fail(channel, r, "set up a tmpfs root with the /usr of '%s'", p->root);
 }
 
-/* The tree on STAGING_DIR: an idmapped copy, a disk image's mounts, or a
- * bind mount of the directory. */
+/* The tree on STAGING_DIR: an idmapped copy, a disk image's root file
+ * system, or a bind mount of the directory. */
 static void attach_tree(const SpawnPlan *p, int channel) {
-        const MachineRoot *t = p->tree;
         int r;
 
         /* Not on the tree's own path: the machine's root user could not
          * walk there (/var/lib/machines is 0700). */
         if (p->users->root_tree_fd >= 0)
                 r = mount_attach(p->users->root_tree_fd, AT_FDCWD, STAGING_DIR); /* idmapped by the supervisor */
-        else if (t->mount_fd >= 0)
-                r = mount_attach(t->mount_fd, AT_FDCWD, STAGING_DIR);
+        else if (p->tree->mount_fd >= 0)
+                r = mount_attach(p->tree->mount_fd, AT_FDCWD, STAGING_DIR);
         else
                 r = mount_bind(p->root, STAGING_DIR, true);
         if (r < 0)
                 channel_fail(channel, r, "mount '%s' as the machine's root", p->root);
-        if (t->usr_mount_fd >= 0) {
-                r = mount_attach(t->usr_mount_fd, AT_FDCWD, STAGING_DIR "/usr");
-                if (r < 0)
-                        channel_fail(channel, r, "mount the /usr partition of '%s'", p->root);
-        }
         /* Device nodes in the tree are not devices: only berth's /dev
          * (mounted later, with the nodes it makes) is. */
         r = mount_set_attributes(AT_FDCWD, STAGING_DIR, MOUNT_ATTR_NODEV, true);
@@ -141,15 +135,33 @@ static void attach_tree(const SpawnPlan *p, int channel) {
                 channel_fail(channel, r, "mount '%s' without devices", p->root);
 }
 
+/* A disk image's /usr partition, on the root; under an overlay of its own
+ * when the root is one (an overlay doesn't show what is mounted below its
+ * lower layer). */
+static void attach_usr(const SpawnPlan *p, bool overlay, int channel) {
+        int r;
+
+        if (p->tree->usr_mount_fd < 0)
+                return;
+        r = mount_attach(p->tree->usr_mount_fd, AT_FDCWD, STAGING_DIR "/usr");
+        if (r < 0)
+                channel_fail(channel, r, "mount the /usr partition of '%s'", p->root);
+        if (overlay)
+                setup_overlay(p, STAGING_DIR "/usr", channel);
+}
+
 static void setup_root(const SpawnPlan *p, int channel) {
+        VolatileMode v = p->config->volatile_mode;
+        bool overlay = p->config->ephemeral || v == VOLATILE_OVERLAY;
         int r;
 
         attach_tree(p, channel);
-        if (p->config->ephemeral || p->config->volatile_mode == VOLATILE_OVERLAY)
-                setup_overlay(p, channel);
-        else if (p->config->volatile_mode == VOLATILE_STATE)
+        if (overlay)
+                setup_overlay(p, STAGING_DIR, channel);
+        attach_usr(p, overlay, channel);
+        if (v == VOLATILE_STATE)
                 setup_volatile_state(p, channel);
-        else if (p->config->volatile_mode == VOLATILE_YES)
+        else if (v == VOLATILE_YES)
                 setup_volatile_yes(p, channel);
 
         if (p->tree->read_only) {

@@ -162,7 +162,8 @@ static int make_overlay_workdirs(const BootConfig *c, const char *name, Record *
                 _cleanup_free_ char *w = custom_mount_overlay_workdir(&c->mounts[i], name);
                 int r;
 
-                if (c->mounts[i].type != CUSTOM_MOUNT_OVERLAY || isempty(c->mounts[i].source))
+                if (c->mounts[i].type != CUSTOM_MOUNT_OVERLAY || isempty(c->mounts[i].source) ||
+                    c->mounts[i].source[0] == '+')
                         continue;
                 if (!w)
                         return log_oom();

@@ -391,9 +391,7 @@ int boot_config_add_overlay(BootConfig *c, const char *spec, bool read_only) {
         for (size_t i = 0; i < n; i++)
                 if (take_overlay_source(fields[i], false) < 0)
                         return -EINVAL;
-        /* The upper layer is a host directory (its work directory goes
-         * beside it, on the host) or a tmpfs. */
-        if (upper && (upper[0] == '+' || take_overlay_source(upper, true) < 0))
+        if (upper && take_overlay_source(upper, true) < 0)
                 return -EINVAL;
         if (n == 0)
                 return -EINVAL; /* an overlay needs a lower layer */

@@ -90,7 +90,7 @@ static int apply_tmpfs(int root_fd, const CustomMount *m, uid_t uid) {
 char *custom_mount_overlay_workdir(const CustomMount *m, const char *machine) {
         _cleanup_free_ char *dir = NULL, *name = NULL;
 
-        if (m->type != CUSTOM_MOUNT_OVERLAY || isempty(m->source))
+        if (m->type != CUSTOM_MOUNT_OVERLAY || isempty(m->source) || m->source[0] == '+')
                 return NULL;
         if (path_split_last(m->source, &dir, &name) < 0)
                 return NULL;
@@ -120,11 +120,44 @@ static int open_layer(int root_fd, const char *path, int userns_fd, int *ret_fd)
         return 0;
 }
 
+/* An upper layer in the machine's root: its work directory goes beside it
+ * there (and stays, as systemd-nspawn's does), made as the machine's root. */
+static int open_upper_in_root(int root_fd, const char *path, uid_t uid, const char *machine, int *ret_upper,
+                              int *ret_work) {
+        _cleanup_free_ char *dir = NULL, *name = NULL, *work = NULL;
+        _cleanup_close_ int parent = -EBADF, upper = -EBADF, w = -EBADF;
+        int r;
+
+        r = path_split_last(path, &dir, &name);
+        if (r >= 0)
+                r = open_in_root(root_fd, dir, O_PATH | O_DIRECTORY, 0, &parent);
+        if (r < 0)
+                return r;
+        work = strdup_printf(".#%s" OVERLAY_WORKDIR_TAG "%s", name, machine);
+        if (!work)
+                return -ENOMEM;
+        upper = openat(parent, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (upper < 0)
+                return -errno;
+        FsIds saved = fs_ids_switch(uid, uid);
+        r = mkdirat(parent, work, 0700) < 0 && errno != EEXIST ? -errno : 0;
+        fs_ids_restore(saved);
+        if (r < 0)
+                return r;
+        w = openat(parent, work, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (w < 0)
+                return -errno;
+        *ret_upper = TAKE_FD(upper);
+        *ret_work = TAKE_FD(w);
+        return 0;
+}
+
 /* The upper layer and its work directory, which must be on one mount: of
- * a host directory's parent (idmapped), or a tmpfs of our own; that mount
- * (detached) in *ret_mount, to be kept open until the overlay is made. */
-static int open_upper(const CustomMount *m, int userns_fd, uid_t uid, const char *machine, int *ret_mount,
-                      int *ret_upper, int *ret_work) {
+ * a host directory's parent (idmapped), the machine's root, or a tmpfs of
+ * our own; a detached mount of ours in *ret_mount, to be kept open until
+ * the overlay is made. */
+static int open_upper(int root_fd, const CustomMount *m, int userns_fd, uid_t uid, const char *machine,
+                      int *ret_mount, int *ret_upper, int *ret_work) {
         _cleanup_free_ char *work = custom_mount_overlay_workdir(m, machine), *dir = NULL, *name = NULL,
                             *work_dir = NULL, *work_name = NULL;
         _cleanup_close_ int parent = -EBADF, upper = -EBADF, w = -EBADF;
@@ -132,6 +165,8 @@ static int open_upper(const CustomMount *m, int userns_fd, uid_t uid, const char
 
         if (isempty(m->source))
                 return mount_overlay_upper_tmpfs(0755, uid, uid, ret_mount, ret_upper, ret_work);
+        if (m->source[0] == '+')
+                return open_upper_in_root(root_fd, m->source + 1, uid, machine, ret_upper, ret_work);
         if (!work)
                 return -ENOMEM;
         r = path_split_last(m->source, &dir, &name);
@@ -162,7 +197,7 @@ static int apply_overlay(int root_fd, const CustomMount *m, int userns_fd, uid_t
         for (size_t i = 0; i < n && r >= 0; i++)
                 r = open_layer(root_fd, m->lower[i], userns_fd, &lower[i]);
         if (r >= 0 && m->type == CUSTOM_MOUNT_OVERLAY)
-                r = open_upper(m, userns_fd, uid, machine, &upper_mount, &upper, &work);
+                r = open_upper(root_fd, m, userns_fd, uid, machine, &upper_mount, &upper, &work);
         if (r >= 0) {
                 FsIds saved = fs_ids_switch(uid, uid);
                 r = make_mount_point_in_root(root_fd, m->destination, true, 0755, &target);
@@ -213,7 +248,7 @@ int custom_mounts_check_sources(const CustomMount *mounts, size_t n, const char 
                         if (**l != '+' && !S_ISDIR(st.st_mode))
                                 return -ENOTDIR;
                 }
-                if (isempty(mounts[i].source))
+                if (isempty(mounts[i].source) || mounts[i].source[0] == '+')
                         continue;
                 *what = mounts[i].source;
                 if (stat(mounts[i].source, &st) < 0)

@@ -18,7 +18,9 @@ int custom_mounts_apply(int root_fd, const CustomMount *mounts, size_t n, int us
  * layer is a tmpfs. The work directory of a host upper layer is beside it,
  * as UPPER/../.#NAME.berth-work~MACHINE: made empty by the supervisor
  * before the machine starts, and removed with it (UNDO_WORKDIR). NULL for
- * an overlay without one. */
+ * an overlay without one, or with its upper layer in the machine's root
+ * ("+", whose work directory is made there, the same way named, and
+ * stays). */
 #define OVERLAY_WORKDIR_TAG ".berth-work~"
 char *custom_mount_overlay_workdir(const CustomMount *m, const char *machine);
 bool custom_mount_is_overlay_workdir(const char *path) _pure_;
