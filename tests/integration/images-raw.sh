@@ -350,6 +350,29 @@ dd if="$WORK/primary.hdr" of="$PICK" bs=512 seek=1 conv=notrunc status=none
 dd if="$WORK/backup.hdr" of="$PICK" bs=512 seek=$((pick_size / 512 - 1)) conv=notrunc status=none
 check "(headers restored: it runs again)" brun -i "$PICK" -- test -e /marker
 
+# One owner: an image a machine writes to is not booted by another, and
+# ephemeral machines share theirs.
+# holder NAME ARGS…: berth run ARGS… -- sleep 2 in the background, once it runs.
+holder() {
+        local name=$1 i
+        shift
+        "$BERTH" run -q -M "$name" "$@" -- sleep 2 </dev/null >/dev/null 2>&1 &
+        HOLDER=$!
+        for ((i = 0; i < 100; i++)); do
+                [[ -n $(machine_field "$name" leader) ]] && return 0
+                sleep 0.05
+        done
+        fail "berth run -M $name $* did not start"
+}
+holder hold1 -x -i "$PICK"
+check "two ephemeral machines on one image at once" brun -x -i "$PICK" -M hold2 -- true
+refused "a writable machine on an image an ephemeral one uses" 1 -i "$PICK" -M hold3 -- true
+wait "$HOLDER"
+holder hold4 -i "$PICK"
+refused "an ephemeral machine on an image a writable one uses" 1 -x -i "$PICK" -M hold5 -- true
+wait "$HOLDER"
+nothing_left "image locks" "$PICK"
+
 # A copy cut in the middle of its root partition.
 dd if="$SFDISK" of="$WORK/truncated.raw" bs=1M count=64 conv=sparse status=none
 refused "a truncated image (cut inside its root partition)" 1 -i "$WORK/truncated.raw" -- true
