@@ -647,9 +647,6 @@ static int parse_argv(int argc, char *argv[], BootConfig *c, bool *ret_help) {
                 return log_usage("--as-pid2 needs a COMMAND.");
         if (c->image && c->directory)
                 return log_usage("-i/--image= and -D/--directory= exclude each other: the root is one of them.");
-        if (c->ephemeral && c->volatile_mode != VOLATILE_NO)
-                return log_usage("-x/--ephemeral and --volatile= exclude each other: both say what becomes of "
-                                 "changes.");
         return 0;
 }
 
@@ -680,6 +677,13 @@ static int load_settings(BootConfig *c, const MachineIdentity *id) {
 }
 
 /* What only the whole configuration (options and settings file) can say. */
+static int check_root(const BootConfig *c) {
+        if (c->ephemeral && c->volatile_mode != VOLATILE_NO)
+                return log_usage("-x/--ephemeral (Ephemeral=) and --volatile= (Volatile=) exclude each other: both "
+                                 "say what becomes of the machine's changes.");
+        return 0;
+}
+
 static int check_network(const BootConfig *c) {
         const NetworkConfig *n = &c->network;
 
@@ -737,6 +741,8 @@ static int verb_boot_or_run(int argc, char *argv[], BootMode mode) {
                 machine_log_to_journal(id.name);
                 r = load_settings(&c, &id);
         }
+        if (r >= 0)
+                r = check_root(&c);
         if (r >= 0)
                 r = check_network(&c);
         if (r >= 0)

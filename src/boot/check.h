@@ -22,7 +22,7 @@
 #define DEFAULT_INIT_PATH "/sbin/init"
 
 typedef struct MachineFacts {
-        bool proc_helper;     /* the host's /proc is covered: mount a visible one */
+        bool proc_helper; /* the host's /proc is covered: mount a visible one */
         char *hostname;
         char *host_os_release;
         HostFile resolv_conf, localtime; /* what they become in the machine */

@@ -66,8 +66,8 @@ static int make_base_filesystem(int root_fd, int usr_fd, uid_t uid) {
                 const char *name;
                 mode_t mode;
         } dirs[] = {
-                { "usr", 0755 },  { "etc", 0755 },  { "var", 0755 }, { "run", 0755 },  { "tmp", 01777 },
-                { "proc", 0555 }, { "sys", 0555 },  { "dev", 0755 }, { "root", 0700 }, { "home", 0755 },
+                { "usr", 0755 },  { "etc", 0755 }, { "var", 0755 }, { "run", 0755 },  { "tmp", 01777 },
+                { "proc", 0555 }, { "sys", 0555 }, { "dev", 0755 }, { "root", 0700 }, { "home", 0755 },
         };
         static const char *const links[] = { "bin", "sbin", "lib", "lib64" };
 
@@ -229,8 +229,8 @@ static int mount_machine(const SpawnPlan *p, int root_fd, int channel) {
                 channel_fail(channel, r, "set up %s in the machine", what);
 
         log_debug("API filesystems mounted.");
-        r = custom_mounts_apply(root_fd, p->config->mounts, p->config->n_mounts, u->userns_fd, u->uid_base,
-                                p->name, &what);
+        r = custom_mounts_apply(root_fd, p->config->mounts, p->config->n_mounts, u->userns_fd, u->uid_base, p->name,
+                                &what);
         if (r < 0)
                 channel_fail(channel, r, "mount '%s' in the machine", what);
         if (p->journal_mount) {

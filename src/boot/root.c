@@ -78,7 +78,8 @@ static int check_tree(const BootConfig *c, const MachineIdentity *id, const Mach
                 r = open_in_root(t->fd, "/usr", O_PATH | O_DIRECTORY, 0, &usr);
                 if (r < 0)
                         return log_error_errno(SYNTHETIC_ERRNO(ENOTDIR),
-                                               "%s '%s' doesn't look like an OS tree: /usr is missing.", what, id->root);
+                                               "%s '%s' doesn't look like an OS tree: /usr is missing.", what,
+                                               id->root);
                 return 0;
         }
 
@@ -105,12 +106,12 @@ static int attach_partition(const MachineIdentity *id, int image_fd, const Disse
 
         r = loop_device_attach(image_fd, p->offset, p->size, read_only, loop);
         if (r < 0)
-                return log_error_errno(r, "Failed to attach partition %i of image '%s' to a loop device: %m",
-                                       p->partno, id->root);
+                return log_error_errno(r, "Failed to attach partition %i of image '%s' to a loop device: %m", p->partno,
+                                       id->root);
         r = dissected_partition_mount(p, loop->path, read_only, ret_mount_fd);
         if (r < 0)
-                return log_error_errno(r, "Failed to mount the %s file system of image '%s'%s: %m", p->fstype,
-                                       id->root, p->partno > 0 ? " (its root partition)" : "");
+                return log_error_errno(r, "Failed to mount the %s file system of image '%s'%s: %m", p->fstype, id->root,
+                                       p->partno > 0 ? " (its root partition)" : "");
         log_debug("Image '%s': partition %i (%s) on %s%s.", id->root, p->partno, p->fstype, loop->path,
                   read_only ? ", read-only" : "");
         return 0;

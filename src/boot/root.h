@@ -25,8 +25,8 @@ typedef struct MachineRoot {
         bool bind_machine_id; /* the tree's machine-id is empty: one is bound over it */
 } MachineRoot;
 
-#define MACHINE_ROOT_NULL                                                                                     \
-        {                                                                                                    \
+#define MACHINE_ROOT_NULL                                                                                 \
+        {                                                                                                 \
                 .fd = -EBADF, .loop = LOOP_DEVICE_NULL, .usr_loop = LOOP_DEVICE_NULL, .mount_fd = -EBADF, \
                 .usr_mount_fd = -EBADF                                                                    \
         }

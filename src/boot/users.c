@@ -98,8 +98,7 @@ static int try_idmap(const char *root, const MachineRoot *t, MachineUsers *u) {
 }
 
 /* Chowns the tree into the range once, and remembers the range on it. */
-static int chown_once(const BootConfig *c, const char *root, const MachineRoot *t, uid_t remembered,
-                      MachineUsers *u) {
+static int chown_once(const BootConfig *c, const char *root, const MachineRoot *t, uid_t remembered, MachineUsers *u) {
         int r;
 
         u->ownership = OWNERSHIP_CHOWN;

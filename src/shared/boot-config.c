@@ -47,11 +47,8 @@ static const char *const link_journal_table[_LINK_JOURNAL_MAX] = {
 DEFINE_STRING_TABLE_LOOKUP(link_journal, LinkJournal);
 
 static const char *const custom_mount_type_table[_CUSTOM_MOUNT_TYPE_MAX] = {
-        [CUSTOM_MOUNT_BIND] = "bind",
-        [CUSTOM_MOUNT_BIND_RO] = "bind-ro",
-        [CUSTOM_MOUNT_TMPFS] = "tmpfs",
-        [CUSTOM_MOUNT_OVERLAY] = "overlay",
-        [CUSTOM_MOUNT_OVERLAY_RO] = "overlay-ro",
+        [CUSTOM_MOUNT_BIND] = "bind",       [CUSTOM_MOUNT_BIND_RO] = "bind-ro",       [CUSTOM_MOUNT_TMPFS] = "tmpfs",
+        [CUSTOM_MOUNT_OVERLAY] = "overlay", [CUSTOM_MOUNT_OVERLAY_RO] = "overlay-ro",
 };
 DEFINE_STRING_TABLE_LOOKUP(custom_mount_type, CustomMountType);
 

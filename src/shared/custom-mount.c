@@ -156,8 +156,8 @@ static int open_upper_in_root(int root_fd, const char *path, uid_t uid, const ch
  * a host directory's parent (idmapped), the machine's root, or a tmpfs of
  * our own; a detached mount of ours in *ret_mount, to be kept open until
  * the overlay is made. */
-static int open_upper(int root_fd, const CustomMount *m, int userns_fd, uid_t uid, const char *machine,
-                      int *ret_mount, int *ret_upper, int *ret_work) {
+static int open_upper(int root_fd, const CustomMount *m, int userns_fd, uid_t uid, const char *machine, int *ret_mount,
+                      int *ret_upper, int *ret_work) {
         _cleanup_free_ char *work = custom_mount_overlay_workdir(m, machine), *dir = NULL, *name = NULL,
                             *work_dir = NULL, *work_name = NULL;
         _cleanup_close_ int parent = -EBADF, upper = -EBADF, w = -EBADF;
@@ -217,8 +217,8 @@ static int apply_overlay(int root_fd, const CustomMount *m, int userns_fd, uid_t
         return r;
 }
 
-int custom_mounts_apply(int root_fd, const CustomMount *mounts, size_t n, int userns_fd, uid_t uid,
-                        const char *machine, const char **what) {
+int custom_mounts_apply(int root_fd, const CustomMount *mounts, size_t n, int userns_fd, uid_t uid, const char *machine,
+                        const char **what) {
         for (size_t i = 0; i < n; i++) {
                 int r;
 

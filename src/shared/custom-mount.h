@@ -10,8 +10,8 @@
  * privileges: a bind source is a host path, opened before the machine's
  * namespaces exist. Destinations are resolved inside the root; those that
  * are missing are made, as the machine's root (uid, its host UID). */
-int custom_mounts_apply(int root_fd, const CustomMount *mounts, size_t n, int userns_fd, uid_t uid,
-                        const char *machine, const char **what);
+int custom_mounts_apply(int root_fd, const CustomMount *mounts, size_t n, int userns_fd, uid_t uid, const char *machine,
+                        const char **what);
 
 /* --overlay=: the layers that are host directories are idmapped into the
  * machine's range (userns_fd), so that -U works with them; an empty upper

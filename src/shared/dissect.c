@@ -42,16 +42,15 @@ static DLSYM_PROTOTYPE(blkid_partition_get_size);
 static DLSYM_PROTOTYPE(blkid_partition_get_partno);
 
 static int dlopen_blkid(void) {
-        return dlopen_many_sym(
-                &libblkid_dl, "libblkid.so.1", DLSYM_ARG(blkid_new_probe), DLSYM_ARG(blkid_free_probe),
-                DLSYM_ARG(blkid_probe_set_device), DLSYM_ARG(blkid_probe_enable_superblocks),
-                DLSYM_ARG(blkid_probe_set_superblocks_flags), DLSYM_ARG(blkid_probe_enable_partitions),
-                DLSYM_ARG(blkid_probe_set_partitions_flags), DLSYM_ARG(blkid_do_safeprobe),
-                DLSYM_ARG(blkid_probe_lookup_value), DLSYM_ARG(blkid_probe_get_partitions),
-                DLSYM_ARG(blkid_partlist_numof_partitions), DLSYM_ARG(blkid_partlist_get_partition),
-                DLSYM_ARG(blkid_partition_get_type_string), DLSYM_ARG(blkid_partition_get_flags),
-                DLSYM_ARG(blkid_partition_get_name), DLSYM_ARG(blkid_partition_get_start),
-                DLSYM_ARG(blkid_partition_get_size), DLSYM_ARG(blkid_partition_get_partno), NULL);
+        return dlopen_many_sym(&libblkid_dl, "libblkid.so.1", DLSYM_ARG(blkid_new_probe), DLSYM_ARG(blkid_free_probe),
+                               DLSYM_ARG(blkid_probe_set_device), DLSYM_ARG(blkid_probe_enable_superblocks),
+                               DLSYM_ARG(blkid_probe_set_superblocks_flags), DLSYM_ARG(blkid_probe_enable_partitions),
+                               DLSYM_ARG(blkid_probe_set_partitions_flags), DLSYM_ARG(blkid_do_safeprobe),
+                               DLSYM_ARG(blkid_probe_lookup_value), DLSYM_ARG(blkid_probe_get_partitions),
+                               DLSYM_ARG(blkid_partlist_numof_partitions), DLSYM_ARG(blkid_partlist_get_partition),
+                               DLSYM_ARG(blkid_partition_get_type_string), DLSYM_ARG(blkid_partition_get_flags),
+                               DLSYM_ARG(blkid_partition_get_name), DLSYM_ARG(blkid_partition_get_start),
+                               DLSYM_ARG(blkid_partition_get_size), DLSYM_ARG(blkid_partition_get_partno), NULL);
 }
 
 static void probe_freep(blkid_probe *p) {
@@ -165,8 +164,10 @@ static int newer(const DissectedPartition *found, const char *label, const char 
                 return 1;
         c = strverscmp(strempty(label), strempty(found->label));
         if (c == 0)
-                return why(ret_why, ENOTUNIQ, "it has two %s partitions of the same label ('%s'); berth can't tell "
-                           "which to use", what, strempty(label));
+                return why(ret_why, ENOTUNIQ,
+                           "it has two %s partitions of the same label ('%s'); berth can't tell "
+                           "which to use",
+                           what, strempty(label));
         return c > 0;
 }
 
@@ -276,7 +277,8 @@ int dissect_image(int fd, DissectedImage *ret, char **ret_why) {
                 d.root = (DissectedPartition) { .found = true, .offset = 0, .size = d.size };
                 r = probe_fstype(fd, &d.root, ret_why);
         } else if (streq(pttype, "PMBR"))
-                return why(ret_why, EBADMSG, "its GPT is damaged (both headers): only the protective MBR is left");
+                return why(ret_why, EBADMSG,
+                           "its GPT can't be read (damaged, or the image cut short): only the protective MBR is left");
         else if (!streq(pttype, "gpt"))
                 return why(ret_why, EMEDIUMTYPE, "its partition table is of type '%s'; berth boots GPT images only",
                            pttype);
@@ -301,8 +303,7 @@ int dissect_image(int fd, DissectedImage *ret, char **ret_why) {
         return 0;
 }
 
-int dissected_partition_mount(const DissectedPartition *p, const char *device_path, bool read_only,
-                              int *ret_mount_fd) {
+int dissected_partition_mount(const DissectedPartition *p, const char *device_path, bool read_only, int *ret_mount_fd) {
         _cleanup_close_ int fs = -EBADF;
         const char *type = p->fstype;
         int fd;

@@ -19,11 +19,11 @@
 
 typedef struct DissectedPartition {
         bool found;
-        int partno;              /* 1…; 0: the whole image (no partition table) */
-        uint64_t offset, size;   /* in bytes */
-        char *fstype;            /* as libblkid names it: ext4, btrfs, xfs… */
-        char *label;             /* the GPT partition's name, or NULL */
-        bool read_only;          /* the GPT read-only flag */
+        int partno;            /* 1…; 0: the whole image (no partition table) */
+        uint64_t offset, size; /* in bytes */
+        char *fstype;          /* as libblkid names it: ext4, btrfs, xfs… */
+        char *label;           /* the GPT partition's name, or NULL */
+        bool read_only;        /* the GPT read-only flag */
 } DissectedPartition;
 
 typedef struct DissectedImage {
@@ -31,7 +31,8 @@ typedef struct DissectedImage {
         uint64_t size; /* of the image, in bytes */
 } DissectedImage;
 
-#define DISSECTED_IMAGE_NULL {}
+#define DISSECTED_IMAGE_NULL \
+        {}
 
 /* Probes the image open at fd (a regular file or a block device). On
  * failure returns -errno and, where the image is at fault, a sentence
@@ -43,8 +44,7 @@ void dissected_image_done(DissectedImage *d);
 /* Mounts the file system of a partition put on the block device at
  * device_path, detached (fsmount()), read-only if asked, never with device
  * nodes; the mount's fd in *ret_mount_fd. */
-int dissected_partition_mount(const DissectedPartition *p, const char *device_path, bool read_only,
-                              int *ret_mount_fd);
+int dissected_partition_mount(const DissectedPartition *p, const char *device_path, bool read_only, int *ret_mount_fd);
 
 /* The architecture the root partition type is chosen for ("x86-64"). */
 const char *dissect_architecture(void) _const_;

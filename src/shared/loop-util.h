@@ -17,7 +17,8 @@ typedef struct LoopDevice {
         bool read_only;
 } LoopDevice;
 
-#define LOOP_DEVICE_NULL { .fd = -EBADF, .nr = -1 }
+#define LOOP_DEVICE_NULL \
+        { .fd = -EBADF, .nr = -1 }
 
 /* Puts [offset, offset+size) of the file or block device open at fd on a
  * new loop device, read-only if asked; the offset and size the kernel took

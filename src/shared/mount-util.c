@@ -33,7 +33,8 @@ int mount_change_attributes(int dir_fd, const char *path, uint64_t attr_set, uin
 
 int mount_clone_tree(int dir_fd, const char *path, bool recursive, int *ret_fd) {
         int fd = open_tree(dir_fd, path ?: "",
-                           OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (recursive ? AT_RECURSIVE : 0) | (path ? 0 : AT_EMPTY_PATH));
+                           OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (recursive ? AT_RECURSIVE : 0) |
+                                   (path ? 0 : AT_EMPTY_PATH));
 
         if (fd < 0)
                 return -errno;
@@ -66,7 +67,8 @@ int mount_tmpfs_detached(const char *mode, uid_t uid, int *ret_fd) {
                 return -errno;
         if (fsconfig(fs, FSCONFIG_SET_STRING, "mode", mode, 0) < 0 ||
             fsconfig(fs, FSCONFIG_SET_STRING, "uid", ids, 0) < 0 ||
-            fsconfig(fs, FSCONFIG_SET_STRING, "gid", ids, 0) < 0 || fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+            fsconfig(fs, FSCONFIG_SET_STRING, "gid", ids, 0) < 0 ||
+            fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
                 return -errno;
         fd = fsmount(fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NODEV);
         if (fd < 0)
@@ -111,7 +113,8 @@ int mount_overlay(const int *lower_fds, size_t n_lower, int upper_fd, int work_f
         }
         if (upper_fd >= 0) {
                 char b2[FD_PATH_MAX];
-                char *t = strdup_printf("%s,upperdir=%s,workdir=%s", data, fd_path(upper_fd, buf), fd_path(work_fd, b2));
+                char *t =
+                        strdup_printf("%s,upperdir=%s,workdir=%s", data, fd_path(upper_fd, buf), fd_path(work_fd, b2));
                 if (!t)
                         return -ENOMEM;
                 free(data);

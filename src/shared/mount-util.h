@@ -35,8 +35,7 @@ int mount_tmpfs_detached(const char *mode, uid_t uid, int *ret_fd);
  * a detached tmpfs of their own; the upper one of the given mode and owner
  * (what the overlay's root then shows). The tmpfs's fd must stay open until
  * the overlay is mounted: a detached mount goes with it. */
-int mount_overlay_upper_tmpfs(mode_t mode, uid_t uid, gid_t gid, int *ret_tmp_fd, int *ret_upper_fd,
-                              int *ret_work_fd);
+int mount_overlay_upper_tmpfs(mode_t mode, uid_t uid, gid_t gid, int *ret_tmp_fd, int *ret_upper_fd, int *ret_work_fd);
 /* Mounts an overlay of the layers open at lower_fds (lowest first), with
  * upper_fd and work_fd (-EBADF both: read-only), on the directory open at
  * target_fd. */

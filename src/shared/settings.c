@@ -209,6 +209,22 @@ static int parse_bind(BootConfig *c, const SettingKey *k, const char *v) {
         return boot_config_add_bind(c, v, streq(k->name, "BindReadOnly"));
 }
 
+static int parse_overlay(BootConfig *c, const SettingKey *k, const char *v) {
+        if (c->n_mounts >= SETTINGS_LIST_MAX)
+                return -E2BIG;
+        return boot_config_add_overlay(c, v, streq(k->name, "OverlayReadOnly"));
+}
+
+static int parse_volatile(BootConfig *c, const SettingKey *k, const char *v) {
+        VolatileMode m = volatile_mode_from_string(v);
+
+        if (m < 0)
+                return -EINVAL;
+        c->volatile_mode = m;
+        c->set_by |= SETTING_VOLATILE;
+        return 0;
+}
+
 static int parse_tmpfs(BootConfig *c, const SettingKey *k, const char *v) {
         if (c->n_mounts >= SETTINGS_LIST_MAX)
                 return -E2BIG;
@@ -386,10 +402,10 @@ static const SettingKey setting_keys[] = {
         { "Files", "TemporaryFileSystem",   parse_tmpfs,             0, 0, 0, "expected an absolute PATH[:OPTS]" },
         { "Files", "PrivateUsersOwnership", parse_ownership,         0, 0, 0, "expected auto, map, chown or off" },
         { "Files", "PrivateUsersChown",     parse_ownership_chown,   0, 0, 0, YES_NO },
-        { "Files", "ReadOnly" },
-        { "Files", "Volatile" },
-        { "Files", "Overlay" },
-        { "Files", "OverlayReadOnly" },
+        { "Files", "ReadOnly",              parse_bool,              KEY_SAFE, offsetof(BootConfig, read_only), SETTING_READ_ONLY, YES_NO },
+        { "Files", "Volatile",              parse_volatile,          KEY_SAFE, 0, 0, "expected no, yes, state or overlay" },
+        { "Files", "Overlay",               parse_overlay,           0, 0, 0, "expected [+]LOWER…:[+]UPPER:DST with absolute paths" },
+        { "Files", "OverlayReadOnly",       parse_overlay,           0, 0, 0, "expected [+]LOWER…:DST with absolute paths" },
         { "Files", "Inaccessible" },
         { "Files", "BindUser" },
 
@@ -652,13 +668,16 @@ static int custom_mount_copy(const CustomMount *m, CustomMount *ret) {
         *ret = (CustomMount) {
                 .type = m->type,
                 .source = m->source ? strdup(m->source) : NULL,
+                .lower = m->lower ? strv_copy(m->lower) : NULL,
                 .destination = m->destination ? strdup(m->destination) : NULL,
                 .options = m->options ? strdup(m->options) : NULL,
                 .recursive = m->recursive,
                 .idmap = m->idmap,
         };
-        if ((m->source && !ret->source) || (m->destination && !ret->destination) || (m->options && !ret->options)) {
+        if ((m->source && !ret->source) || (m->destination && !ret->destination) || (m->options && !ret->options) ||
+            (m->lower && !ret->lower)) {
                 free(ret->source);
+                strv_free(ret->lower);
                 free(ret->destination);
                 free(ret->options);
                 return -ENOMEM;
@@ -666,12 +685,14 @@ static int custom_mount_copy(const CustomMount *m, CustomMount *ret) {
         return 0;
 }
 
-/* Bind=, BindReadOnly= and TemporaryFileSystem= are one setting, as in
+/* Bind=, BindReadOnly=, TemporaryFileSystem=, Overlay= and
+ * OverlayReadOnly= are one setting, as in
  * systemd-nspawn: the list that wins replaces the other whole (a file's
  * mounts are never mixed with the command line's). */
 static void custom_mounts_free(CustomMount *m, size_t n) {
         for (size_t i = 0; i < n; i++) {
                 free(m[i].source);
+                strv_free(m[i].lower);
                 free(m[i].destination);
                 free(m[i].options);
         }
@@ -759,6 +780,8 @@ static const struct {
 } merge_table[] = {
         /* clang-format off */
         { SETTING_EPHEMERAL,         false, offsetof(BootConfig, ephemeral),         sizeof(bool) },
+        { SETTING_READ_ONLY,         false, offsetof(BootConfig, read_only),         sizeof(bool) },
+        { SETTING_VOLATILE,          false, offsetof(BootConfig, volatile_mode),     sizeof(VolatileMode) },
         { SETTING_AS_PID2,           false, offsetof(BootConfig, as_pid2),           sizeof(bool) },
         { SETTING_NOTIFY_READY,      false, offsetof(BootConfig, notify_ready),      sizeof(bool) },
         { SETTING_NETWORK,           false, 0,                                       0, copy_network },

@@ -26,10 +26,9 @@
 #include "undo.h"
 
 static const char *const undo_type_table[_UNDO_TYPE_MAX] = {
-        [UNDO_LOCK_FILE] = "lock", [UNDO_CGROUP] = "cgroup",     [UNDO_MOUNTS] = "mounts",
-        [UNDO_FILE] = "file",      [UNDO_MACHINED] = "machined", [UNDO_CGROUP_V1] = "cgroup1",
-        [UNDO_WORKDIR] = "workdir",
-        [UNDO_LINK] = "link",      [UNDO_ZONE] = "zone",         [UNDO_FIREWALL] = "nft",
+        [UNDO_LOCK_FILE] = "lock",    [UNDO_CGROUP] = "cgroup",     [UNDO_MOUNTS] = "mounts",   [UNDO_FILE] = "file",
+        [UNDO_MACHINED] = "machined", [UNDO_CGROUP_V1] = "cgroup1", [UNDO_WORKDIR] = "workdir", [UNDO_LINK] = "link",
+        [UNDO_ZONE] = "zone",         [UNDO_FIREWALL] = "nft",
 };
 DEFINE_STRING_TABLE_LOOKUP(undo_type, UndoType);
 

@@ -575,9 +575,11 @@ TEST(file_errors) {
 
 TEST(warnings) {
         static const char *const unsupported[] = {
-                "Exec/LimitNOFILE=1024", "Exec/KillSignal=SIGTERM", "Files/ReadOnly=yes",
-                "Files/Volatile=state",  "Files/Overlay=/a:/b",     "Files/OverlayReadOnly=/a:/b",
-                "Files/Inaccessible=/x", "Files/BindUser=alice",    "Network/VirtualEthernetExtra=ve-x:host1",
+                "Exec/LimitNOFILE=1024",
+                "Exec/KillSignal=SIGTERM",
+                "Files/Inaccessible=/x",
+                "Files/BindUser=alice",
+                "Network/VirtualEthernetExtra=ve-x:host1",
         };
 
         for (size_t i = 0; i < ELEMENTSOF(unsupported); i++) {
@@ -611,15 +613,65 @@ TEST(warnings) {
                     FILE_NAME ":2: Unknown key Foo?[31m?= in [Exec], not supported, ignoring");
 }
 
+TEST(root_keys) {
+        _cleanup_(boot_config_done) BootConfig c = {};
+        _cleanup_strv_free_ char **warnings = NULL;
+        static const char text[] = "[Files]\nReadOnly=yes\nVolatile=state\nOverlay=/a:/b:/srv\n"
+                                   "OverlayReadOnly=/a:+/etc:/etc\n";
+
+        /* ReadOnly= and Volatile= give the machine nothing: from any file */
+        parse_ok_full(text, false, BOOT_MODE_BOOT, &c, &warnings);
+        ASSERT_TRUE(c.read_only);
+        ASSERT_EQ(c.volatile_mode, VOLATILE_STATE);
+        ASSERT_EQ(c.set_by, SETTING_READ_ONLY | SETTING_VOLATILE);
+        /* the overlays are mounts: from a trusted file only */
+        ASSERT_EQ(c.n_mounts, 0);
+        ASSERT_EQ(strv_length(warnings), 2);
+        boot_config_done(&c);
+        warnings = strv_free(warnings);
+
+        parse_ok_full(text, true, BOOT_MODE_BOOT, &c, &warnings);
+        ASSERT_NULL(warnings);
+        ASSERT_EQ(c.n_mounts, 2);
+        ASSERT_EQ(c.mounts[0].type, CUSTOM_MOUNT_OVERLAY);
+        ASSERT_STREQ(c.mounts[0].source, "/b");
+        ASSERT_EQ(c.mounts[1].type, CUSTOM_MOUNT_OVERLAY_RO);
+        ASSERT_STREQ(c.mounts[1].lower[1], "+/etc");
+        boot_config_done(&c);
+
+        /* "yes" is a boolean word, as in systemd-nspawn */
+        parse_ok("[Files]\nVolatile=true\n", &c);
+        ASSERT_EQ(c.volatile_mode, VOLATILE_YES);
+        boot_config_done(&c);
+        parse_bad("[Files]\nVolatile=sometimes\n",
+                  FILE_NAME ":2: Invalid value 'sometimes' for Volatile=: expected no, yes, state or overlay");
+        parse_bad("[Files]\nOverlay=/a\n",
+                  FILE_NAME ":2: Invalid value '/a' for Overlay=: expected [+]LOWER…:[+]UPPER:DST with absolute paths");
+}
+
+TEST(merge_root_keys) {
+        _cleanup_(boot_config_done) BootConfig s = {}, c = {};
+
+        parse_ok("[Files]\nVolatile=overlay\nOverlay=/a:/b:/srv\n", &s);
+        boot_config_init(&c, BOOT_MODE_BOOT);
+        ASSERT_OK(settings_merge(&c, &s, SETTINGS_YES));
+        ASSERT_EQ(c.volatile_mode, VOLATILE_OVERLAY);
+        ASSERT_EQ(c.n_mounts, 1);
+        /* the layers are copied, not shared */
+        ASSERT_STREQ(c.mounts[0].lower[0], "/a");
+        ASSERT_TRUE(c.mounts[0].lower != s.mounts[0].lower);
+}
+
 TEST(warnings_in_order) {
         _cleanup_(boot_config_done) BootConfig c = {};
         _cleanup_strv_free_ char **warnings = NULL;
 
-        parse_ok_full("[Exec]\nA=1\nHostname=h\n[B]\nx=y\n[Files]\nReadOnly=yes\n", true, BOOT_MODE_RUN, &c, &warnings);
+        parse_ok_full("[Exec]\nA=1\nHostname=h\n[B]\nx=y\n[Files]\nInaccessible=/x\n", true, BOOT_MODE_RUN, &c,
+                      &warnings);
         ASSERT_EQ(strv_length(warnings), 3);
         ASSERT_STREQ(warnings[0], FILE_NAME ":2: Unknown key A= in [Exec], not supported, ignoring");
         ASSERT_STREQ(warnings[1], FILE_NAME ":4: Section [B] not supported, ignoring");
-        ASSERT_STREQ(warnings[2], FILE_NAME ":7: [Files] ReadOnly= not supported by berth yet, ignoring");
+        ASSERT_STREQ(warnings[2], FILE_NAME ":7: [Files] Inaccessible= not supported by berth yet, ignoring");
         /* what is known still applies */
         ASSERT_STREQ(c.hostname, "h");
 }
