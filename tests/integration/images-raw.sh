@@ -352,25 +352,31 @@ check "(headers restored: it runs again)" brun -i "$PICK" -- test -e /marker
 
 # One owner: an image a machine writes to is not booted by another, and
 # ephemeral machines share theirs.
-# holder NAME ARGS…: berth run ARGS… -- sleep 2 in the background, once it runs.
+# holder NAME ARGS…: berth run ARGS… -- sleep in the background, once it
+# runs; holder_end stops it (SIGTERM).
 holder() {
         local name=$1 i
         shift
-        "$BERTH" run -q -M "$name" "$@" -- sleep 2 </dev/null >/dev/null 2>&1 &
+        "$BERTH" run -q -M "$name" "$@" -- sleep 120 </dev/null >/dev/null 2>&1 &
         HOLDER=$!
+        HELPERS+=("$HOLDER")
         for ((i = 0; i < 100; i++)); do
                 [[ -n $(machine_field "$name" leader) ]] && return 0
                 sleep 0.05
         done
         fail "berth run -M $name $* did not start"
 }
+holder_end() {
+        kill "$HOLDER"
+        wait "$HOLDER" || true
+}
 holder hold1 -x -i "$PICK"
 check "two ephemeral machines on one image at once" brun -x -i "$PICK" -M hold2 -- true
 refused "a writable machine on an image an ephemeral one uses" 1 -i "$PICK" -M hold3 -- true
-wait "$HOLDER"
+holder_end
 holder hold4 -i "$PICK"
 refused "an ephemeral machine on an image a writable one uses" 1 -x -i "$PICK" -M hold5 -- true
-wait "$HOLDER"
+holder_end
 nothing_left "image locks" "$PICK"
 
 # A copy cut in the middle of its root partition.
