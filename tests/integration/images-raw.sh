@@ -203,6 +203,7 @@ for src in "-i $REPART" "-D $TREE"; do
 done
 refused "--volatile=bogus" 2 --volatile=bogus -i "$REPART" -- true
 refused "-i with -D" 2 -i "$REPART" -D "$TREE" -- true
+refused "-x with --volatile=overlay" 2 -x --volatile=overlay -i "$REPART" -- true
 nothing_left "run --volatile" "$REPART"
 
 # --overlay, --overlay-ro, with -U.
