@@ -374,8 +374,10 @@ static int fill_by_unpacking(const ImageSource *s, int dir_fd, const char *tmp_n
         fd = openat(dir_fd, tmp_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (fd < 0 || fstatvfs(fd, &sv) < 0)
                 return -errno;
-        /* Bounded by the room there is: a bomb stops before the disk is full. */
-        return tar_unpack(s->fd, fd, (uint64_t) sv.f_bavail * sv.f_frsize, progress, ret_error);
+        /* Bounded by the room there is, less a twentieth (the file
+         * system's own metadata, and the host's other writers): a bomb stops
+         * before the disk is full. */
+        return tar_unpack(s->fd, fd, (uint64_t) sv.f_bavail * sv.f_frsize / 20 * 19, progress, ret_error);
 }
 
 int image_make(const ImageSource *s, bool raw, const char *new_name, bool read_only) {
@@ -399,9 +401,12 @@ int image_make(const ImageSource *s, bool raw, const char *new_name, bool read_o
         r = s->fill(s, dir_fd, tmp_name, &(CopyProgress) { .written = progress_written, .userdata = &p }, &error);
         progress_end(&p, r >= 0, s->done);
         if (r >= 0) {
+                /* A raw image is marked read-only before it is visible (the
+                 * immutable top of a directory can't be renamed: marked once
+                 * in place, below). A clone of a read-only one is writable. */
                 if (!raw)
                         forget_machine_id(dir_fd, tmp_name);
-                else if (fchmodat(dir_fd, tmp_name, 0644, 0) < 0) /* a clone of a read-only one is writable */
+                else if (fchmodat(dir_fd, tmp_name, read_only ? 0444 : 0644, 0) < 0)
                         r = -errno;
         }
         if (r >= 0) {
@@ -413,15 +418,18 @@ int image_make(const ImageSource *s, bool raw, const char *new_name, bool read_o
                 return error ? log_error_errno(r, "Failed to make image '%s', %s", new_name, error)
                              : log_error_errno(r, "Failed to make image '%s': %m", new_name);
         }
-        if (read_only) {
+        if (read_only && !raw) {
                 Image i = {};
 
                 r = image_store_find(BERTH_IMAGE_DIR, new_name, &i);
                 if (r >= 0)
                         r = image_set_read_only(&i, true);
                 image_done(&i);
-                if (r < 0)
+                if (r < 0) {
+                        /* Not left writable when it was asked read-only. */
+                        (void) image_remove_tree(dir_fd, target_name);
                         return log_error_errno(r, "Failed to mark image '%s' read-only: %m", new_name);
+                }
         }
         return 0;
 }
@@ -634,6 +642,7 @@ static int export_tree(const Image *i, int out_fd, TarCompression c) {
 /* To FILE: through a hidden temporary beside it, renamed when complete. */
 static int export_to_file(const Image *i, const char *path, TarCompression c) {
         _cleanup_free_ char *dir = NULL, *last = NULL, *tmp = NULL;
+        _cleanup_(lock_file_release) LockFile lock = LOCK_FILE_NULL;
         _cleanup_close_ int fd = -EBADF;
         int r;
 
@@ -645,6 +654,14 @@ static int export_to_file(const Image *i, const char *path, TarCompression c) {
         tmp = image_temporary_path(dir, last);
         if (!tmp)
                 return log_oom();
+        /* The temporary's name lock is held while it is written, as for an
+         * image's: in the store, the next image verb would take it for a
+         * killed command's otherwise. */
+        r = image_name_lock(last, &lock);
+        if (r == -EBUSY)
+                return log_error_errno(r, "'%s' is being written by another command.", path);
+        if (r < 0)
+                return log_error_errno(r, "Failed to lock the name '%s': %m", last);
         fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
         if (fd < 0)
                 return log_error_errno(errno, "Failed to create '%s': %m", tmp);
