@@ -27,6 +27,7 @@ REPART=${images[0]} SFDISK=${images[1]} FS=${images[2]} SPLIT=${images[3]}
 [[ -f $REPART && -f $SFDISK && -f $FS && -f $SPLIT ]] || fail "raw-image.sh made no images (${images[*]})"
 
 STORE=/var/lib/machines
+[[ -d $STORE ]] || mkdir -m 0700 "$STORE" # as machined makes it
 tag=$$
 SF=rawsf$tag
 on_exit 'rm -f "$STORE/$SF.raw" "$STORE/$SF.berth" "$STORE/$SF.nspawn"'
