@@ -7,6 +7,7 @@
 #include "log.h"
 #include "running.h"
 #include "string-util.h"
+#include "strv.h"
 #include "verbs.h"
 
 static const Verb verbs[] = {
@@ -50,6 +51,16 @@ static void help(void) {
         for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
                 printf("  %-12s %s\n", verbs[i].name, verbs[i].summary);
         printf("\nSee 'berth VERB --help' for a verb's options, and berth(1).\n");
+}
+
+int log_file_result(int r, const char *error, char *const *warnings) {
+        if (r == -ENOMEM)
+                return log_oom();
+        if (r < 0)
+                return log_error_errno(r, "%s", error);
+        STRV_FOREACH(w, (char **) warnings)
+                log_warning("%s", *w);
+        return r;
 }
 
 int verb_bad_option(const char *verb, int opt, char *argv[]) {

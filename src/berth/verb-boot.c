@@ -661,14 +661,9 @@ static int load_settings(BootConfig *c, const MachineIdentity *id) {
         if (c->settings_mode == SETTINGS_NO)
                 return 0;
         r = settings_load(NULL, c, id->name, id->root, &path, &warnings, &error);
-        if (r == -ENOMEM)
-                return log_oom();
-        if (r < 0)
-                return log_error_errno(r, "%s", error);
-        STRV_FOREACH(w, warnings)
-                log_warning("%s", *w);
-        if (r == 0)
-                return 0;
+        r = log_file_result(r, error, warnings);
+        if (r <= 0)
+                return r;
         log_debug("Applied settings from %s (%s).", path, settings_mode_to_string(c->settings_mode));
         if (c->mode == BOOT_MODE_RUN && c->as_pid2 && strv_length(c->parameters) == 0)
                 return log_error_errno(SYNTHETIC_ERRNO(EINVAL), "%s: ProcessTwo=yes needs a command (Parameters=).",

@@ -318,13 +318,7 @@ static int definition_load(const char *def, MachineDefinition *ret) {
         if (r < 0)
                 return log_error_errno(r, "Failed to look for image definition '%s': %m", def);
         r = machine_definition_parse(path, ret, &warnings, &error);
-        if (r == -ENOMEM)
-                return log_oom();
-        if (r < 0)
-                return log_error_errno(r, "%s", error);
-        STRV_FOREACH(w, warnings)
-                log_warning("%s", *w);
-        return 0;
+        return MIN(log_file_result(r, error, warnings), 0);
 }
 
 typedef struct CreateArgs {

@@ -51,3 +51,7 @@ int verb_create(int argc, char *argv[]);
  * (getopt_long()'s '?' and ':', just returned as opt) as one line, and
  * returns -EUSAGE. */
 int verb_bad_option(const char *verb, int opt, char *argv[]);
+/* What reading a file of ours gave (a settings file, an image definition):
+ * its warnings logged; on failure (r < 0) its one error line, as it is.
+ * Returns r. */
+int log_file_result(int r, const char *error, char *const *warnings);
