@@ -5,17 +5,18 @@
 # of tests/fixtures/raw-image.sh, checked first by the real systemd-dissect,
 # boot to multi-user and power off (one made by systemd-repart, one by
 # sfdisk by hand, the latter found by -M in /var/lib/machines); a bare ext4
-# filesystem and an image with /usr apart run; -x writes nothing to the
-# image; --read-only, the GPT read-only flag and an immutable file give a
-# read-only root; --volatile=yes|state|overlay do what nspawn's do, for an
-# image and a directory, one of them booted; --overlay and --overlay-ro
-# with -U; the partition picked among several roots (the newest label, not
-# those marked no-auto, the one generic Linux partition when there is no
-# root); bad images (no root, two roots of one label, two generic
-# partitions, corrupt GPT headers, a truncated file, random data, an empty
-# file) get one line and exit 1; and after every run, failed or not, and
-# after a SIGKILLed supervisor, no loop device is left on the images and
-# the host's mount table is as it was.
+# filesystem, an image with /usr apart and a block device run; -x writes
+# nothing to the image; --read-only, the GPT read-only flag and an
+# immutable file give a read-only root; --volatile=yes|state|overlay do
+# what nspawn's do, for an image and a directory, one of them booted;
+# --overlay and --overlay-ro with -U (what the machine's root writes is
+# root's on the host); the partition picked among several roots (the
+# newest label, not those marked no-auto, the one generic Linux partition
+# when there is no root); image locks; bad images (no root, two roots of
+# one label, two generic partitions, corrupt GPT headers, truncated files,
+# random data, an empty file) get one line and exit 1; and after every
+# run, failed or not, and after a SIGKILLed supervisor, no loop device is
+# left on the images and the host's mount table is as it was.
 . "$(dirname "$0")/lib.sh"
 
 for tool in sfdisk:fdisk systemd-dissect:systemd-container debugfs:e2fsprogs mkfs.ext4:e2fsprogs; do
@@ -108,7 +109,7 @@ loop_while_running() {
         awk '{ $1 = $1; print }' <<<"$info" # single spaces
 }
 # refused WHAT RC ARGS…: berth run ARGS… fails with RC and one line of its
-# own on stderr, and nothing of it is left.
+# own on stderr (nothing_left checks what it left).
 refused() {
         local what=$1 want=$2 rc=0 out
         shift 2
