@@ -325,6 +325,9 @@ chattr +i "$PICK"
 on_exit 'chattr -i "$PICK" 2>/dev/null'
 erofs "an image file that can't be opened for writing (immutable)" -i "$PICK"
 chattr -i "$PICK"
+chmod a-w "$PICK"
+erofs "an image file without write permission (mode 0444, as machined marks raw images read-only)" -i "$PICK"
+chmod u+w "$PICK"
 nothing_left "run -i, read-only" "$PICK"
 
 # Refused, with one line, leaving nothing.
@@ -419,6 +422,9 @@ start_image() {
 }
 cp --reflink=auto --sparse=always "$REPART" "$WORK/rp.raw"
 cp --reflink=auto --sparse=always "$SFDISK" "$STORE/$SF.raw"
+"$BERTH" read-only "$SF"
+erofs "-M $SF, marked read-only in the store (berth read-only)" -M "$SF"
+"$BERTH" read-only "$SF" no
 start_image rp -i "$WORK/rp.raw"
 start_image "$SF"
 start_image vol -i "$SFDISK" --volatile=overlay
