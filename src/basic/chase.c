@@ -23,7 +23,14 @@ int open_in_root(int root_fd, const char *path, int flags, mode_t mode, int *ret
 
         while (*path == '/')
                 path++;
-        fd = (int) syscall(SYS_openat2, root_fd, isempty(path) ? "." : path, &how, sizeof how);
+        /* A ".." in the walk (a symlink such as ../usr/lib/os-release)
+         * fails with EAGAIN when anything was mounted or renamed anywhere
+         * meanwhile, for the caller to try again (as openat2(2) says). */
+        for (int i = 0;; i++) {
+                fd = (int) syscall(SYS_openat2, root_fd, isempty(path) ? "." : path, &how, sizeof how);
+                if (fd >= 0 || errno != EAGAIN || i >= 64)
+                        break;
+        }
         if (fd < 0)
                 return -errno;
         *ret_fd = fd;

@@ -122,6 +122,7 @@ static int open_disk_image(const MachineIdentity *id, MachineRoot *t) {
         _cleanup_free_ char *why = NULL;
         _cleanup_close_ int fd = -EBADF;
         bool ro = t->lower_read_only;
+        struct stat st;
         int r;
 
         fd = open(id->root, (ro ? O_RDONLY : O_RDWR) | O_CLOEXEC | O_NOCTTY);
@@ -132,6 +133,12 @@ static int open_disk_image(const MachineIdentity *id, MachineRoot *t) {
         }
         if (fd < 0)
                 return log_error_errno(errno, "Failed to open image '%s': %m", id->root);
+        if (fstat(fd, &st) < 0)
+                return log_error_errno(errno, "Failed to look at image '%s': %m", id->root);
+        if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode))
+                return log_error_errno(SYNTHETIC_ERRNO(EBADFD),
+                                       "Image '%s' can't be booted: it is neither a regular file nor a block device.",
+                                       id->root);
 
         r = dissect_image(fd, &d, &why);
         if (r == -EOPNOTSUPP && !why)

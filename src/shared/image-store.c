@@ -238,14 +238,23 @@ int image_store_list(const char *image_dir, bool all, Image **ret, size_t *ret_n
 }
 
 int image_tree_is_read_only(const char *path) {
-        _cleanup_close_ int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
         struct stat st;
+        ImageType type;
 
         if (fd < 0 || fstat(fd, &st) < 0)
                 return -errno;
         if (path_startswith_dir(path, "/usr/lib/machines") || path_startswith_dir(path, "/usr/local/lib/machines"))
                 return 1;
-        return read_only_mark(fd, is_subvolume(fd, &st) ? IMAGE_SUBVOLUME : IMAGE_DIRECTORY, &st);
+        if (S_ISDIR(st.st_mode))
+                type = is_subvolume(fd, &st) ? IMAGE_SUBVOLUME : IMAGE_DIRECTORY;
+        else if (S_ISREG(st.st_mode))
+                type = IMAGE_RAW;
+        else if (S_ISBLK(st.st_mode))
+                type = IMAGE_BLOCK;
+        else
+                return -EBADFD;
+        return read_only_mark(fd, type, &st);
 }
 
 int image_set_read_only(const Image *i, bool b) {

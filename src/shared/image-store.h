@@ -60,8 +60,8 @@ int image_store_list(const char *image_dir, bool all, Image **ret, size_t *ret_n
  * directory's top, a subvolume's read-only flag, the write bits of a raw
  * file. */
 int image_set_read_only(const Image *i, bool b);
-/* Whether the tree at path (resolved) is marked read-only, or a vendor
- * image's: 1 or 0. */
+/* Whether the image at path (resolved: a tree, a raw file or a block
+ * device) is marked read-only, or a vendor image's: 1 or 0. */
 int image_tree_is_read_only(const char *path);
 
 /* The size limit of a btrfs subvolume image (its quota group's limit of

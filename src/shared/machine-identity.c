@@ -68,9 +68,11 @@ int machine_identity_resolve(const char *directory, const char *image, const cha
                         return -EINVAL;
                 }
 
+        /* A disk image is named as given (a symlink's own name, as
+         * systemd-nspawn does), a tree by where it really is. */
         if (machine)
                 ret->name = strdup(machine);
-        else if (path_split_last(ret->root, &dir, &ret->name) == -ENOMEM)
+        else if (path_split_last(ret->disk ? ret->path : ret->root, &dir, &ret->name) == -ENOMEM)
                 return -ENOMEM;
         if (!ret->name)
                 return -ENOMEM;
