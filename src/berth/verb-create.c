@@ -318,7 +318,8 @@ static int definition_load(const char *def, MachineDefinition *ret) {
         if (r < 0)
                 return log_error_errno(r, "Failed to look for image definition '%s': %m", def);
         r = machine_definition_parse(path, ret, &warnings, &error);
-        return MIN(log_file_result(r, error, warnings), 0);
+        r = log_file_result(r, error, warnings);
+        return r < 0 ? r : 0;
 }
 
 typedef struct CreateArgs {
