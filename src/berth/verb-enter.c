@@ -133,6 +133,10 @@ static int enter_child(const EnterTarget *t, int channel, void *userdata) {
         /* State: root of the machine's user namespace, in all its namespaces
          * but (until we fork) its PID namespace; "/" is the machine's. */
         r = user_db_find_user("/etc/passwd", req->user ?: "root", &u);
+        if (r == -ENOENT && (!req->user || streq(req->user, "root")))
+                /* No /etc/passwd at all (--volatile=yes, a bare tree): root
+                 * is root all the same, as systemd knows it without one. */
+                r = user_entry_root(&u);
         if (r == -ESRCH)
                 channel_fail_message(channel, ESRCH, "User '%s' does not exist in machine '%s'.", req->user ?: "root",
                                      t->machine.name);

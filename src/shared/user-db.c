@@ -9,6 +9,19 @@
 #include "string-util.h"
 #include "user-db.h"
 
+int user_entry_root(UserEntry *ret) {
+        *ret = (UserEntry) {
+                .name = strdup("root"),
+                .home = strdup("/root"),
+                .shell = strdup("/bin/sh"),
+        };
+        if (!ret->name || !ret->home || !ret->shell) {
+                user_entry_done(ret);
+                return -ENOMEM;
+        }
+        return 0;
+}
+
 void user_entry_done(UserEntry *u) {
         free(u->name);
         free(u->home);

@@ -18,6 +18,8 @@ typedef struct UserEntry {
 } UserEntry;
 
 void user_entry_done(UserEntry *u);
+/* root as a system without a user database knows it: 0, /root, /bin/sh. */
+int user_entry_root(UserEntry *ret);
 
 /* Finds a user by name, or by number when "user" is all digits. */
 int user_db_find_user(const char *passwd_path, const char *user, UserEntry *ret);

@@ -410,7 +410,10 @@ nothing_left "block device" "$blk"
 losetup -d "$blk"
 
 # --- Booted: the repart image (a copy), the sfdisk one (a copy in the store,
-# by -M alone), and the sfdisk one itself with --volatile=overlay; together.
+# by -M alone), the sfdisk one itself with --volatile=overlay, and the split
+# image with --volatile=yes (only its /usr: systemd.firstboot=off, or
+# systemd-firstboot asks on the console for what an empty /etc lacks);
+# together.
 # start_image NAME [OPTIONS…]: berth boot -M NAME OPTIONS… in the background.
 start_image() {
         local name=$1
@@ -428,9 +431,11 @@ erofs "-M $SF, marked read-only in the store (berth read-only)" -M "$SF"
 start_image rp -i "$WORK/rp.raw"
 start_image "$SF"
 start_image vol -i "$SFDISK" --volatile=overlay
+start_image voly -i "$SPLIT" --volatile=yes -- systemd.firstboot=off
 wait_running rp
 wait_running "$SF"
 wait_running vol
+wait_running voly
 
 check "while they run, the host's mount table is as it was" test "$(mount_points)" = "$MOUNTS_BEFORE"
 check "rp (repart image): the root is the image's ext4" test "$(in_machine rp stat -fc %T /)" = ext2/ext3
@@ -438,12 +443,16 @@ in_machine rp sh -c 'echo inside >/root/made-inside'
 check "$SF (-M $SF, $STORE/$SF.raw): the root is the image's ext4" test "$(in_machine "$SF" stat -fc %T /)" = ext2/ext3
 check "vol (--volatile=overlay): the root is an overlay" test "$(in_machine vol stat -fc %T /)" = overlayfs
 in_machine vol sh -c 'echo inside >/etc/vol-boot'
+check "voly (--volatile=yes): the root is a tmpfs" test "$(in_machine voly stat -fc %T /)" = tmpfs
+check "voly: berth shell enters it" "$BERTH" shell voly /bin/true
+check "voly: /usr is the image's usr partition, read-only" \
+        eval '[[ $(in_machine voly findmnt -no FSTYPE,OPTIONS /usr) == ext4*ro,* ]]'
 check "rp: listed with the image's OS ($(machine_field rp os) $(machine_field rp version))" \
         test "$(machine_field rp os) $(machine_field rp version)" = "debian 12"
-for m in rp "$SF" vol; do
+for m in rp "$SF" vol voly; do
         "$BERTH" poweroff "$m"
 done
-for m in rp "$SF" vol; do
+for m in rp "$SF" vol voly; do
         wait_supervisor "$m"
         check "$m: exit status 0 after poweroff (got $RC)" test "$RC" = 0
         check "$m: the console showed the shutdown" grep -q "Powering off" "$WORK/$m.console"
@@ -452,7 +461,7 @@ check "rp: a file the machine's root made is 0's on disk" test "$(owner_on_disk 
 check "rp: the image's empty /etc/machine-id was not written" \
         test "$(on_disk "$WORK/rp.raw" 1 "stat /etc/machine-id" | awk '$7 == "Size:" { print $8 }')" = 0
 check "vol: nothing reached the sfdisk image (sha256)" test "$(sha "$SFDISK")" = "$sha_sfdisk"
-nothing_left "boots" "$WORK/rp.raw" "$STORE/$SF.raw" "$SFDISK"
+nothing_left "boots" "$WORK/rp.raw" "$STORE/$SF.raw" "$SFDISK" "$SPLIT"
 
 # --- A SIGKILLed supervisor leaves no loop device ------------------------------------------
 mkdir "$WORK/upper-victim"
