@@ -103,6 +103,31 @@ int free_and_strdup(char **s, const char *v) {
         return 0;
 }
 
+bool utf8_is_valid(const char *s) {
+        for (const unsigned char *p = (const unsigned char *) s; *p;) {
+                size_t n = *p < 0x80             ? 0
+                           : (*p & 0xe0) == 0xc0 ? 1
+                           : (*p & 0xf0) == 0xe0 ? 2
+                           : (*p & 0xf8) == 0xf0 ? 3
+                                                 : 4;
+                uint32_t c = n == 0 ? *p : n == 1 ? *p & 0x1f : n == 2 ? *p & 0x0f : *p & 0x07;
+
+                if (n == 4)
+                        return false;
+                for (size_t i = 1; i <= n; i++) {
+                        if ((p[i] & 0xc0) != 0x80)
+                                return false;
+                        c = (c << 6) | (p[i] & 0x3f);
+                }
+                /* The shortest form only, no surrogates, nothing past U+10FFFF. */
+                if ((n == 1 && c < 0x80) || (n == 2 && c < 0x800) || (n == 3 && c < 0x10000) ||
+                    (c >= 0xd800 && c <= 0xdfff) || c > 0x10ffff)
+                        return false;
+                p += n + 1;
+        }
+        return true;
+}
+
 bool string_is_safe(const char *s) {
         for (; *s; s++)
                 if (*s < ' ' || *s >= 127 || strchr("\"'\\", *s))

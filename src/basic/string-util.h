@@ -54,6 +54,8 @@ int free_and_strdup(char **s, const char *v);
 /* Only printable ASCII without quotes or backslashes: safe to show and to
  * store in key=value files. */
 bool string_is_safe(const char *s) _pure_;
+/* Whether s is well-formed UTF-8 (shortest forms, no surrogates). */
+bool utf8_is_valid(const char *s) _pure_;
 
 /* 0x1234 style: parses a string of hex digits. */
 int unhexchar(char c) __attribute__((const));

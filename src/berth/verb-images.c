@@ -78,7 +78,7 @@ static int find_image(const char *name, Image *ret) {
         int r;
 
         sweep_store();
-        if (!machine_name_is_valid(name[0] == '.' ? name + 1 : name))
+        if (!image_name_is_valid(name))
                 return log_usage("Invalid image name '%s'.", name);
         r = image_store_find(BERTH_IMAGE_DIR, name, ret);
         if (r == -ENOENT)

@@ -116,7 +116,7 @@ static int image_probe(const char *dir, int dir_fd, const char *entry, Image *re
         path = path_join(dir, entry);
         if (!name || !path)
                 return -ENOMEM;
-        if (!machine_name_is_valid(name[0] == '.' ? name + 1 : name))
+        if (!image_name_is_valid(name))
                 return -ENOENT;
 
         *ret = (Image) {
@@ -134,12 +134,21 @@ static int image_probe(const char *dir, int dir_fd, const char *entry, Image *re
         return 0;
 }
 
+bool image_name_is_valid(const char *name) {
+        if (!filename_is_valid(name) || startswith(name, ".#") || !utf8_is_valid(name))
+                return false;
+        for (const char *p = name; *p; p++)
+                if ((unsigned char) *p < ' ' || *p == 0x7f)
+                        return false;
+        return true;
+}
+
 int image_store_find(const char *image_dir, const char *name, Image *ret) {
         _cleanup_free_ char *raw = strjoin(name, ".raw");
 
         if (!raw)
                 return -ENOMEM;
-        if (!machine_name_is_valid(name[0] == '.' ? name + 1 : name))
+        if (!image_name_is_valid(name))
                 return -EINVAL;
         for (const char *const *d = image_search_path(image_dir); *d; d++) {
                 _cleanup_close_ int dir_fd = open(*d, O_PATH | O_DIRECTORY | O_CLOEXEC);

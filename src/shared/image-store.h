@@ -46,6 +46,12 @@ void image_array_free(Image *images, size_t n);
  * (IMAGE_DIR, a build option). */
 const char *const *image_search_path(const char *image_dir);
 
+/* An image's name as machined takes it: a file name (a raw image's without
+ * ".raw"), no control characters, UTF-8, not a temporary (".#"). Wider
+ * than a machine name: such images are listed and managed, but a machine
+ * of one needs a machine name of its own (-M). New images get machine names. */
+bool image_name_is_valid(const char *name) _pure_;
+
 /* The first image named name: -ENOENT if none. */
 int image_store_find(const char *image_dir, const char *name, Image *ret);
 /* The image name, for -M: the path of the first image of that name, and

@@ -144,13 +144,12 @@ mkdir -p "$STORE/.h$tag" "/usr/local/lib/machines/v$tag"
 check "a hidden image is not listed" not grep -q "^\.h$tag " <<<"$("$BERTH" images)"
 check "… but is with --all" grep -q "^\.h$tag " <<<"$("$BERTH" images --all)"
 check "a vendor image in /usr/local/lib/machines is listed read-only" test "$(image_json "v$tag" ro)" = True
-bad() { # bad RC WHAT ARGS…: berth ARGS fails with RC and one line of its own
-        local want=$1 what=$2 rc=0 out
-        shift 2
-        out=$("$BERTH" "$@" 2>&1 >/dev/null) || rc=$?
-        check "$what: exit $want (got $rc)" test "$rc" = "$want"
-        check "$what: one line, berth's ($out)" test "$(wc -l <<<"$out"):${out:0:7}" = "1:berth: "
-}
+# An image name machined takes (a file name) that is no machine name.
+mkdir "$STORE/sp $tag"
+check "an image named 'sp $tag' (a space: machined's rules) is listed" grep -q "^sp $tag " <<<"$("$BERTH" images)"
+check "… as machinectl lists it" grep -q "^sp $tag " <<<"$(machinectl list-images --no-legend --no-pager)"
+check "… and removed by name" "$BERTH" remove "sp $tag"
+check "… gone" test ! -e "$STORE/sp $tag"
 bad 1 "clone of an image that does not exist" clone "nx$tag" "ny$tag"
 bad 1 "clone onto an image that exists" clone "$A" "$C"
 bad 2 "clone to an invalid name" clone "$A" "bad/name"

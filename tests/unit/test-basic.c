@@ -135,6 +135,20 @@ TEST(progress) {
         ASSERT_STREQ(buf, "\r\033[K");
 }
 
+TEST(utf8_is_valid) {
+        ASSERT_TRUE(utf8_is_valid(""));
+        ASSERT_TRUE(utf8_is_valid("plain"));
+        ASSERT_TRUE(utf8_is_valid("d\xc3\xa9" "bian"));     /* é */
+        ASSERT_TRUE(utf8_is_valid("\xe2\x82\xac"));      /* € */
+        ASSERT_TRUE(utf8_is_valid("\xf0\x9f\x90\xa7"));  /* 🐧 */
+        ASSERT_FALSE(utf8_is_valid("\xc3"));             /* cut short */
+        ASSERT_FALSE(utf8_is_valid("\xc3x"));            /* no continuation */
+        ASSERT_FALSE(utf8_is_valid("\xc0\xaf"));         /* overlong '/' */
+        ASSERT_FALSE(utf8_is_valid("\xed\xa0\x80"));     /* a surrogate */
+        ASSERT_FALSE(utf8_is_valid("\xf4\x90\x80\x80")); /* past U+10FFFF */
+        ASSERT_FALSE(utf8_is_valid("\xff"));
+}
+
 TEST(string_is_safe) {
         ASSERT_TRUE(string_is_safe("/var/lib/machines/a b$c"));
         ASSERT_TRUE(string_is_safe(""));

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
+#include "image-store.h"
 #include "machine-name.h"
 #include "tests.h"
 
@@ -63,4 +64,17 @@ TEST(unit_name_escape) {
         check_escape("\xc3\xa4", "\\xc3\\xa4");
         check_escape("a*?", "a\\x2a\\x3f");
         check_escape("-", "\\x2d");
+}
+
+TEST(image_names) {
+        /* machined's rules: wider than a machine name */
+        static const char *const good[] = { "web", ".hidden", "a b", "a:b", "d\xc3\xa9" "bian", NAME_65, "a..b", "-a" };
+        static const char *const bad[] = { "", ".", "..", "a/b", ".#tmp", "a\n", "a\x7f", "\xc3", "\xff" };
+
+        for (size_t i = 0; i < ELEMENTSOF(good); i++)
+                if (!image_name_is_valid(good[i]))
+                        tests_fail(__FILE__, __LINE__, "image name \"%s\" refused", good[i]);
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++)
+                if (image_name_is_valid(bad[i]))
+                        tests_fail(__FILE__, __LINE__, "image name \"%s\" taken", bad[i]);
 }
