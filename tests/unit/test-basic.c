@@ -138,7 +138,8 @@ TEST(progress) {
 TEST(utf8_is_valid) {
         ASSERT_TRUE(utf8_is_valid(""));
         ASSERT_TRUE(utf8_is_valid("plain"));
-        ASSERT_TRUE(utf8_is_valid("d\xc3\xa9" "bian"));     /* é */
+        ASSERT_TRUE(utf8_is_valid("d\xc3\xa9"
+                                  "bian"));              /* é */
         ASSERT_TRUE(utf8_is_valid("\xe2\x82\xac"));      /* € */
         ASSERT_TRUE(utf8_is_valid("\xf0\x9f\x90\xa7"));  /* 🐧 */
         ASSERT_FALSE(utf8_is_valid("\xc3"));             /* cut short */

@@ -68,7 +68,15 @@ TEST(unit_name_escape) {
 
 TEST(image_names) {
         /* machined's rules: wider than a machine name */
-        static const char *const good[] = { "web", ".hidden", "a b", "a:b", "d\xc3\xa9" "bian", NAME_65, "a..b", "-a" };
+        static const char *const good[] = { "web",
+                                            ".hidden",
+                                            "a b",
+                                            "a:b",
+                                            "d\xc3\xa9"
+                                            "bian",
+                                            NAME_65,
+                                            "a..b",
+                                            "-a" };
         static const char *const bad[] = { "", ".", "..", "a/b", ".#tmp", "a\n", "a\x7f", "\xc3", "\xff" };
 
         for (size_t i = 0; i < ELEMENTSOF(good); i++)
