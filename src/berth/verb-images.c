@@ -639,6 +639,13 @@ static int export_tree(const Image *i, int out_fd, TarCompression c) {
         return 0;
 }
 
+/* Whether dir is the image store's writable directory. */
+static bool in_store(const char *dir) {
+        struct stat a, b;
+
+        return stat(dir, &a) >= 0 && stat(BERTH_IMAGE_DIR, &b) >= 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
 /* To FILE: through a hidden temporary beside it, renamed when complete. */
 static int export_to_file(const Image *i, const char *path, TarCompression c) {
         _cleanup_free_ char *dir = NULL, *last = NULL, *tmp = NULL;
@@ -654,14 +661,16 @@ static int export_to_file(const Image *i, const char *path, TarCompression c) {
         tmp = image_temporary_path(dir, last);
         if (!tmp)
                 return log_oom();
-        /* The temporary's name lock is held while it is written, as for an
-         * image's: in the store, the next image verb would take it for a
-         * killed command's otherwise. */
-        r = image_name_lock(last, &lock);
-        if (r == -EBUSY)
-                return log_error_errno(r, "'%s' is being written by another command.", path);
-        if (r < 0)
-                return log_error_errno(r, "Failed to lock the name '%s': %m", last);
+        /* In the store, the temporary's name lock is held while it is
+         * written, as for an image's: the next image verb would take it for
+         * a killed command's otherwise. (Elsewhere nothing sweeps.) */
+        if (in_store(dir)) {
+                r = image_name_lock(last, &lock);
+                if (r == -EBUSY)
+                        return log_error_errno(r, "'%s' is being written by another command.", path);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to lock the name '%s': %m", last);
+        }
         fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
         if (fd < 0)
                 return log_error_errno(errno, "Failed to create '%s': %m", tmp);

@@ -92,13 +92,18 @@ static int make_base_filesystem(int root_fd, int usr_fd, uid_t uid) {
 
 /* --volatile=yes: a tmpfs root, with only the tree's /usr in it, read-only. */
 static void setup_volatile_yes(const SpawnPlan *p, int channel) {
-        _cleanup_close_ int usr = -EBADF, tmp = -EBADF;
+        _cleanup_close_ int root = -EBADF, usr_dir = -EBADF, usr = -EBADF, tmp = -EBADF;
         int r;
 
-        r = mount_clone_tree(AT_FDCWD, STAGING_DIR "/usr", true, &usr);
+        /* The tree's /usr resolved in the tree: a symlink there must not
+         * lead to the host's. */
+        root = open(STAGING_DIR, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        r = root < 0 ? -errno : open_in_root(root, "/usr", O_PATH | O_DIRECTORY, 0, &usr_dir);
+        if (r >= 0)
+                r = mount_clone_tree(usr_dir, NULL, true, &usr);
         if (r < 0)
                 channel_fail(channel, r, "find /usr in '%s'", p->root);
-        r = mount_set_attributes(usr, NULL, MOUNT_ATTR_RDONLY, true);
+        r = mount_set_attributes(usr, NULL, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOSUID, true);
         if (r >= 0)
                 r = mount_tmpfs_detached("0755", p->users->uid_base, &tmp);
         if (r >= 0)

@@ -123,14 +123,28 @@ static int open_disk_image(const MachineIdentity *id, MachineRoot *t) {
         _cleanup_close_ int fd = -EBADF;
         bool ro = t->lower_read_only;
         struct stat st;
-        int r;
+        int flags, r;
 
-        fd = open(id->root, (ro ? O_RDONLY : O_RDWR) | O_CLOEXEC | O_NOCTTY);
+        /* Looked at before it is opened: a character device's open may act. */
+        if (stat(id->root, &st) < 0)
+                return log_error_errno(errno, "Failed to look at image '%s': %m", id->root);
+        if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode))
+                return log_error_errno(SYNTHETIC_ERRNO(EBADFD),
+                                       "Image '%s' can't be booted: it is neither a regular file nor a block device.",
+                                       id->root);
+        /* A block device to write to exclusively: that fails while the
+         * host has it mounted, which a second mount through a loop device
+         * would wreck. (Readers share it, as ephemeral machines do.) */
+        flags = O_CLOEXEC | O_NOCTTY;
+        fd = open(id->root, (ro ? O_RDONLY : O_RDWR | (S_ISBLK(st.st_mode) ? O_EXCL : 0)) | flags);
         if (fd < 0 && !ro && IN_SET(errno, EROFS, EACCES, EPERM)) {
                 /* The file says read-only: so is the machine's root. */
                 ro = t->read_only = true;
-                fd = open(id->root, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+                fd = open(id->root, O_RDONLY | flags);
         }
+        if (fd < 0 && errno == EBUSY)
+                return log_error_errno(SYNTHETIC_ERRNO(EBUSY), "Image '%s' is in use (mounted on the host?).",
+                                       id->root);
         if (fd < 0)
                 return log_error_errno(errno, "Failed to open image '%s': %m", id->root);
         if (fstat(fd, &st) < 0)
@@ -163,6 +177,34 @@ static int open_disk_image(const MachineIdentity *id, MachineRoot *t) {
         return 0;
 }
 
+/* A host directory as an overlay's upper layer: what the machine's root
+ * writes there is root's on the host, so no other user may reach it (as
+ * for a tree); and its work directory must be on its file system, which a
+ * mount point's parent is not. */
+static int check_overlay_upper(const char *upper) {
+        _cleanup_free_ char *dir = NULL;
+        struct statx sx;
+        int r;
+
+        if (statx(AT_FDCWD, upper, 0, STATX_TYPE, &sx) < 0)
+                return log_error_errno(errno, "Failed to look at the overlay's upper directory '%s': %m", upper);
+        if ((sx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) && (sx.stx_attributes & STATX_ATTR_MOUNT_ROOT))
+                return log_error_errno(SYNTHETIC_ERRNO(EXDEV),
+                                       "The overlay's upper directory '%s' is a mount point: its work directory "
+                                       "would go on another file system. Give a directory below it.",
+                                       upper);
+        r = image_reachable_by_users(upper, &dir);
+        if (r < 0)
+                return log_error_errno(r, "Failed to check who can reach '%s': %m", upper);
+        if (r > 0)
+                return log_error_errno(SYNTHETIC_ERRNO(EPERM),
+                                       "Refusing the overlay's upper directory '%s': users of the host can reach it, "
+                                       "and files the machine's root makes there are root's on the host (set-user-ID "
+                                       "ones too); make '%s' root's alone (chmod 0700).",
+                                       upper, dir);
+        return 0;
+}
+
 /* The empty work directories of --overlay= layers on the host, beside
  * their upper layers; they go with the machine. */
 static int make_overlay_workdirs(const BootConfig *c, const char *name, Record *rec) {
@@ -175,6 +217,9 @@ static int make_overlay_workdirs(const BootConfig *c, const char *name, Record *
                         continue;
                 if (!w)
                         return log_oom();
+                r = check_overlay_upper(c->mounts[i].source);
+                if (r < 0)
+                        return r;
                 r = record_intend(rec, UNDO_WORKDIR, w);
                 if (r < 0)
                         return r;

@@ -388,7 +388,8 @@ int boot_config_add_overlay(BootConfig *c, const char *spec, bool read_only) {
         for (size_t i = 0; i < n; i++)
                 if (take_overlay_source(fields[i], false) < 0)
                         return -EINVAL;
-        if (upper && take_overlay_source(upper, true) < 0)
+        /* "/" has no parent for the work directory to go in. */
+        if (upper && (take_overlay_source(upper, true) < 0 || streq(upper, "/") || streq(upper, "+/")))
                 return -EINVAL;
         if (n == 0)
                 return -EINVAL; /* an overlay needs a lower layer */

@@ -173,13 +173,20 @@ static int newer(const DissectedPartition *found, const char *label, const char 
 
 static int take_partition(blkid_partition part, DissectedPartition *into) {
         const char *label = sym_blkid_partition_get_name(part);
+        blkid_loff_t start = sym_blkid_partition_get_start(part), size = sym_blkid_partition_get_size(part);
+        uint64_t offset, bytes;
 
+        /* In 512-byte sectors, as libblkid counts; an extent that doesn't
+         * fit in 64 bits is no partition of any image. */
+        if (start < 0 || size < 0 || __builtin_mul_overflow((uint64_t) start, 512, &offset) ||
+            __builtin_mul_overflow((uint64_t) size, 512, &bytes))
+                return -ERANGE;
         partition_done(into);
         *into = (DissectedPartition) {
                 .found = true,
                 .partno = sym_blkid_partition_get_partno(part),
-                .offset = (uint64_t) sym_blkid_partition_get_start(part) * 512,
-                .size = (uint64_t) sym_blkid_partition_get_size(part) * 512,
+                .offset = offset,
+                .size = bytes,
                 .read_only = ((uint64_t) sym_blkid_partition_get_flags(part) & GPT_FLAG_READ_ONLY) != 0,
         };
         if (!isempty(label) && !(into->label = strdup(label)))
@@ -220,6 +227,8 @@ static int pick_partitions(blkid_partlist pl, DissectedImage *d, char **ret_why)
                 generic = (DissectedPartition) {};
         }
         partition_done(&generic);
+        if (r == -ERANGE && !*ret_why)
+                return why(ret_why, ERANGE, "a partition of it lies past what 64 bits can count");
         if (r < 0)
                 return r;
         if (!d->root.found)
@@ -291,6 +300,10 @@ int dissect_image(int fd, DissectedImage *ret, char **ret_why) {
                         r = check_extent(&d, &d.root, ret_why);
                 if (r >= 0)
                         r = check_extent(&d, &d.usr, ret_why);
+                if (r >= 0 && d.usr.found && d.usr.offset < d.root.offset + d.root.size &&
+                    d.root.offset < d.usr.offset + d.usr.size)
+                        r = why(ret_why, EBADMSG, "its root and usr partitions (%i, %i) overlap", d.root.partno,
+                                d.usr.partno);
                 if (r >= 0)
                         r = probe_fstype(fd, &d.root, ret_why);
                 if (r >= 0 && d.usr.found)
@@ -319,6 +332,14 @@ int dissected_partition_mount(const DissectedPartition *p, const char *device_pa
         if (fsconfig(fs, FSCONFIG_SET_STRING, "source", device_path, 0) < 0)
                 return -errno;
         if (read_only && fsconfig(fs, FSCONFIG_SET_FLAG, "ro", NULL, 0) < 0)
+                return -errno;
+        /* A journal left to replay (its last writer was killed) can't be
+         * replayed on a read-only device: read what is there, as
+         * systemd-dissect does. */
+        if (read_only && (streq(type, "ext4") || streq(type, "xfs")) &&
+            fsconfig(fs, FSCONFIG_SET_FLAG, "norecovery", NULL, 0) < 0)
+                return -errno;
+        if (read_only && streq(type, "btrfs") && fsconfig(fs, FSCONFIG_SET_STRING, "rescue", "nologreplay", 0) < 0)
                 return -errno;
         if (fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
                 return -errno;

@@ -247,10 +247,17 @@ int image_store_list(const char *image_dir, bool all, Image **ret, size_t *ret_n
 }
 
 int image_tree_is_read_only(const char *path) {
-        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        _cleanup_close_ int fd = -EBADF;
         struct stat st;
         ImageType type;
 
+        /* Only what can be an image is opened (a character device's open
+         * may act: a watchdog starts). */
+        if (stat(path, &st) < 0)
+                return -errno;
+        if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode))
+                return -EBADFD;
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
         if (fd < 0 || fstat(fd, &st) < 0)
                 return -errno;
         if (path_startswith_dir(path, "/usr/lib/machines") || path_startswith_dir(path, "/usr/local/lib/machines"))

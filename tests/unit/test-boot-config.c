@@ -421,6 +421,7 @@ TEST(overlay) {
         ASSERT_ERROR(boot_config_add_overlay(&c, "/a:/b:/", false), EPERM);
         ASSERT_ERROR(boot_config_add_overlay(&c, "/a:/b:/proc/x", false), EPERM);
         ASSERT_ERROR(boot_config_add_overlay(&c, "/a:+/srv", false), EINVAL);
+        ASSERT_ERROR(boot_config_add_overlay(&c, "/a:/:/srv", false), EINVAL);
         ASSERT_EQ(c.n_mounts, 4u);
         boot_config_done(&c);
 }
