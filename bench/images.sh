@@ -26,10 +26,7 @@ to=bench-img-dst-$$
 pids=()
 cleanup() {
         rm -rf "${store:?}/$from" "${store:?}/$to"
-        for p in "${pids[@]}"; do
-                kill "$p" 2>/dev/null || true
-                wait "$p" 2>/dev/null || true
-        done
+        bench_stop "${pids[@]}"
         rm -rf "$work"
 }
 trap cleanup EXIT

@@ -46,3 +46,13 @@ exec unshare -m --propagation private sh -c 'mount -t tmpfs tmpfs /run/systemd &
 SH
         chmod +x "$dir/machinectl"
 }
+
+# bench_stop PID…: ends the benchmark's own background processes (a bus, a
+# machined) and reaps them.
+bench_stop() {
+        local p
+        for p; do
+                kill "$p" 2>/dev/null || true
+                wait "$p" 2>/dev/null || true
+        done
+}

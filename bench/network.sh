@@ -48,11 +48,8 @@ netns_mounted=0
 mountpoint -q /run/netns 2>/dev/null && netns_mounted=1
 pids=()
 cleanup() {
-        local p n
-        for p in "${pids[@]}"; do
-                kill "$p" 2>/dev/null || true
-                wait "$p" 2>/dev/null || true
-        done
+        local n
+        bench_stop "${pids[@]}"
         # What an interrupted machine left, while its namespace is there.
         "$BERTH" list >/dev/null 2>&1 || true
         for n in "$HOST" "$UP" "$PLAIN_A" "$PLAIN_B"; do

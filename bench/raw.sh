@@ -55,11 +55,8 @@ work=$(mktemp -d /var/tmp/berth-bench-XXXXXX)
 pids=()
 cgroups=()
 cleanup() {
-        local p c
-        for p in "${pids[@]}"; do
-                kill "$p" 2>/dev/null || true
-                wait "$p" 2>/dev/null || true
-        done
+        local c
+        bench_stop "${pids[@]}"
         for c in "${cgroups[@]}"; do
                 [[ -d $c ]] && find "$c" -depth -type d -exec rmdir {} + 2>/dev/null
         done

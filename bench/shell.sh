@@ -24,10 +24,7 @@ pids=()
 cleanup() {
         "$BERTH" poweroff bench-shell 2>/dev/null || true
         # dbus-daemon and machined run until told to stop.
-        for p in "${pids[@]}"; do
-                kill "$p" 2>/dev/null || true
-                wait "$p" 2>/dev/null || true
-        done
+        bench_stop "${pids[@]}"
         rm -rf "$work"
 }
 trap cleanup EXIT

@@ -121,3 +121,10 @@ char *fd_path(int fd, char buf[static FD_PATH_MAX]) {
         snprintf(buf, FD_PATH_MAX, "/proc/self/fd/%i", fd);
         return buf;
 }
+
+int fd_reopen(int fd, int flags) {
+        char buf[FD_PATH_MAX];
+        int r = open(fd_path(fd, buf), flags | O_CLOEXEC);
+
+        return r < 0 ? -errno : r;
+}

@@ -23,3 +23,6 @@ int make_mount_point_in_root(int root_fd, const char *path, bool directory, mode
  * a path (mount(2), overlay's layers). */
 #define FD_PATH_MAX 32
 char *fd_path(int fd, char buf[static FD_PATH_MAX]);
+/* Opens what the (O_PATH) fd refers to anew, with flags: a file looked at
+ * first, then opened as what it was found to be. */
+int fd_reopen(int fd, int flags);

@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <linux/close_range.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,16 @@ int safe_close(int fd) {
                 errno = saved;
         }
         return -EBADF;
+}
+
+int fd_check_same(int fd, const struct stat *st) {
+        struct stat now;
+
+        if (fstat(fd, &now) < 0)
+                return -errno;
+        if (now.st_dev != st->st_dev || now.st_ino != st->st_ino || ((now.st_mode ^ st->st_mode) & S_IFMT))
+                return -ESTALE;
+        return 0;
 }
 
 int fd_set_cloexec(int fd, bool cloexec) {

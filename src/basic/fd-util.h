@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include <sys/stat.h>
+
 #include <dirent.h>
 #include <sys/types.h>
 
@@ -23,6 +25,10 @@ static inline void closedirp(DIR **d) {
                 closedir(*d);
 }
 #define _cleanup_closedir_ _cleanup_(closedirp)
+
+/* fd is what was looked at as st (same device, inode and type), not
+ * something put there meanwhile: -ESTALE if not. */
+int fd_check_same(int fd, const struct stat *st);
 
 int fd_set_cloexec(int fd, bool cloexec);
 int fd_set_nonblock(int fd, bool nonblock);

@@ -10,6 +10,7 @@
 #include <linux/magic.h>
 #include <unistd.h>
 
+#include "chase.h"
 #include "copy.h"
 #include "fd-util.h"
 #include "fileio.h"
@@ -342,16 +343,14 @@ static void forget_machine_id(int dir_fd, const char *name) {
         _cleanup_close_ int etc = fd >= 0 ? openat(fd, "etc", O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW) : -EBADF;
         _cleanup_close_ int id = etc >= 0 ? openat(etc, "machine-id", O_PATH | O_CLOEXEC | O_NOFOLLOW) : -EBADF;
         _cleanup_close_ int file = -EBADF;
-        char proc[STRLEN("/proc/self/fd/") + DECIMAL_STR_MAX(int)];
         struct stat st;
 
         /* Looked at before it is opened: a device node there is the host's. */
         if (id < 0 || fstat(id, &st) < 0 || !S_ISREG(st.st_mode))
                 return;
-        snprintf(proc, sizeof proc, "/proc/self/fd/%i", id);
-        file = open(proc, O_WRONLY | O_TRUNC | O_NOCTTY | O_CLOEXEC);
+        file = fd_reopen(id, O_WRONLY | O_TRUNC | O_NOCTTY);
         if (file < 0)
-                log_debug_errno(errno, "Failed to empty the machine-id of the new image, ignoring: %m");
+                log_debug_errno(file, "Failed to empty the machine-id of the new image, ignoring: %m");
 }
 
 static int fill_by_copy(const ImageSource *s, int dir_fd, const char *tmp_name, const CopyProgress *progress,

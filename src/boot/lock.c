@@ -77,9 +77,11 @@ int machine_lock_tree(const BootConfig *c, const MachineIdentity *id, Record *re
         bool only_read;
         int r;
 
-        /* A tree marked read-only is booted read-only, as nspawn does. */
-        l->marked_read_only = image_tree_is_read_only(root) > 0;
-        only_read = c->ephemeral || c->read_only || c->volatile_mode != VOLATILE_NO || l->marked_read_only;
+        /* A tree marked read-only is booted read-only, as nspawn does (the
+         * mark is looked at only where that changes something). */
+        only_read = c->ephemeral || c->read_only || c->volatile_mode != VOLATILE_NO;
+        l->marked_read_only = !only_read && image_tree_is_read_only(root) > 0;
+        only_read = only_read || l->marked_read_only;
 
         r = image_lock_paths(root, &global, &local);
         if (r < 0)

@@ -15,7 +15,7 @@
 typedef struct MachineLocks {
         LockFile name;
         ImageLock image;
-        bool marked_read_only; /* the image is marked read-only: it is booted so */
+        bool marked_read_only; /* marked read-only, and nothing else keeps the tree unwritten: booted read-only */
 } MachineLocks;
 
 #define MACHINE_LOCKS_NULL \

@@ -147,12 +147,9 @@ static int open_disk_image(const MachineIdentity *id, MachineRoot *t) {
                                        id->root);
         if (fd < 0)
                 return log_error_errno(errno, "Failed to open image '%s': %m", id->root);
-        if (fstat(fd, &st) < 0)
-                return log_error_errno(errno, "Failed to look at image '%s': %m", id->root);
-        if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode))
-                return log_error_errno(SYNTHETIC_ERRNO(EBADFD),
-                                       "Image '%s' can't be booted: it is neither a regular file nor a block device.",
-                                       id->root);
+        r = fd_check_same(fd, &st);
+        if (r < 0)
+                return log_error_errno(r, "Image '%s' changed while it was being opened: %m", id->root);
 
         r = dissect_image(fd, &d, &why);
         if (r == -EOPNOTSUPP && !why)
@@ -182,9 +179,7 @@ static int open_disk_image(const MachineIdentity *id, MachineRoot *t) {
  * for a tree); and its work directory must be on its file system, which a
  * mount point's parent is not. */
 static int check_overlay_upper(const char *upper) {
-        _cleanup_free_ char *dir = NULL;
         struct statx sx;
-        int r;
 
         if (statx(AT_FDCWD, upper, 0, STATX_TYPE, &sx) < 0)
                 return log_error_errno(errno, "Failed to look at the overlay's upper directory '%s': %m", upper);
@@ -193,15 +188,22 @@ static int check_overlay_upper(const char *upper) {
                                        "The overlay's upper directory '%s' is a mount point: its work directory "
                                        "would go on another file system. Give a directory below it.",
                                        upper);
-        r = image_reachable_by_users(upper, &dir);
+        return machine_refuse_reachable(upper, "the overlay's upper directory", "");
+}
+
+int machine_refuse_reachable(const char *path, const char *what, const char *instead) {
+        _cleanup_free_ char *dir = NULL;
+        int r;
+
+        r = image_reachable_by_users(path, &dir);
         if (r < 0)
-                return log_error_errno(r, "Failed to check who can reach '%s': %m", upper);
+                return log_error_errno(r, "Failed to check who can reach '%s': %m", path);
         if (r > 0)
                 return log_error_errno(SYNTHETIC_ERRNO(EPERM),
-                                       "Refusing the overlay's upper directory '%s': users of the host can reach it, "
-                                       "and files the machine's root makes there are root's on the host (set-user-ID "
-                                       "ones too); make '%s' root's alone (chmod 0700).",
-                                       upper, dir);
+                                       "Refusing %s '%s': users of the host can reach it, and files the machine's "
+                                       "root makes there are root's on the host (set-user-ID ones too); make '%s' "
+                                       "root's alone (chmod 0700)%s.",
+                                       what, path, dir, instead);
         return 0;
 }
 
@@ -240,7 +242,7 @@ int machine_setup_root(const BootConfig *c, const MachineIdentity *id, const Mac
         /* An image marked read-only is booted read-only, unless its changes
          * go to an overlay anyway. */
         t.lower_read_only = c->ephemeral || c->read_only || c->volatile_mode != VOLATILE_NO || l->marked_read_only;
-        t.read_only = c->read_only || (l->marked_read_only && !c->ephemeral && c->volatile_mode == VOLATILE_NO);
+        t.read_only = c->read_only || l->marked_read_only;
 
         if (id->disk)
                 r = open_disk_image(id, &t);

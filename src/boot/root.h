@@ -34,3 +34,7 @@ typedef struct MachineRoot {
 int machine_setup_root(const BootConfig *c, const MachineIdentity *id, const MachineLocks *l, Record *rec,
                        MachineRoot *ret);
 void machine_root_done(MachineRoot *r);
+
+/* Refuses (EPERM, logged) path where users of the host other than root can
+ * reach it, as what ("the tree"), saying what to do, or instead. */
+int machine_refuse_reachable(const char *path, const char *what, const char *instead);

@@ -5,7 +5,6 @@
 #include <sys/stat.h>
 
 #include "fd-util.h"
-#include "image.h"
 #include "log.h"
 #include "machine-paths.h"
 #include "mount-table.h"
@@ -166,22 +165,10 @@ static int setup_ownership(const BootConfig *c, const char *root, const MachineR
  * set-user-ID file it makes would be set-user-ID root for whoever on the
  * host can reach it. So nobody but root may. */
 static int refuse_reachable(const BootConfig *c, const char *root, const MachineUsers *u) {
-        _cleanup_free_ char *dir = NULL;
-        int r;
-
         if (c->ephemeral || c->read_only || c->volatile_mode != VOLATILE_NO ||
             !(u->ownership == OWNERSHIP_MAP || u->uid_base == 0))
                 return 0;
-        r = image_reachable_by_users(root, &dir);
-        if (r < 0)
-                return log_error_errno(r, "Failed to check who can reach '%s': %m", root);
-        if (r > 0)
-                return log_error_errno(SYNTHETIC_ERRNO(EPERM),
-                                       "Refusing to boot '%s': users of the host can reach it, and files the "
-                                       "machine's root makes there are root's on the host (set-user-ID ones too); "
-                                       "make '%s' root's alone (chmod 0700), or use --ephemeral.",
-                                       root, dir);
-        return 0;
+        return machine_refuse_reachable(root, "to boot", ", or use --ephemeral");
 }
 
 int machine_setup_users(const BootConfig *c, const MachineIdentity *id, const MachineRoot *t, Record *rec,

@@ -301,17 +301,6 @@ typedef struct Walker {
 
 static int walk_entry(Walker *w, int dir_fd, const char *name, bool top, unsigned depth);
 
-/* fd is what was looked at as st, not something put there meanwhile. */
-static int check_same(int fd, const struct stat *st) {
-        struct stat now;
-
-        if (fstat(fd, &now) < 0)
-                return -errno;
-        if (now.st_dev != st->st_dev || now.st_ino != st->st_ino || ((now.st_mode ^ st->st_mode) & S_IFMT))
-                return -ESTALE;
-        return 0;
-}
-
 static int walk_dir(Walker *w, int dir_fd, const char *name, CopyEntry *e, const struct stat *st, unsigned depth) {
         DIR *d;
         int fd, r;
@@ -321,7 +310,7 @@ static int walk_dir(Walker *w, int dir_fd, const char *name, CopyEntry *e, const
         fd = openat(dir_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (fd < 0)
                 return -errno;
-        r = check_same(fd, st);
+        r = fd_check_same(fd, st);
         if (r < 0 || !(d = fdopendir(fd))) {
                 r = r < 0 ? r : -errno;
                 safe_close(fd);
@@ -373,13 +362,13 @@ static int walk_entry(Walker *w, int dir_fd, const char *name, bool top, unsigne
                 return walk_dir(w, dir_fd, name, &e, &st, depth);
         case S_IFREG: {
                 /* O_NONBLOCK: should a FIFO have been put there meanwhile,
-                 * opening it doesn't wait for a writer (check_same() then
+                 * opening it doesn't wait for a writer (fd_check_same() then
                  * refuses it). */
                 _cleanup_close_ int fd =
                         openat(dir_fd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
                 if (fd < 0)
                         return -errno;
-                r = check_same(fd, &st);
+                r = fd_check_same(fd, &st);
                 if (r < 0)
                         return r;
                 e.op = COPY_OP_FILE;

@@ -73,7 +73,6 @@ void image_lock_release(ImageLock *l) {
  * (a FIFO would block us, a device node would be the host's device). */
 static int read_tree_file(int tree_fd, const char *path, size_t max, char **ret) {
         _cleanup_close_ int fd = -EBADF, file = -EBADF;
-        char proc[STRLEN("/proc/self/fd/") + DECIMAL_STR_MAX(int)];
         struct stat st;
         int r;
 
@@ -84,10 +83,9 @@ static int read_tree_file(int tree_fd, const char *path, size_t max, char **ret)
                 return -errno;
         if (!S_ISREG(st.st_mode))
                 return -EBADFD;
-        snprintf(proc, sizeof proc, "/proc/self/fd/%i", fd);
-        file = open(proc, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+        file = fd_reopen(fd, O_RDONLY | O_NONBLOCK | O_NOCTTY);
         if (file < 0)
-                return -errno;
+                return file;
         return read_full_fd(file, max, ret, NULL);
 }
 

@@ -210,17 +210,6 @@ static int set_attrs(Cloner *c, int from, int to, const struct stat *st) {
 
 /* ---- Entries --------------------------------------------------------------- */
 
-/* fd is what was looked at as st, not something put there meanwhile. */
-static int check_same(int fd, const struct stat *st) {
-        struct stat now;
-
-        if (fstat(fd, &now) < 0)
-                return -errno;
-        if (now.st_dev != st->st_dev || now.st_ino != st->st_ino || ((now.st_mode ^ st->st_mode) & S_IFMT))
-                return -ESTALE;
-        return 0;
-}
-
 static void tell_written(const Cloner *c, uint64_t n) {
         if (c->progress && n > 0)
                 c->progress->written(n, c->progress->userdata);
@@ -317,11 +306,11 @@ static int clone_file(Cloner *c, int src_dir, const char *src_name, const struct
         int r;
 
         /* O_NONBLOCK: should a FIFO have been put there meanwhile, opening
-         * it doesn't wait for a writer (check_same() then refuses it). */
+         * it doesn't wait for a writer (fd_check_same() then refuses it). */
         from = openat(src_dir, src_name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
         if (from < 0)
                 return -errno;
-        r = check_same(from, st);
+        r = fd_check_same(from, st);
         if (r < 0)
                 return r;
         to = openat(dst_dir, dst_name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC, 0600);
@@ -360,7 +349,7 @@ static int clone_node(Cloner *c, int src_dir, const char *src_name, const struct
         from = openat(src_dir, src_name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
         if (from < 0)
                 return -errno;
-        r = check_same(from, st);
+        r = fd_check_same(from, st);
         if (r >= 0)
                 r = make_node(c, from, st, dst_dir, dst_name);
         if (r < 0)
@@ -424,7 +413,7 @@ static int clone_dir_from(Cloner *c, DIR *d, const struct stat *st, int dst_dir,
         _cleanup_close_ int to = -EBADF;
         int r;
 
-        r = check_same(dirfd(d), st);
+        r = fd_check_same(dirfd(d), st);
         if (r < 0)
                 return r;
         if (mkdirat(dst_dir, dst_name, 0700) < 0)

@@ -472,10 +472,7 @@ check "(victim: the image is on a loop device while it runs)" test -n "$(loops_o
 check "(victim: its --overlay has a work directory beside the upper one)" test -n "$(find "$WORK" -maxdepth 1 -name '.#upper-victim*')"
 kill -KILL "${SUPERVISOR[victim]}"
 wait "${SUPERVISOR[victim]}" || true
-for ((i = 0; i < 300; i++)); do
-        kill -0 "$leader" 2>/dev/null || break
-        sleep 0.1
-done
+wait_dead "$leader"
 check "the machine's init died with its supervisor" not kill -0 "$leader" 2>/dev/null
 "$BERTH" list >/dev/null
 nothing_left "SIGKILLed supervisor" "$REPART"

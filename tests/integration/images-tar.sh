@@ -47,10 +47,6 @@ tar_teardown() {
 }
 on_exit tar_teardown
 
-# list_tree DIR: every entry below DIR, a line each: path, type, mode,
-# owner, size, device, hard-link group, xattrs, a digest of the contents,
-# and whether the file has holes. Equal for two trees that are copies.
-list_tree() { python3 "$BERTH_SRC/tests/integration/list-tree.py" "$1"; }
 # same_tree X Y: list_tree of both is the same; else shows the difference.
 same_tree() {
         diff -u <(list_tree "$1") <(list_tree "$2") >&2
@@ -60,15 +56,6 @@ same_tree_but_machine_id() {
         diff -u <(list_tree "$1" | grep -v '^etc/machine-id ') <(list_tree "$2" | grep -v '^etc/machine-id ') >&2
 }
 
-# image_json NAME FIELD: a field of NAME's entry in `berth images --json`.
-image_json() {
-        "$BERTH" images --all --json | python3 -c '
-import json, sys
-for i in json.load(sys.stdin):
-    if i["name"] == sys.argv[1]:
-        print(i.get(sys.argv[2]))
-' "$1" "$2"
-}
 listed() { [[ -n $(image_json "$1" name) ]]; }
 
 # magic FILE OFFSET LENGTH: those bytes of FILE, in hex.
@@ -78,31 +65,7 @@ magic() {
 
 # --- A small tree with everything a copy must keep -------------------------------
 S=$WORK/src
-mkdir -p "$S/etc" "$S/usr/bin" "$S/dev" "$S/var/empty" "$S/srv"
-echo "0123456789abcdef0123456789abcdef" >"$S/etc/machine-id"
-printf 'PRETTY_NAME="Test OS %s"\nID=test\n' "$tag" >"$S/etc/os-release"
-echo "host-$tag" >"$S/etc/hostname"
-printf 'root:x:0:0::/root:/bin/sh\n' >"$S/etc/passwd"
-echo secret >"$S/etc/shadow"
-chmod 0640 "$S/etc/shadow"
-chown 0:42 "$S/etc/shadow"
-cp /bin/true "$S/usr/bin/ping"
-setcap cap_net_raw+ep "$S/usr/bin/ping"
-cp /bin/true "$S/usr/bin/su"
-chown 0:0 "$S/usr/bin/su"
-chmod 04755 "$S/usr/bin/su"
-echo data >"$S/srv/owned"
-chown 1234:5678 "$S/srv/owned"
-setfattr -n user.berth -v "kept $tag" "$S/srv/owned"
-setfacl -m u:4321:r "$S/srv/owned"
-ln "$S/srv/owned" "$S/srv/hardlink"
-dd if=/dev/urandom of="$S/srv/sparse" bs=4096 count=1 seek=2048 status=none
-ln -s /etc/shadow "$S/srv/abs-link"
-ln -s ../etc/passwd "$S/srv/rel-link"
-mknod "$S/dev/null" c 1 3
-mkfifo "$S/srv/fifo"
-chmod 0555 "$S/var/empty"
-touch -h -d 2001-02-03 "$S/srv/abs-link" "$S/var/empty"
+make_rich_tree "$S" "$tag"
 touch -d 2002-03-04 "$S/srv/owned"
 gnu_tar() { # gnu_tar DIR ARGS…: GNU tar keeping all a tree has, of DIR
         local top=$1

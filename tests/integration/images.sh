@@ -34,48 +34,9 @@ images_teardown() {
 on_exit images_teardown
 start_machined
 
-# list_tree DIR: every entry below DIR, a line each: path, type, mode,
-# owner, size, device, hard-link group, xattrs, a digest of the contents,
-# and whether the file has holes. Equal for two trees that are copies.
-list_tree() { python3 "$BERTH_SRC/tests/integration/list-tree.py" "$1"; }
-
-# image_json NAME FIELD: a field of NAME's entry in `berth images --json`.
-image_json() {
-        "$BERTH" images --all --json | python3 -c '
-import json, sys
-for i in json.load(sys.stdin):
-    if i["name"] == sys.argv[1]:
-        print(i.get(sys.argv[2]))
-' "$1" "$2"
-}
-
 # --- A small tree with everything a copy must keep -------------------------------
 S=$WORK/src
-mkdir -p "$S/etc" "$S/usr/bin" "$S/dev" "$S/var/empty" "$S/srv"
-echo "0123456789abcdef0123456789abcdef" >"$S/etc/machine-id"
-printf 'PRETTY_NAME="Test OS %s"\nID=test\n' "$tag" >"$S/etc/os-release"
-echo "host-$tag" >"$S/etc/hostname"
-printf 'root:x:0:0::/root:/bin/sh\n' >"$S/etc/passwd"
-echo secret >"$S/etc/shadow"
-chmod 0640 "$S/etc/shadow"
-chown 0:42 "$S/etc/shadow"
-cp /bin/true "$S/usr/bin/ping"
-setcap cap_net_raw+ep "$S/usr/bin/ping"
-cp /bin/true "$S/usr/bin/su"
-chown 0:0 "$S/usr/bin/su"
-chmod 04755 "$S/usr/bin/su"
-echo data >"$S/srv/owned"
-chown 1234:5678 "$S/srv/owned"
-setfattr -n user.berth -v "kept $tag" "$S/srv/owned"
-setfacl -m u:4321:r "$S/srv/owned"
-ln "$S/srv/owned" "$S/srv/hardlink"
-dd if=/dev/urandom of="$S/srv/sparse" bs=4096 count=1 seek=2048 status=none
-ln -s /etc/shadow "$S/srv/abs-link"
-ln -s ../etc/passwd "$S/srv/rel-link"
-mknod "$S/dev/null" c 1 3
-mkfifo "$S/srv/fifo"
-chmod 0555 "$S/var/empty"
-touch -h -d 2001-02-03 "$S/srv/abs-link" "$S/var/empty"
+make_rich_tree "$S" "$tag"
 echo "[Exec]" >"$WORK/settings"
 
 # --- import-fs: a copy that keeps everything ----------------------------------

@@ -10,6 +10,7 @@
 #   wait_gone NAME                  until it is not listed
 #   leader_of NAME, in_machine NAME CMD…, wait_supervisor NAME (sets RC)
 #   fail MESSAGE, skip REASON, check DESCRIPTION CMD…, bad RC WHAT ARGS…
+#   make_rich_tree DIR TAG, wait_dead PID, list_tree DIR, image_json NAME FIELD
 # and at exit: stops what the test started and fails the test if berth left
 # anything behind on the host (mounts, cgroups, links, loop devices, nft
 # rules, records, locks, processes).
@@ -346,4 +347,60 @@ copy_tree() {
         local dest=$WORK/$1
         cp -a --reflink=auto "$TREE" "$dest"
         echo "$dest"
+}
+
+# make_rich_tree DIR TAG: a small tree with everything a copy must keep
+# (owners, modes, set-user-ID, file capabilities, xattrs, ACLs, hard links,
+# holes, symlinks, device nodes, FIFOs, times), TAG in its texts.
+make_rich_tree() {
+        local S=$1 tag=$2
+        mkdir -p "$S/etc" "$S/usr/bin" "$S/dev" "$S/var/empty" "$S/srv"
+        echo "0123456789abcdef0123456789abcdef" >"$S/etc/machine-id"
+        printf 'PRETTY_NAME="Test OS %s"\nID=test\n' "$tag" >"$S/etc/os-release"
+        echo "host-$tag" >"$S/etc/hostname"
+        printf 'root:x:0:0::/root:/bin/sh\n' >"$S/etc/passwd"
+        echo secret >"$S/etc/shadow"
+        chmod 0640 "$S/etc/shadow"
+        chown 0:42 "$S/etc/shadow"
+        cp /bin/true "$S/usr/bin/ping"
+        setcap cap_net_raw+ep "$S/usr/bin/ping"
+        cp /bin/true "$S/usr/bin/su"
+        chown 0:0 "$S/usr/bin/su"
+        chmod 04755 "$S/usr/bin/su"
+        echo data >"$S/srv/owned"
+        chown 1234:5678 "$S/srv/owned"
+        setfattr -n user.berth -v "kept $tag" "$S/srv/owned"
+        setfacl -m u:4321:r "$S/srv/owned"
+        ln "$S/srv/owned" "$S/srv/hardlink"
+        dd if=/dev/urandom of="$S/srv/sparse" bs=4096 count=1 seek=2048 status=none
+        ln -s /etc/shadow "$S/srv/abs-link"
+        ln -s ../etc/passwd "$S/srv/rel-link"
+        mknod "$S/dev/null" c 1 3
+        mkfifo "$S/srv/fifo"
+        chmod 0555 "$S/var/empty"
+        touch -h -d 2001-02-03 "$S/srv/abs-link" "$S/var/empty"
+}
+
+# wait_dead PID: until PID is gone (30 s at most).
+wait_dead() {
+        local i
+        for ((i = 0; i < 300; i++)); do
+                kill -0 "$1" 2>/dev/null || return 0
+                sleep 0.1
+        done
+}
+
+# list_tree DIR: every entry below DIR, a line each: path, type, mode,
+# owner, size, device, hard-link group, xattrs, a digest of the contents,
+# and whether the file has holes. Equal for two trees that are copies.
+list_tree() { python3 "$BERTH_SRC/tests/integration/list-tree.py" "$1"; }
+
+# image_json NAME FIELD: a field of NAME's entry in `berth images --json`.
+image_json() {
+        "$BERTH" images --all --json | python3 -c '
+import json, sys
+for i in json.load(sys.stdin):
+    if i["name"] == sys.argv[1]:
+        print(i.get(sys.argv[2]))
+' "$1" "$2"
 }

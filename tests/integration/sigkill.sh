@@ -17,10 +17,7 @@ check "before: the machine's init is in its cgroup" grep -qx "$leader" <(procs_i
 
 kill -KILL "$sup"
 wait "$sup" || true
-for ((i = 0; i < 300; i++)); do
-        kill -0 "$leader" 2>/dev/null || break
-        sleep 0.1
-done
+wait_dead "$leader"
 check "the machine's init died with its supervisor" not kill -0 "$leader" 2>/dev/null
 check "its cgroup is still there: nobody has cleaned up yet" test -d "$scope/payload"
 procs=$(procs_in "$scope")

@@ -677,18 +677,6 @@ TEST(read_full_file_max_size) {
         ASSERT_EQ(size, 10);
 }
 
-static size_t count_dir_entries(const char *path) {
-        DIR *d = opendir(path);
-        size_t n = 0;
-
-        ASSERT_NOT_NULL(d);
-        for (struct dirent *de; (de = readdir(d));)
-                if (!streq(de->d_name, ".") && !streq(de->d_name, ".."))
-                        n++;
-        closedir(d);
-        return n;
-}
-
 TEST(write_string_file_atomic) {
         _cleanup_free_ char *p = tests_path("record"), *t = NULL, *bad = tests_path("nodir/record");
         _cleanup_close_ int old_fd = -EBADF;
@@ -696,7 +684,7 @@ TEST(write_string_file_atomic) {
         char buf[16] = {};
 
         ASSERT_OK(write_string_file(p, "old", WRITE_FILE_ATOMIC));
-        ASSERT_EQ(count_dir_entries(tests_tmpdir()), 1);
+        ASSERT_EQ(tests_count_entries(AT_FDCWD, tests_tmpdir()), 1);
         old_fd = open(p, O_RDONLY | O_CLOEXEC);
         ASSERT_TRUE(old_fd >= 0);
         ASSERT_TRUE(fstat(old_fd, &a) >= 0);
@@ -710,10 +698,10 @@ TEST(write_string_file_atomic) {
         ASSERT_STREQ(buf, "old\n");
         ASSERT_OK(read_full_file(p, &t, NULL));
         ASSERT_STREQ(t, "new contents\n");
-        ASSERT_EQ(count_dir_entries(tests_tmpdir()), 1); /* no temporary file left */
+        ASSERT_EQ(tests_count_entries(AT_FDCWD, tests_tmpdir()), 1); /* no temporary file left */
 
         ASSERT_ERROR(write_string_file(bad, "x", WRITE_FILE_ATOMIC), ENOENT);
-        ASSERT_EQ(count_dir_entries(tests_tmpdir()), 1);
+        ASSERT_EQ(tests_count_entries(AT_FDCWD, tests_tmpdir()), 1);
 }
 
 static int collect_cb(const char *key, const char *value, void *userdata) {

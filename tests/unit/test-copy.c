@@ -21,15 +21,6 @@
 static const struct timespec old_times[2] = { { .tv_sec = 1000000000, .tv_nsec = 123456789 },
                                               { .tv_sec = 1100000000, .tv_nsec = 987654321 } };
 
-static int open_dir(const char *name) {
-        _cleanup_free_ char *p = tests_path(name);
-        int fd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-        if (fd < 0)
-                tests_fail(__FILE__, __LINE__, "open %s: %m", p);
-        return fd;
-}
-
 static void write_at(int dir_fd, const char *name, const char *text, mode_t mode) {
         ASSERT_OK(write_string_file_at(dir_fd, name, text, WRITE_FILE_CREATE | WRITE_FILE_NO_NEWLINE, mode));
         ASSERT_TRUE(fchmodat(dir_fd, name, mode, 0) >= 0);
@@ -43,14 +34,14 @@ static void setup_canaries(void) {
         ASSERT_OK(write_string_file(canary, "host", WRITE_FILE_CREATE));
         ASSERT_TRUE(chmod(canary, 0600) >= 0);
         ASSERT_TRUE(mkdir(dir, 0700) >= 0);
-        fd = open_dir("canary-dir");
+        fd = tests_open_dir("canary-dir");
         write_at(fd, "inner", "host inner", 0600);
 }
 
 static void assert_canaries_untouched(void) {
         _cleanup_free_ char *canary = tests_path("canary"), *inner = tests_path("canary-dir/inner");
         _cleanup_free_ char *text = NULL, *text2 = NULL;
-        _cleanup_close_ int fd = open_dir("canary-dir");
+        _cleanup_close_ int fd = tests_open_dir("canary-dir");
         DIR *d;
         int n = 0;
 
@@ -93,10 +84,10 @@ static void setup_tree(void) {
 
         setup_canaries();
         ASSERT_OK(mkdir_p(src, 0755));
-        tree = open_dir("src");
+        tree = tests_open_dir("src");
         ASSERT_TRUE(mkdirat(tree, "tree", 0755) >= 0);
         safe_close(tree);
-        tree = open_dir("src/tree");
+        tree = tests_open_dir("src/tree");
 
         write_at(tree, "file", "hello", 0644);
         write_at(tree, "exec", "#!/bin/sh\n", 04755);
@@ -216,7 +207,7 @@ static int make_dst(void) {
         _cleanup_free_ char *dst = tests_path("dst");
 
         ASSERT_TRUE(mkdir(dst, 0755) >= 0);
-        return open_dir("dst");
+        return tests_open_dir("dst");
 }
 
 TEST(copy_tree) {
@@ -224,7 +215,7 @@ TEST(copy_tree) {
         char *failed_at = NULL;
 
         setup_tree();
-        src = open_dir("src");
+        src = tests_open_dir("src");
         dst = make_dst();
         ASSERT_OK(copy_tree_at(src, "tree", dst, "copy", 0, NULL, &failed_at));
         ASSERT_NULL(failed_at);
@@ -239,8 +230,8 @@ TEST(copy_single_file_and_link) {
         _cleanup_close_ int src = -EBADF, dst = -EBADF, tree = -EBADF;
 
         setup_tree();
-        src = open_dir("src");
-        tree = open_dir("src/tree");
+        src = tests_open_dir("src");
+        tree = tests_open_dir("src/tree");
         dst = make_dst();
         ASSERT_OK(copy_tree_at(tree, "private", dst, "p", 0, NULL, NULL));
         assert_file(dst, "p", "secret", 0600);
@@ -268,8 +259,8 @@ TEST(existing_destination_without_replace) {
         char *failed_at = NULL;
 
         setup_tree();
-        src = open_dir("src");
-        tree = open_dir("src/tree");
+        src = tests_open_dir("src");
+        tree = tests_open_dir("src/tree");
         dst = make_dst();
         write_at(dst, "f", "old", 0644);
         ASSERT_TRUE(mkdirat(dst, "d", 0755) >= 0);
@@ -297,8 +288,8 @@ TEST(replace) {
         _cleanup_free_ char *canary = tests_path("canary"), *canary_dir = tests_path("canary-dir");
 
         setup_tree();
-        src = open_dir("src");
-        tree = open_dir("src/tree");
+        src = tests_open_dir("src");
+        tree = tests_open_dir("src/tree");
         dst = make_dst();
         write_at(dst, "f", "old", 0600);
         ASSERT_TRUE(symlinkat(canary, dst, "to-canary") >= 0);
@@ -353,11 +344,11 @@ TEST(no_descent_through_symlinks_in_destination) {
         _cleanup_free_ char *canary_dir = tests_path("canary-dir");
 
         setup_tree();
-        src = open_dir("src");
+        src = tests_open_dir("src");
         dst = make_dst();
         /* dst/copy exists; its "sub" leads to the host directory */
         ASSERT_TRUE(mkdirat(dst, "copy", 0755) >= 0);
-        copy = open_dir("dst/copy");
+        copy = tests_open_dir("dst/copy");
         ASSERT_TRUE(symlinkat(canary_dir, copy, "sub") >= 0);
         ASSERT_TRUE(symlinkat("../../canary", copy, "file") >= 0);
 
@@ -374,8 +365,8 @@ TEST(refuses_special_files) {
         char *failed_at = NULL;
 
         setup_tree();
-        src = open_dir("src");
-        sub = open_dir("src/tree/sub");
+        src = tests_open_dir("src");
+        sub = tests_open_dir("src/tree/sub");
         dst = make_dst();
         ASSERT_TRUE(mkfifoat(sub, "fifo", 0644) >= 0);
         ASSERT_ERROR(copy_tree_at(src, "tree", dst, "copy", 0, NULL, &failed_at), EOPNOTSUPP);
@@ -392,7 +383,7 @@ TEST(bad_names_and_missing_source) {
         char *failed_at = NULL;
 
         setup_tree();
-        src = open_dir("src");
+        src = tests_open_dir("src");
         dst = make_dst();
         ASSERT_ERROR(copy_tree_at(src, "tree/file", dst, "x", 0, NULL, NULL), EINVAL);
         ASSERT_ERROR(copy_tree_at(src, "..", dst, "x", 0, NULL, NULL), EINVAL);
@@ -410,7 +401,7 @@ TEST(depth_limit) {
         char *failed_at = NULL;
 
         setup_tree();
-        src = open_dir("src");
+        src = tests_open_dir("src");
         dst = make_dst();
         ASSERT_TRUE(mkdirat(src, "deep", 0755) >= 0);
         fd = openat(src, "deep", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -458,7 +449,7 @@ TEST(copy_over_socket) {
         pid_t pid;
 
         setup_tree();
-        src = open_dir("src");
+        src = tests_open_dir("src");
         dst = make_dst();
         ASSERT_TRUE(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) >= 0);
         pid = fork_receiver(pair[1], pair[0], dst, "copy", 0);

@@ -174,18 +174,6 @@ TEST(immutable_and_append_only) {
         ASSERT_FALSE(exists(tmp, "top"));
 }
 
-/* A mount namespace of the test's own, so that no mount outlives it:
- * root's, or a user namespace's where we are not root. */
-static void enter_mount_namespace(void) {
-        if (geteuid() != 0) {
-                tests_enter_userns();
-                return;
-        }
-        (void) tests_tmpdir();
-        ASSERT_TRUE(unshare(CLONE_NEWNS) >= 0);
-        ASSERT_TRUE(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) >= 0);
-}
-
 static void mount_tmpfs(const char *name) {
         _cleanup_free_ char *p = tests_path(name);
         _cleanup_close_ int fd = -EBADF;
@@ -207,7 +195,7 @@ TEST(mount_below_is_left_alone) {
         _cleanup_close_ int tmp = -EBADF, top = -EBADF, a = -EBADF, z = -EBADF;
         _cleanup_free_ char *mnt = tests_path("top/m/mnt"), *top_mnt = tests_path("top-mnt");
 
-        enter_mount_namespace();
+        tests_enter_mount_namespace();
         tmp = open_tmp();
         top = make_dir(tmp, "top", 0755);
         a = make_dir(top, "a", 0755);
@@ -241,7 +229,7 @@ TEST(bind_mount_below_is_left_alone) {
         _cleanup_close_ int tmp = -EBADF, top = -EBADF;
         _cleanup_free_ char *outside = tests_path("outside"), *mnt = tests_path("top/bind");
 
-        enter_mount_namespace();
+        tests_enter_mount_namespace();
         tmp = open_tmp();
         setup_outside(tmp);
         top = make_dir(tmp, "top", 0755);

@@ -26,15 +26,6 @@ static const struct timespec old_times[2] = { { .tv_sec = 978307200, .tv_nsec = 
 
 #define MIB (1024 * 1024)
 
-static int open_dir(const char *name) {
-        _cleanup_free_ char *p = tests_path(name);
-        int fd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-        if (fd < 0)
-                tests_fail(__FILE__, __LINE__, "open %s: %m", p);
-        return fd;
-}
-
 static int make_dir(int dir_fd, const char *name, mode_t mode) {
         int fd;
 
@@ -62,13 +53,13 @@ static int setup(int *ret_dst) {
 
         ASSERT_TRUE(mkdir(src, 0755) >= 0);
         ASSERT_TRUE(mkdir(dst, 0755) >= 0);
-        s = open_dir("src");
-        *ret_dst = open_dir("dst");
+        s = tests_open_dir("src");
+        *ret_dst = tests_open_dir("dst");
         return make_dir(s, "tree", 0755);
 }
 
 static void clone_ok(int dst, CopyProgress *progress) {
-        _cleanup_close_ int src = open_dir("src");
+        _cleanup_close_ int src = tests_open_dir("src");
         char *failed_at = NULL;
         int r = tree_clone_at(src, "tree", dst, "copy", progress, &failed_at);
 
@@ -246,8 +237,8 @@ TEST(clone_keeps_tree) {
         age(tree, ".");
         clone_ok(dst, &progress);
 
-        src = open_dir("src");
-        copy = open_dir("dst/copy");
+        src = tests_open_dir("src");
+        copy = tests_open_dir("dst/copy");
         assert_same_as(src, "tree", dst, "copy");
         for (size_t i = 0; i < ELEMENTSOF(same); i++)
                 assert_same(tree, copy, same[i]);
@@ -292,7 +283,7 @@ TEST(destination_exists_and_bad_names) {
         char *failed_at = NULL;
 
         tree = setup(&dst);
-        src = open_dir("src");
+        src = tests_open_dir("src");
         make_file(tree, "plain", "hello", 0644);
         make_file(dst, "f", "old", 0644);
         ASSERT_TRUE(mkdirat(dst, "d", 0755) >= 0);
@@ -337,7 +328,7 @@ TEST(depth_limit) {
         char *failed_at = NULL;
 
         tree = setup(&dst);
-        src = open_dir("src");
+        src = tests_open_dir("src");
         make_chain(tree, COPY_DEPTH_MAX - 1);
         ASSERT_EQ(tree_clone_at(src, "tree", dst, "copy", NULL, NULL), 0);
 
@@ -372,7 +363,7 @@ TEST(unreadable_directory) {
         char *failed_at = NULL;
 
         tree = setup(&dst);
-        src = open_dir("src");
+        src = tests_open_dir("src");
         make_file(tree, "a", "a", 0644);
         sub = make_dir(tree, "sub", 0755);
         locked = make_dir(sub, "locked", 0700);
@@ -443,7 +434,7 @@ TEST(owners_devices_capabilities) {
                 age(tree, same[i]);
 
         clone_ok(dst, NULL);
-        copy = open_dir("dst/copy");
+        copy = tests_open_dir("dst/copy");
         for (size_t i = 0; i < ELEMENTSOF(same); i++)
                 assert_same(tree, copy, same[i]);
         assert_same_xattr("suid", "security.capability");
@@ -519,7 +510,7 @@ TEST(xattrs_and_acls) {
         age(tree, ".");
 
         clone_ok(dst, NULL);
-        copy = open_dir("dst/copy");
+        copy = tests_open_dir("dst/copy");
         for (size_t i = 0; i < ELEMENTSOF(all); i++)
                 assert_same(tree, copy, all[i]);
         assert_same_xattr("x", "user.test");
@@ -533,33 +524,6 @@ TEST(xattrs_and_acls) {
         assert_no_xattr("x", "system.posix_acl_access");
 }
 
-/* A mount namespace of the test's own, so that no mount outlives it:
- * root's, or a user namespace's where we are not root. */
-static void enter_mount_namespace(void) {
-        if (geteuid() != 0) {
-                tests_enter_userns();
-                return;
-        }
-        (void) tests_tmpdir();
-        ASSERT_TRUE(unshare(CLONE_NEWNS) >= 0);
-        ASSERT_TRUE(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) >= 0);
-}
-
-static unsigned count_entries(int dir_fd, const char *name) {
-        int fd = openat(dir_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        unsigned n = 0;
-        DIR *d;
-
-        ASSERT_TRUE(fd >= 0);
-        d = fdopendir(fd);
-        ASSERT_NOT_NULL(d);
-        for (struct dirent *de; (de = readdir(d));)
-                if (!streq(de->d_name, ".") && !streq(de->d_name, ".."))
-                        n++;
-        closedir(d);
-        return n;
-}
-
 /* TMP/src/tree/mnt a tmpfs and TMP/src/tree/bind a bind mount of
  * TMP/outside: both come out as empty directories. */
 TEST(mounts_below_copied_empty) {
@@ -568,7 +532,7 @@ TEST(mounts_below_copied_empty) {
         _cleanup_close_ int dst = -EBADF, tree = -EBADF, copy = -EBADF, m = -EBADF, o = -EBADF;
         struct stat st;
 
-        enter_mount_namespace();
+        tests_enter_mount_namespace();
         tree = setup(&dst);
         make_file(tree, "file", "file", 0644);
         safe_close(make_dir(tree, "mnt", 0755));
@@ -584,12 +548,12 @@ TEST(mounts_below_copied_empty) {
         ASSERT_TRUE(mount(outside, bind, NULL, MS_BIND, NULL) >= 0);
 
         clone_ok(dst, NULL);
-        copy = open_dir("dst/copy");
+        copy = tests_open_dir("dst/copy");
         assert_text(copy, "file", "file");
         ASSERT_TRUE(fstatat(copy, "mnt", &st, AT_SYMLINK_NOFOLLOW) >= 0);
         ASSERT_EQ(st.st_mode, S_IFDIR | 0751);
-        ASSERT_EQ(count_entries(copy, "mnt"), 0);
+        ASSERT_EQ(tests_count_entries(copy, "mnt"), 0);
         ASSERT_TRUE(fstatat(copy, "bind", &st, AT_SYMLINK_NOFOLLOW) >= 0);
         ASSERT_TRUE(S_ISDIR(st.st_mode));
-        ASSERT_EQ(count_entries(copy, "bind"), 0);
+        ASSERT_EQ(tests_count_entries(copy, "bind"), 0);
 }

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
@@ -209,4 +210,38 @@ int main(int argc, char *argv[]) {
                 if (argc < 2 || strcmp(argv[1], tests[i].name) == 0)
                         failed += run_test(i, ++n);
         return failed ? 1 : 0;
+}
+
+int tests_open_dir(const char *name) {
+        char *p = tests_path(name);
+        int fd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+        if (fd < 0)
+                tests_fail(__FILE__, __LINE__, "open %s: %s", p, strerror(errno));
+        free(p);
+        return fd;
+}
+
+void tests_enter_mount_namespace(void) {
+        if (geteuid() != 0) {
+                tests_enter_userns();
+                return;
+        }
+        (void) tests_tmpdir();
+        if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+                tests_fail(__FILE__, __LINE__, "a mount namespace of our own: %s", strerror(errno));
+}
+
+unsigned tests_count_entries(int dir_fd, const char *name) {
+        int fd = openat(dir_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        unsigned n = 0;
+        DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+
+        if (!d)
+                tests_fail(__FILE__, __LINE__, "open directory %s: %s", name, strerror(errno));
+        for (struct dirent *de; (de = readdir(d));)
+                if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
+                        n++;
+        closedir(d);
+        return n;
 }

@@ -38,6 +38,13 @@ const char *tests_tmpdir(void);
 void tests_no_leak_check(void);
 /* tests_tmpdir()/name, newly allocated (the test fails if out of memory). */
 char *tests_path(const char *name);
+/* TMP/name, opened as a directory (or the test fails). */
+int tests_open_dir(const char *name);
+/* A mount namespace of the test's own, so that no mount outlives it:
+ * root's, or a user namespace's where we are not root. */
+void tests_enter_mount_namespace(void);
+/* The entries of the directory name in dir_fd, but "." and "..". */
+unsigned tests_count_entries(int dir_fd, const char *name);
 
 #define TEST(name)                                                       \
         static void test_##name(void);                                   \
