@@ -23,6 +23,7 @@ static const Verb verbs[] = {
         { "kill", verb_kill, "Send a signal to the processes of machines" },
         { "set-property", verb_set_property, "Change resource limits of a running machine" },
         { "start", verb_start, "Boot machines in the background" },
+        { "wait", verb_wait, "Wait until machines are ready, running, stopped or removed" },
         { "enable", verb_enable, "Boot machines with the host" },
         { "disable", verb_disable, "Do not boot machines with the host any more" },
         { "shell", verb_shell, "Run a shell or a command in a running machine" },
@@ -51,6 +52,10 @@ static void help(void) {
         for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
                 printf("  %-12s %s\n", verbs[i].name, verbs[i].summary);
         printf("\nSee 'berth VERB --help' for a verb's options, and berth(1).\n");
+}
+
+int verb_bad_value(const char *option, const char *value, const char *expected) {
+        return log_usage("Invalid value '%s' for --%s: %s.", value, option, expected);
 }
 
 int log_file_result(int r, const char *error, char *const *warnings) {

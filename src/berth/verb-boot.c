@@ -108,6 +108,7 @@ static void help(BootMode mode) {
                "     --notify-ready=yes|no  Report ready to our own service manager when the\n"
                "                            machine's init does (default: when it starts)\n"
                "  -q --quiet                Fewer messages\n"
+               "%s"
                "\nHost integration:\n"
                "     --register=yes|no|auto Register with systemd-machined (default: auto, when\n"
                "                            it is on the system bus)\n"
@@ -121,7 +122,10 @@ static void help(BootMode mode) {
                "                            /var/log/journal/MACHINE-ID (default: auto)\n"
                "  -h --help                 Show this help\n"
                "\nSee berth(1).\n",
-               run ? "COMMAND" : "init", run ? "COMMAND" : "init", run ? "pipe" : "read-only");
+               run ? "COMMAND" : "init", run ? "COMMAND" : "init", run ? "pipe" : "read-only",
+               run ? ""
+                   : "     --reboot=exit|loop     When the machine reboots: exit with 133 (default), or\n"
+                     "                            boot it again, keeping an ephemeral one's changes\n");
 }
 
 enum {
@@ -129,6 +133,7 @@ enum {
         ARG_PRIVATE_USERS_OWNERSHIP,
         ARG_CONSOLE,
         ARG_NOTIFY_READY,
+        ARG_REBOOT,
         ARG_TIMEOUT,
         ARG_HOSTNAME,
         ARG_UUID,
@@ -203,6 +208,7 @@ static const struct option options[] = {
         { "console",                 required_argument, NULL, ARG_CONSOLE                 },
         { "pipe",                    no_argument,       NULL, 'P'                         },
         { "notify-ready",            required_argument, NULL, ARG_NOTIFY_READY            },
+        { "reboot",                  required_argument, NULL, ARG_REBOOT                  },
         { "quiet",                   no_argument,       NULL, 'q'                         },
         { "register",                required_argument, NULL, ARG_REGISTER                },
         { "keep-unit",               no_argument,       NULL, ARG_KEEP_UNIT               },
@@ -222,10 +228,6 @@ static const struct option options[] = {
 /* An option printed what was asked (--capability=help): nothing else to do. */
 #define HELP_SHOWN 2
 
-static int bad_value(const char *option, const char *value, const char *expected) {
-        return log_usage("Invalid value '%s' for --%s: %s.", value, option, expected);
-}
-
 static int set_string(char **s, const char *v) {
         return free_and_strdup(s, v) < 0 ? log_oom() : 0;
 }
@@ -236,7 +238,7 @@ static int parse_property(BootConfig *c, const char *arg) {
         if (r == -ENOMEM)
                 return log_oom();
         if (r < 0)
-                return bad_value("property", arg, resource_explain_error(arg, r));
+                return verb_bad_value("property", arg, resource_explain_error(arg, r));
         return 0;
 }
 
@@ -270,7 +272,7 @@ static int parse_image_option(BootConfig *c, int opt, const char *arg) {
         case ARG_VOLATILE:
                 c->volatile_mode = arg ? volatile_mode_from_string(arg) : VOLATILE_YES;
                 if (c->volatile_mode < 0)
-                        return bad_value("volatile", arg, "expected no, yes, state or overlay");
+                        return verb_bad_value("volatile", arg, "expected no, yes, state or overlay");
                 c->set_by |= SETTING_VOLATILE;
                 return 0;
         case 'U':
@@ -282,19 +284,19 @@ static int parse_image_option(BootConfig *c, int opt, const char *arg) {
                 if (r == -ENOMEM)
                         return log_oom();
                 if (r < 0)
-                        return bad_value("private-users", arg, "expected pick, identity, no, UID or UID:COUNT");
+                        return verb_bad_value("private-users", arg, "expected pick, identity, no, UID or UID:COUNT");
                 c->set_by |= SETTING_PRIVATE_USERS;
                 return 0;
         case ARG_PRIVATE_USERS_OWNERSHIP:
                 c->ownership = ownership_from_string(arg);
                 if (c->ownership < 0)
-                        return bad_value("private-users-ownership", arg, "expected auto, map, chown or off");
+                        return verb_bad_value("private-users-ownership", arg, "expected auto, map, chown or off");
                 c->set_by |= SETTING_OWNERSHIP;
                 return 0;
         case ARG_SETTINGS:
                 c->settings_mode = settings_mode_from_string(arg);
                 if (c->settings_mode < 0)
-                        return bad_value("settings", arg, "expected yes, no, trusted or override");
+                        return verb_bad_value("settings", arg, "expected yes, no, trusted or override");
                 return 0;
         default:
                 return NOT_MINE;
@@ -317,26 +319,26 @@ static int parse_execution_option(BootConfig *c, int opt, const char *arg) {
                 if (r == -ENOMEM)
                         return log_oom();
                 if (r < 0)
-                        return bad_value("setenv", arg, "expected NAME=VALUE");
+                        return verb_bad_value("setenv", arg, "expected NAME=VALUE");
                 return 0;
         case ARG_CHDIR:
                 if (!path_is_absolute(arg))
-                        return bad_value("chdir", arg, "expected an absolute path");
+                        return verb_bad_value("chdir", arg, "expected an absolute path");
                 c->set_by |= SETTING_WORKING_DIRECTORY;
                 return set_string(&c->working_directory, arg);
         case ARG_HOSTNAME:
                 if (!hostname_is_valid(arg))
-                        return bad_value("hostname", arg, "expected a valid hostname");
+                        return verb_bad_value("hostname", arg, "expected a valid hostname");
                 c->set_by |= SETTING_HOSTNAME;
                 return set_string(&c->hostname, arg);
         case ARG_UUID:
                 if (id128_from_string(arg, &c->uuid) < 0 || id128_is_null(c->uuid))
-                        return bad_value("uuid", arg, "expected a UUID");
+                        return verb_bad_value("uuid", arg, "expected a UUID");
                 c->set_by |= SETTING_UUID;
                 return 0;
         case ARG_TIMEOUT:
                 if (parse_sec(arg, &c->timeout) < 0 || c->timeout == 0)
-                        return bad_value("timeout", arg, "expected a time span such as 30, 90s or 5min");
+                        return verb_bad_value("timeout", arg, "expected a time span such as 30, 90s or 5min");
                 c->set_by |= SETTING_TIMEOUT;
                 return 0;
         default:
@@ -389,7 +391,7 @@ static int parse_security_option(BootConfig *c, int opt, const char *arg) {
         case ARG_NO_NEW_PRIVILEGES:
                 r = parse_boolean(arg);
                 if (r < 0)
-                        return bad_value("no-new-privileges", arg, "expected yes or no");
+                        return verb_bad_value("no-new-privileges", arg, "expected yes or no");
                 c->no_new_privileges = r;
                 c->set_by |= SETTING_NO_NEW_PRIVILEGES;
                 return 0;
@@ -398,11 +400,11 @@ static int parse_security_option(BootConfig *c, int opt, const char *arg) {
                 if (r == -ENOMEM)
                         return log_oom();
                 if (r == -ENOENT)
-                        return bad_value("system-call-filter", arg,
-                                         "unknown @group (systemd-analyze syscall-filter lists them)");
+                        return verb_bad_value("system-call-filter", arg,
+                                              "unknown @group (systemd-analyze syscall-filter lists them)");
                 if (r < 0)
-                        return bad_value("system-call-filter", arg,
-                                         "expected system call names and @groups, \"~\" first for a deny list");
+                        return verb_bad_value("system-call-filter", arg,
+                                              "expected system call names and @groups, \"~\" first for a deny list");
                 return 0;
         default:
                 return NOT_MINE;
@@ -416,7 +418,8 @@ static int parse_link(BootConfig *c, char ***l, const char *option, const char *
         if (r == -ENOMEM)
                 return log_oom();
         if (r < 0)
-                return bad_value(option, arg, "expected a link name (1–15 characters, no '/', ':', '%' or spaces)");
+                return verb_bad_value(option, arg,
+                                      "expected a link name (1–15 characters, no '/', ':', '%' or spaces)");
         c->set_by |= SETTING_NETWORK;
         return 0;
 }
@@ -429,10 +432,11 @@ static int parse_network_name(BootConfig *c, int opt, const char *arg) {
         if (r == -ENOMEM)
                 return log_oom();
         if (r < 0)
-                return bad_value(zone ? "network-zone" : "network-bridge", arg,
-                                 zone ? "expected a name of 1–12 characters (vz-ZONE is a link name), no '/', ':', "
-                                        "'%' or spaces"
-                                      : "expected a link name (1–15 characters, no '/', ':', '%' or spaces)");
+                return verb_bad_value(
+                        zone ? "network-zone" : "network-bridge", arg,
+                        zone ? "expected a name of 1–12 characters (vz-ZONE is a link name), no '/', ':', "
+                               "'%' or spaces"
+                             : "expected a link name (1–15 characters, no '/', ':', '%' or spaces)");
         c->set_by |= SETTING_NETWORK;
         return 0;
 }
@@ -460,7 +464,7 @@ static int parse_network_option(BootConfig *c, int opt, const char *arg) {
                 return parse_link(c, &c->network.ipvlan, "network-ipvlan", arg);
         case ARG_NETWORK_NAMESPACE_PATH:
                 if (!path_is_absolute(arg))
-                        return bad_value("network-namespace-path", arg, "expected an absolute path");
+                        return verb_bad_value("network-namespace-path", arg, "expected an absolute path");
                 c->set_by |= SETTING_NETWORK;
                 return set_string(&c->network.namespace_path, arg);
         case 'p':
@@ -468,31 +472,34 @@ static int parse_network_option(BootConfig *c, int opt, const char *arg) {
                 if (r == -ENOMEM)
                         return log_oom();
                 if (r == -EEXIST)
-                        return bad_value("port", arg, "that host port is published already");
+                        return verb_bad_value("port", arg, "that host port is published already");
                 if (r < 0)
-                        return bad_value("port", arg, "expected [tcp|udp:]HOSTPORT[:MACHINEPORT], ports 1–65535");
+                        return verb_bad_value("port", arg, "expected [tcp|udp:]HOSTPORT[:MACHINEPORT], ports 1–65535");
                 c->set_by |= SETTING_PORTS;
                 return 0;
         case ARG_ADDRESS_POOL:
                 r = network_config_set_pool(&c->network, arg);
                 if (r == -ERANGE)
-                        return bad_value("address-pool", arg, "expected a prefix wider than /24 (IPv4) or /64 (IPv6)");
+                        return verb_bad_value("address-pool", arg,
+                                              "expected a prefix wider than /24 (IPv4) or /64 (IPv6)");
                 if (r < 0)
-                        return bad_value("address-pool", arg, "expected an IPv4 or IPv6 prefix such as 10.80.0.0/12");
+                        return verb_bad_value("address-pool", arg,
+                                              "expected an IPv4 or IPv6 prefix such as 10.80.0.0/12");
                 return 0;
         case ARG_RESOLV_CONF:
                 c->resolv_conf = resolv_conf_mode_from_string(arg);
                 if (c->resolv_conf < 0)
-                        return bad_value("resolv-conf", arg,
-                                         "expected off, copy-host, copy-static, copy-uplink, copy-stub, replace-host, "
-                                         "replace-static, replace-uplink, replace-stub, bind-host, bind-static, "
-                                         "bind-uplink, bind-stub, delete or auto");
+                        return verb_bad_value(
+                                "resolv-conf", arg,
+                                "expected off, copy-host, copy-static, copy-uplink, copy-stub, replace-host, "
+                                "replace-static, replace-uplink, replace-stub, bind-host, bind-static, "
+                                "bind-uplink, bind-stub, delete or auto");
                 c->set_by |= SETTING_RESOLV_CONF;
                 return 0;
         case ARG_TIMEZONE:
                 c->timezone = timezone_mode_from_string(arg);
                 if (c->timezone < 0)
-                        return bad_value("timezone", arg, "expected off, copy, bind, symlink, delete or auto");
+                        return verb_bad_value("timezone", arg, "expected off, copy, bind, symlink, delete or auto");
                 c->set_by |= SETTING_TIMEZONE;
                 return 0;
         default:
@@ -510,19 +517,19 @@ static int parse_mount_option(BootConfig *c, int opt, const char *arg) {
                 if (r == -ENOMEM)
                         return log_oom();
                 if (r == -EPERM)
-                        return bad_value(opt == ARG_BIND ? "bind" : "bind-ro", arg, CUSTOM_MOUNT_REFUSED);
+                        return verb_bad_value(opt == ARG_BIND ? "bind" : "bind-ro", arg, CUSTOM_MOUNT_REFUSED);
                 if (r < 0)
-                        return bad_value(opt == ARG_BIND ? "bind" : "bind-ro", arg,
-                                         "expected SRC[:DST[:OPTS]] with absolute paths");
+                        return verb_bad_value(opt == ARG_BIND ? "bind" : "bind-ro", arg,
+                                              "expected SRC[:DST[:OPTS]] with absolute paths");
                 return 0;
         case ARG_TMPFS:
                 r = boot_config_add_tmpfs(c, arg);
                 if (r == -ENOMEM)
                         return log_oom();
                 if (r == -EPERM)
-                        return bad_value("tmpfs", arg, CUSTOM_MOUNT_REFUSED);
+                        return verb_bad_value("tmpfs", arg, CUSTOM_MOUNT_REFUSED);
                 if (r < 0)
-                        return bad_value("tmpfs", arg, "expected an absolute PATH[:OPTS]");
+                        return verb_bad_value("tmpfs", arg, "expected an absolute PATH[:OPTS]");
                 return 0;
         case ARG_OVERLAY:
         case ARG_OVERLAY_RO:
@@ -530,11 +537,11 @@ static int parse_mount_option(BootConfig *c, int opt, const char *arg) {
                 if (r == -ENOMEM)
                         return log_oom();
                 if (r == -EPERM)
-                        return bad_value(opt == ARG_OVERLAY ? "overlay" : "overlay-ro", arg, CUSTOM_MOUNT_REFUSED);
+                        return verb_bad_value(opt == ARG_OVERLAY ? "overlay" : "overlay-ro", arg, CUSTOM_MOUNT_REFUSED);
                 if (r < 0)
-                        return bad_value(opt == ARG_OVERLAY ? "overlay" : "overlay-ro", arg,
-                                         opt == ARG_OVERLAY ? "expected [+]LOWER…:[+]UPPER:DST, absolute paths"
-                                                            : "expected [+]LOWER…:DST, absolute paths");
+                        return verb_bad_value(opt == ARG_OVERLAY ? "overlay" : "overlay-ro", arg,
+                                              opt == ARG_OVERLAY ? "expected [+]LOWER…:[+]UPPER:DST, absolute paths"
+                                                                 : "expected [+]LOWER…:DST, absolute paths");
                 return 0;
         default:
                 return NOT_MINE;
@@ -548,7 +555,8 @@ static int parse_supervision_option(BootConfig *c, int opt, const char *arg) {
         case ARG_CONSOLE:
                 c->console = console_mode_from_string(arg);
                 if (c->console < 0)
-                        return bad_value("console", arg, "expected interactive, read-only, passive, pipe or autopipe");
+                        return verb_bad_value("console", arg,
+                                              "expected interactive, read-only, passive, pipe or autopipe");
                 c->set_by |= SETTING_CONSOLE;
                 return 0;
         case 'P':
@@ -558,9 +566,16 @@ static int parse_supervision_option(BootConfig *c, int opt, const char *arg) {
         case ARG_NOTIFY_READY:
                 r = parse_boolean(arg);
                 if (r < 0)
-                        return bad_value("notify-ready", arg, "expected yes or no");
+                        return verb_bad_value("notify-ready", arg, "expected yes or no");
                 c->notify_ready = r;
                 c->set_by |= SETTING_NOTIFY_READY;
+                return 0;
+        case ARG_REBOOT:
+                if (!streq(arg, "exit") && !streq(arg, "loop"))
+                        return verb_bad_value("reboot", arg, "expected exit or loop");
+                if (c->mode == BOOT_MODE_RUN)
+                        return log_usage("--reboot= is for booted machines: a command run as PID 1 does not reboot.");
+                c->reboot_loop = streq(arg, "loop");
                 return 0;
         case 'q':
                 c->quiet = true;
@@ -575,7 +590,7 @@ static int parse_host_option(BootConfig *c, int opt, const char *arg) {
         case ARG_REGISTER:
                 c->register_mode = register_mode_from_string(arg);
                 if (c->register_mode < 0)
-                        return bad_value("register", arg, "expected yes, no or auto");
+                        return verb_bad_value("register", arg, "expected yes, no or auto");
                 c->set_by |= SETTING_REGISTER;
                 return 0;
         case ARG_KEEP_UNIT:
@@ -583,7 +598,7 @@ static int parse_host_option(BootConfig *c, int opt, const char *arg) {
                 return 0;
         case ARG_SLICE:
                 if (!endswith(arg, ".slice") || strchr(arg, '/') || !string_is_safe(arg) || streq(arg, ".slice"))
-                        return bad_value("slice", arg, "expected a slice unit name such as machine.slice");
+                        return verb_bad_value("slice", arg, "expected a slice unit name such as machine.slice");
                 c->set_by |= SETTING_SLICE;
                 return set_string(&c->slice, arg);
         case ARG_PROPERTY:
@@ -591,7 +606,8 @@ static int parse_host_option(BootConfig *c, int opt, const char *arg) {
         case ARG_LINK_JOURNAL:
                 c->link_journal = link_journal_from_string(arg);
                 if (c->link_journal < 0)
-                        return bad_value("link-journal", arg, "expected no, host, try-host, guest, try-guest or auto");
+                        return verb_bad_value("link-journal", arg,
+                                              "expected no, host, try-host, guest, try-guest or auto");
                 c->set_by |= SETTING_LINK_JOURNAL;
                 return 0;
         default:

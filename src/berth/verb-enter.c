@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/pidfd.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <systemd/sd-event.h>
@@ -31,6 +32,7 @@
 #include "enter.h"
 #include "fd-util.h"
 #include "log.h"
+#include "parse-util.h"
 #include "process-util.h"
 #include "ptyfwd.h"
 #include "running.h"
@@ -271,14 +273,23 @@ static int enter_machine(const EnterRequest *req, const char *name) {
         }
         if (enter_wait(pid, channel, &msg, &status) > 0)
                 return channel_log_error(&msg);
+        /* Killed with the machine: that is not the command's doing. */
+        if (status > 128 && pidfd_send_signal(t.leader_pidfd, 0, NULL, 0) < 0 && errno == ESRCH)
+                return log_error_errno(SYNTHETIC_ERRNO(ESRCH), "Machine '%s' stopped while the %s ran.", name,
+                                       req->argv ? "command" : "session");
         return status;
 }
 
-static int parse_enter_argv(int argc, char *argv[], const char *usage, bool *ret_help) {
+/* Options of shell and login; *ret_failure_status (if given) is set by
+ * --failure-exit-status=. */
+static int parse_enter_argv(int argc, char *argv[], const char *usage, bool *ret_help, int *ret_failure_status) {
+        enum { ARG_FAILURE_EXIT_STATUS = 0x100 };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
+                { "failure-exit-status", required_argument, NULL, ARG_FAILURE_EXIT_STATUS },
                 {},
         };
+        uint32_t u;
         int opt;
 
         *ret_help = false;
@@ -290,6 +301,13 @@ static int parse_enter_argv(int argc, char *argv[], const char *usage, bool *ret
                         printf("%s", usage);
                         *ret_help = true;
                         return 0;
+                case ARG_FAILURE_EXIT_STATUS:
+                        if (!ret_failure_status)
+                                return verb_bad_option(argv[0], '?', argv);
+                        if (safe_atou32(optarg, 10, &u) < 0 || u < 1 || u > 255)
+                                return verb_bad_value("failure-exit-status", optarg, "expected a number from 1 to 255");
+                        *ret_failure_status = (int) u;
+                        break;
                 default:
                         return verb_bad_option(argv[0], opt, argv);
                 }
@@ -298,6 +316,7 @@ static int parse_enter_argv(int argc, char *argv[], const char *usage, bool *ret
 
 int verb_shell(int argc, char *argv[]) {
         _cleanup_free_ char *user = NULL, *name = NULL;
+        int failure_status = 0;
         bool help;
         int r;
 
@@ -307,8 +326,11 @@ int verb_shell(int argc, char *argv[]) {
                              "from the machine's own /etc/passwd). On a terminal, the session gets a terminal of\n"
                              "the machine's own (^] three times within 1s leaves); otherwise stdin, stdout and\n"
                              "stderr are passed through. Exits with COMMAND's status.\n\n"
-                             "  -h --help  Show this help\n",
-                             &help);
+                             "     --failure-exit-status=N  Exit with N (1-255) instead of 1 when berth fails:\n"
+                             "                              the machine is not running, can't be entered, or\n"
+                             "                              stopped while COMMAND ran (as ssh uses 255)\n"
+                             "  -h --help                   Show this help\n",
+                             &help, &failure_status);
         if (r < 0 || help)
                 return r;
         if (optind >= argc)
@@ -332,7 +354,9 @@ int verb_shell(int argc, char *argv[]) {
                 .tty = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO),
         };
         req.term = req.tty ? (getenv("TERM") ?: "vt220") : "dumb";
-        return enter_machine(&req, name);
+        r = enter_machine(&req, name);
+        /* The reason is logged; the status says only that it was ours. */
+        return r < 0 && r != -ENOMEM && failure_status > 0 ? failure_status : r;
 }
 
 int verb_login(int argc, char *argv[]) {
@@ -345,7 +369,7 @@ int verb_login(int argc, char *argv[]) {
                              "machine's own. Log in with the machine's passwords; ^] three times within 1s\n"
                              "leaves.\n\n"
                              "  -h --help  Show this help\n",
-                             &help);
+                             &help, NULL);
         if (r < 0 || help)
                 return r;
         if (optind + 1 != argc)

@@ -169,10 +169,6 @@ static int add_properties(char ***l, const char *arg) {
         return 0;
 }
 
-static int bad_value(const char *option, const char *value, const char *expected) {
-        return log_usage("Invalid value '%s' for --%s: %s.", value, option, expected);
-}
-
 /* One option of the machine verbs: 0, or < 0 after logging. */
 static int parse_arg(Args *a, int opt, const char *arg) {
         switch (opt) {
@@ -191,17 +187,17 @@ static int parse_arg(Args *a, int opt, const char *arg) {
                         return 0;
                 }
                 if (parse_signal(arg, &a->signal) < 0)
-                        return bad_value("signal", arg,
-                                         "expected a signal name or number such as SIGTERM, HUP, 9 or RTMIN+4");
+                        return verb_bad_value("signal", arg,
+                                              "expected a signal name or number such as SIGTERM, HUP, 9 or RTMIN+4");
                 return 0;
         case OPT_KILL_WHOM:
                 a->whom = kill_whom_from_string(arg);
                 if (a->whom < 0)
-                        return bad_value("kill-whom", arg, "expected leader or all");
+                        return verb_bad_value("kill-whom", arg, "expected leader or all");
                 return 0;
         case OPT_TIMEOUT:
                 if (parse_sec(arg, &a->timeout) < 0 || a->timeout == 0)
-                        return bad_value("timeout", arg, "expected a time span such as 30, 90s, 5min or infinity");
+                        return verb_bad_value("timeout", arg, "expected a time span such as 30, 90s, 5min or infinity");
                 return 0;
         default:
                 assert_not_reached();

@@ -46,11 +46,14 @@ int verb_remove(int argc, char *argv[]);
 int verb_read_only(int argc, char *argv[]);
 int verb_set_limit(int argc, char *argv[]);
 int verb_create(int argc, char *argv[]);
+int verb_wait(int argc, char *argv[]);
 
 /* Shared option handling: reports an unknown option or a missing argument
  * (getopt_long()'s '?' and ':', just returned as opt) as one line, and
  * returns -EUSAGE. */
 int verb_bad_option(const char *verb, int opt, char *argv[]);
+/* "Invalid value 'VALUE' for --OPTION: EXPECTED.", and -EUSAGE. */
+int verb_bad_value(const char *option, const char *value, const char *expected);
 /* What reading a file of ours gave (a settings file, an image definition):
  * its warnings logged; on failure (r < 0) its one error line, as it is.
  * Returns r. */

@@ -19,6 +19,7 @@
 #include "boot.h"
 #include "bus-util.h"
 #include "cgroups.h"
+#include "fd-util.h"
 #include "check.h"
 #include "confine.h"
 #include "console.h"
@@ -201,12 +202,19 @@ static void log_start(Machine *m) {
 }
 
 static int start(Machine *m) {
+        _cleanup_close_ int root_mount = -EBADF, usr_mount = -EBADF;
+        int r = machine_root_copy_mounts(&m->root, m->users.root_tree_fd, &root_mount, &usr_mount);
+
+        if (r < 0)
+                return r;
         SpawnPlan plan = {
                 .config = m->config,
                 .name = m->id->name,
                 .root = m->id->root,
                 .facts = &m->facts,
                 .tree = &m->root,
+                .root_mount_fd = root_mount,
+                .usr_mount_fd = usr_mount,
                 .users = &m->users,
                 .journal_mount = m->journal_mount.source ? &m->journal_mount : NULL,
                 .cgroup = &m->cgroups.where,
@@ -214,7 +222,6 @@ static int start(Machine *m) {
                 .console = &m->console,
                 .confinement = &m->confinement,
         };
-        int r;
 
         log_start(m);
         r = machine_start(&plan, &m->processes);
@@ -230,7 +237,11 @@ static void stop(Machine *m) {
 }
 
 static int setup_event_loop(Machine *m) {
-        int r = machine_event_new(&m->event);
+        int r;
+
+        /* A loop that has ended can't be run again: each boot gets its own. */
+        m->event = sd_event_unref(m->event);
+        r = machine_event_new(&m->event);
 
         /* Published ports on the host's loopback are served from here on. */
         if (r >= 0)
@@ -238,6 +249,10 @@ static int setup_event_loop(Machine *m) {
         if (r < 0)
                 return log_error_errno(r, "Failed to set up the event loop: %m");
         return 0;
+}
+
+static void close_event_loop(Machine *m) {
+        port_relay_detach(m->network.relay);
 }
 
 static int register_machine(Machine *m) {
@@ -316,8 +331,8 @@ static const Phase phases[] = {
         { "set up the network",               setup_network,    release_network  },
         { "set up the console",               setup_console,    close_console    },
         { "build the system call filter",     confine,          NULL             },
-        { "start the machine",                start,            stop             },
-        { "set up the event loop",            setup_event_loop, NULL             },
+        { "start the machine",                start,            stop             }, /* a reboot starts here */
+        { "set up the event loop",            setup_event_loop, close_event_loop },
         { "register with systemd-machined",   register_machine, end_registration },
         { "supervise the machine",            supervise,        NULL             },
 };
@@ -339,6 +354,32 @@ static void machine_done(Machine *m) {
         sd_event_unref(m->event);
 }
 
+/* --reboot=loop, and the machine asked to reboot: it is started again from
+ * the phase "start the machine". What the phases before it made (the name,
+ * the tree and the tmpfs of an ephemeral machine's changes, the users, the
+ * network, the console) stays; the machine's cgroup is made anew. Returns
+ * the index of that phase, or 0 when the machine is done. */
+static size_t reboot_phase(Machine *m) {
+        size_t n = 0;
+
+        if (!m->config->reboot_loop || m->exit_status != EXIT_FORCE_RESTART)
+                return 0;
+        while (phases[n].run != start)
+                n++;
+        return n;
+}
+
+static int prepare_reboot(Machine *m) {
+        if (!m->config->quiet)
+                log_info("Rebooting machine '%s'.", m->id->name);
+        machine_processes_done(&m->processes);
+        m->processes = (MachineProcesses) MACHINE_PROCESSES_NULL;
+        system_bus_close(&m->bus); /* attached to the last boot's loop */
+        m->exit_status = 0;
+        (void) record_set_state(&m->record, MACHINE_STARTING);
+        return machine_renew_cgroups(m->config, m->users.uid_base, &m->cgroups);
+}
+
 int boot_machine(const BootConfig *config, const MachineIdentity *id) {
         _cleanup_(machine_done) Machine m = {
                 .config = config,
@@ -352,7 +393,7 @@ int boot_machine(const BootConfig *config, const MachineIdentity *id) {
                 .console = MACHINE_CONSOLE_NULL,
                 .processes = MACHINE_PROCESSES_NULL,
         };
-        size_t n = 0;
+        size_t n = 0, again;
         int r = 0;
 
         /* Signals are taken through the event loop; block them before any
@@ -360,9 +401,18 @@ int boot_machine(const BootConfig *config, const MachineIdentity *id) {
         if (sigprocmask_many(SIG_BLOCK, NULL, SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGWINCH, -1) < 0)
                 return log_error_errno(errno, "Failed to block signals: %m");
 
-        while (n < ELEMENTSOF(phases) && r >= 0) {
-                log_debug("Phase: %s.", phases[n].name);
-                r = phases[n++].run(&m);
+        for (;;) {
+                while (n < ELEMENTSOF(phases) && r >= 0) {
+                        log_debug("Phase: %s.", phases[n].name);
+                        r = phases[n++].run(&m);
+                }
+                again = r >= 0 ? reboot_phase(&m) : 0;
+                if (again == 0)
+                        break;
+                while (n > again)
+                        if (phases[--n].undo)
+                                phases[n].undo(&m);
+                r = prepare_reboot(&m);
         }
         log_debug("%s; undoing.", r < 0 ? "Failed" : "Machine stopped");
         while (n > 0)

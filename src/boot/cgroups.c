@@ -263,6 +263,21 @@ static int restrict_devices(const BootConfig *c, const MachineCgroup *w) {
         return 0;
 }
 
+int machine_renew_cgroups(const BootConfig *c, uid_t uid_base, MachineCgroups *g) {
+        MachineCgroup *w = &g->where;
+        _cleanup_free_ char *payload = path_join(w->path, "payload");
+        int r;
+
+        if (!payload)
+                return log_oom();
+        r = cgroup_kill_and_remove(w->unified_mount, payload);
+        if (r >= 0)
+                r = cgroup_create_subgroups(w->unified_mount, w->path, uid_base, uid_base);
+        if (r < 0)
+                return log_error_errno(r, "Failed to make the cgroup '%s%s' anew: %m", w->unified_mount, payload);
+        return restrict_devices(c, w);
+}
+
 static int create_v1(const MachineCgroup *w) {
         STRV_FOREACH(d, w->v1) {
                 _cleanup_free_ char *parent = NULL, *last = NULL, *made = NULL;

@@ -22,13 +22,14 @@
 #include "strv.h"
 
 /* Ephemeral machines (and --volatile=overlay): the tree becomes the
- * read-only lower layer of an overlay whose upper layer is a tmpfs private
- * to this mount namespace, so it is gone with the machine, and starting
- * costs the same for any size of tree. Done with host privileges, so the
- * overlay may use trusted xattrs on its upper layer and the idmapped tree
- * as its lower one. */
-static void setup_overlay(const SpawnPlan *p, const char *where, int channel) {
-        _cleanup_close_ int lower = -EBADF, tmp = -EBADF, upper = -EBADF, work = -EBADF;
+ * read-only lower layer of an overlay whose upper layer is in the
+ * supervisor's tmpfs (root.c), so it is gone with the machine, and starting
+ * costs the same for any size of tree. A reboot in the machine finds its
+ * changes there again. Done with host privileges, so the overlay may use
+ * trusted xattrs on its upper layer and the idmapped tree as its lower
+ * one. layer: the tmpfs's directory for the overlay on where. */
+static void setup_overlay(const SpawnPlan *p, const char *where, const char *layer, int channel) {
+        _cleanup_close_ int lower = -EBADF, upper = -EBADF, work = -EBADF;
         struct stat st;
         int r;
 
@@ -36,7 +37,7 @@ static void setup_overlay(const SpawnPlan *p, const char *where, int channel) {
         if (lower < 0 || fstat(lower, &st) < 0)
                 channel_fail(channel, errno, "open the machine's root");
         /* The overlay's root looks like the tree's (as the machine sees it). */
-        r = mount_overlay_upper_tmpfs(st.st_mode, st.st_uid, st.st_gid, &tmp, &upper, &work);
+        r = mount_overlay_dirs(p->tree->overlay_fd, layer, st.st_mode, st.st_uid, st.st_gid, &upper, &work);
         if (r < 0)
                 channel_fail(channel, r, "prepare the ephemeral overlay");
         r = mount_overlay(&lower, 1, upper, work, lower);
@@ -125,10 +126,8 @@ static void attach_tree(const SpawnPlan *p, int channel) {
 
         /* Not on the tree's own path: the machine's root user could not
          * walk there (/var/lib/machines is 0700). */
-        if (p->users->root_tree_fd >= 0)
-                r = mount_attach(p->users->root_tree_fd, AT_FDCWD, STAGING_DIR); /* idmapped by the supervisor */
-        else if (p->tree->mount_fd >= 0)
-                r = mount_attach(p->tree->mount_fd, AT_FDCWD, STAGING_DIR);
+        if (p->root_mount_fd >= 0)
+                r = mount_attach(p->root_mount_fd, AT_FDCWD, STAGING_DIR);
         else
                 r = mount_bind(p->root, STAGING_DIR, true);
         if (r < 0)
@@ -146,13 +145,13 @@ static void attach_tree(const SpawnPlan *p, int channel) {
 static void attach_usr(const SpawnPlan *p, bool overlay, int channel) {
         int r;
 
-        if (p->tree->usr_mount_fd < 0)
+        if (p->usr_mount_fd < 0)
                 return;
-        r = mount_attach(p->tree->usr_mount_fd, AT_FDCWD, STAGING_DIR "/usr");
+        r = mount_attach(p->usr_mount_fd, AT_FDCWD, STAGING_DIR "/usr");
         if (r < 0)
                 channel_fail(channel, r, "mount the /usr partition of '%s'", p->root);
         if (overlay)
-                setup_overlay(p, STAGING_DIR "/usr", channel);
+                setup_overlay(p, STAGING_DIR "/usr", "usr", channel);
 }
 
 static void setup_root(const SpawnPlan *p, int channel) {
@@ -162,7 +161,7 @@ static void setup_root(const SpawnPlan *p, int channel) {
 
         attach_tree(p, channel);
         if (overlay)
-                setup_overlay(p, STAGING_DIR, channel);
+                setup_overlay(p, STAGING_DIR, "root", channel);
         attach_usr(p, overlay, channel);
         if (v == VOLATILE_STATE)
                 setup_volatile_state(p, channel);

@@ -12,6 +12,7 @@
 #include "fileio.h"
 #include "image.h"
 #include "log.h"
+#include "mount-util.h"
 #include "path-util.h"
 #include "rm-rf.h"
 #include "root.h"
@@ -21,8 +22,26 @@ void machine_root_done(MachineRoot *r) {
         r->fd = safe_close(r->fd);
         r->mount_fd = safe_close(r->mount_fd);
         r->usr_mount_fd = safe_close(r->usr_mount_fd);
+        r->overlay_fd = safe_close(r->overlay_fd);
         loop_device_done(&r->loop);
         loop_device_done(&r->usr_loop);
+}
+
+int machine_root_copy_mounts(const MachineRoot *r, int tree_fd, int *ret_root_fd, int *ret_usr_fd) {
+        _cleanup_close_ int root = -EBADF, usr = -EBADF;
+        int k = 0;
+
+        if (tree_fd < 0)
+                tree_fd = r->mount_fd;
+        if (tree_fd >= 0)
+                k = mount_clone_tree(tree_fd, NULL, true, &root);
+        if (k >= 0 && r->usr_mount_fd >= 0)
+                k = mount_clone_tree(r->usr_mount_fd, NULL, true, &usr);
+        if (k < 0)
+                return log_error_errno(k, "Failed to copy the mounts of the machine's root: %m");
+        *ret_root_fd = TAKE_FD(root);
+        *ret_usr_fd = TAKE_FD(usr);
+        return 0;
 }
 
 /* The tree's machine ID, when it has a valid one. */
@@ -234,6 +253,20 @@ static int make_overlay_workdirs(const BootConfig *c, const char *name, Record *
         return 0;
 }
 
+/* -x, --volatile=overlay: the tmpfs that takes the machine's changes,
+ * detached (in no mount table) and ours: it lives as long as we do, across
+ * the machine's reboots (--reboot=loop), and goes with us, however we end. */
+static int make_ephemeral_layer(const BootConfig *c, MachineRoot *t) {
+        int r;
+
+        if (!c->ephemeral && c->volatile_mode != VOLATILE_OVERLAY)
+                return 0;
+        r = mount_tmpfs_detached("0700", 0, &t->overlay_fd);
+        if (r < 0)
+                return log_error_errno(r, "Failed to mount a tmpfs for the machine's changes: %m");
+        return 0;
+}
+
 int machine_setup_root(const BootConfig *c, const MachineIdentity *id, const MachineLocks *l, Record *rec,
                        MachineRoot *ret) {
         _cleanup_(machine_root_done) MachineRoot t = MACHINE_ROOT_NULL;
@@ -256,6 +289,8 @@ int machine_setup_root(const BootConfig *c, const MachineIdentity *id, const Mac
                 r = pick_uuid(c, &t);
         if (r >= 0)
                 r = make_overlay_workdirs(c, id->name, rec);
+        if (r >= 0)
+                r = make_ephemeral_layer(c, &t);
         if (r < 0)
                 return r;
         *ret = t;

@@ -21,6 +21,7 @@ typedef struct MachineRoot {
         bool lower_read_only; /* the tree is only read: its changes go elsewhere, or nowhere */
         LoopDevice loop, usr_loop;
         int mount_fd, usr_mount_fd; /* a disk image's file systems (detached), or -EBADF */
+        int overlay_fd;             /* -x: a detached tmpfs for the overlays' upper layers, or -EBADF */
         Id128 uuid;
         bool bind_machine_id; /* the tree's machine-id is empty: one is bound over it */
 } MachineRoot;
@@ -28,12 +29,19 @@ typedef struct MachineRoot {
 #define MACHINE_ROOT_NULL                                                                                 \
         {                                                                                                 \
                 .fd = -EBADF, .loop = LOOP_DEVICE_NULL, .usr_loop = LOOP_DEVICE_NULL, .mount_fd = -EBADF, \
-                .usr_mount_fd = -EBADF                                                                    \
+                .usr_mount_fd = -EBADF, .overlay_fd = -EBADF                                              \
         }
 
 int machine_setup_root(const BootConfig *c, const MachineIdentity *id, const MachineLocks *l, Record *rec,
                        MachineRoot *ret);
 void machine_root_done(MachineRoot *r);
+
+/* The mounts one boot attaches: copies of the detached ones that stay ours
+ * for the next boot (--reboot=loop): of tree_fd (the idmapped tree, when
+ * there is one) or the image's root, and of its /usr. -EBADF where there is
+ * none. (A detached mount can be copied only from our own mount namespace,
+ * not from the machine's.) */
+int machine_root_copy_mounts(const MachineRoot *r, int tree_fd, int *ret_root_fd, int *ret_usr_fd);
 
 /* Refuses (EPERM, logged) path where users of the host other than root can
  * reach it, as what ("the tree"), saying what to do, or instead. */

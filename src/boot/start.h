@@ -25,6 +25,9 @@ typedef struct SpawnPlan {
         const char *root; /* the tree (a directory or a disk image) */
         const MachineFacts *facts;
         const MachineRoot *tree;
+        /* This boot's copies of the detached mounts of the tree (idmapped,
+         * or a disk image's root) and of a /usr partition, or -EBADF. */
+        int root_mount_fd, usr_mount_fd;
         const MachineUsers *users;
         const CustomMount *journal_mount; /* a bind for --link-journal=host, or NULL */
         const MachineCgroup *cgroup;

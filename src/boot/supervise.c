@@ -14,13 +14,12 @@
 #include "string-util.h"
 #include "time-util.h"
 
-#define EXIT_FORCE_RESTART 133 /* systemd's code for "reboot me" */
-
 /* The loop's own state. */
 typedef struct Supervisor {
         const Supervision *s;
         sd_event *event; /* s's */
         PTYForward *forward;
+        sd_event_source *sources[6]; /* the leader, three signals, notifications, the timeout */
         unsigned n_terminate_requests;
         bool timed_out;
         int exit_status;
@@ -199,20 +198,21 @@ int machine_event_new(sd_event **ret) {
 
 static int run_loop(Supervisor *m) {
         const MachineProcesses *p = m->s->processes;
+        sd_event_source **src = m->sources;
         int r;
 
         /* The leader is ours (CLONE_PARENT); sd-event reaps it. */
-        r = sd_event_add_child_pidfd(m->event, NULL, p->leader_pidfd, WEXITED, on_leader_exit, m);
+        r = sd_event_add_child_pidfd(m->event, src++, p->leader_pidfd, WEXITED, on_leader_exit, m);
         if (r >= 0)
-                r = sd_event_add_signal(m->event, NULL, SIGTERM, on_terminate, m);
+                r = sd_event_add_signal(m->event, src++, SIGTERM, on_terminate, m);
         if (r >= 0)
-                r = sd_event_add_signal(m->event, NULL, SIGINT, on_terminate, m);
+                r = sd_event_add_signal(m->event, src++, SIGINT, on_terminate, m);
         if (r >= 0)
-                r = sd_event_add_signal(m->event, NULL, SIGHUP, on_terminate, m);
+                r = sd_event_add_signal(m->event, src++, SIGHUP, on_terminate, m);
         if (r >= 0 && p->notify_fd >= 0)
-                r = sd_event_add_io(m->event, NULL, p->notify_fd, EPOLLIN, on_notify, m);
+                r = sd_event_add_io(m->event, src++, p->notify_fd, EPOLLIN, on_notify, m);
         if (r >= 0 && m->s->config->timeout != USEC_INFINITY)
-                r = sd_event_add_time_relative(m->event, NULL, CLOCK_MONOTONIC, m->s->config->timeout, 0, on_timeout,
+                r = sd_event_add_time_relative(m->event, src++, CLOCK_MONOTONIC, m->s->config->timeout, 0, on_timeout,
                                                m);
         if (r < 0)
                 return log_error_errno(r, "Failed to set up the event loop: %m");
@@ -234,6 +234,8 @@ int machine_supervise(const Supervision *s, int *ret_exit_status) {
 
         r = run_loop(&m);
         pty_forward_free(m.forward);
+        for (size_t i = 0; i < ELEMENTSOF(m.sources); i++)
+                sd_event_source_disable_unref(m.sources[i]);
         if (r < 0)
                 return r;
         *ret_exit_status = m.exit_status;

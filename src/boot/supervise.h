@@ -12,6 +12,8 @@
 
 /* The machine's life, from its init's start to its end (supervise.c). */
 
+#define EXIT_FORCE_RESTART 133 /* systemd's code for "reboot me" */
+
 typedef struct Supervision {
         sd_event *event; /* the supervisor's loop (machine_event_new()) */
         const BootConfig *config;
@@ -32,3 +34,6 @@ int machine_event_new(sd_event **ret);
  * ended and been reaped, with the exit status berth should end with, or a
  * negative errno after logging (init may still run). */
 int machine_supervise(const Supervision *s, int *ret_exit_status);
+
+/* What remains of the loop's sources once it has run (none): another
+ * machine_supervise() may follow on the same loop after a reboot. */

@@ -165,7 +165,8 @@ typedef struct BootConfig {
 
         ConsoleMode console;
         bool notify_ready;
-        usec_t timeout; /* USEC_INFINITY: none */
+        bool reboot_loop; /* --reboot=loop: a reboot inside boots the machine again */
+        usec_t timeout;   /* USEC_INFINITY: none */
         bool quiet;
 
         char **environment; /* NAME=VALUE, from -E */

@@ -239,7 +239,7 @@ int cgroup_create_subgroups(const char *unified_mount, const char *path, uid_t u
 
         /* We leave path first: controllers can be enabled for its children
          * only when no process is in it ("no internal processes"). */
-        r = cgroup_mkdir(unified_mount, sup, false);
+        r = cgroup_mkdir(unified_mount, sup, true);
         if (r >= 0)
                 r = cgroup_attach(unified_mount, sup, 0);
         if (r >= 0)

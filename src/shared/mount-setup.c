@@ -307,6 +307,33 @@ int mount_setup_outer(const MountSetup *m, int *ret_notify_fd, const char **what
         return setup_run_host(m, ret_notify_fd);
 }
 
+/* A boot ID of the machine's own, new each boot (as systemd-nspawn gives
+ * one): the kernel's is the host's, and a machine that reboots must be seen
+ * to have rebooted. Bound read-only from a file in the machine's /run, which
+ * is unlinked then. */
+static int bind_boot_id(const MountSetup *m) {
+        _cleanup_close_ int run = -EBADF, target = -EBADF;
+        char s[ID128_UUID_STRING_MAX + 1];
+        Id128 id;
+        int r;
+
+        r = id128_randomize(&id);
+        if (r < 0)
+                return r;
+        id128_to_uuid_string(id, s);
+        strcat(s, "\n");
+        r = open_in_root(m->root_fd, "/proc/sys/kernel/random/boot_id", O_PATH, 0, &target);
+        if (r >= 0)
+                r = open_in_root(m->root_fd, "/run", O_PATH | O_DIRECTORY, 0, &run);
+        if (r >= 0)
+                r = write_file_at(run, ".berth-boot-id", s, 0, 0444);
+        if (r < 0)
+                return r;
+        r = bind_in_root(m->root_fd, "/run/.berth-boot-id", target, true);
+        (void) unlinkat(run, ".berth-boot-id", 0);
+        return r;
+}
+
 int mount_setup_inner(const MountSetup *m, const char **what) {
         int r;
 
@@ -317,6 +344,10 @@ int mount_setup_inner(const MountSetup *m, const char **what) {
                         return r;
         }
 
+        *what = "/proc/sys/kernel/random/boot_id";
+        r = bind_boot_id(m);
+        if (r < 0)
+                return r;
         *what = "/etc/machine-id";
         return m->bind_machine_id ? bind_machine_id(m) : 0;
 }

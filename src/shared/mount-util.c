@@ -77,24 +77,42 @@ int mount_tmpfs_detached(const char *mode, uid_t uid, int *ret_fd) {
         return 0;
 }
 
+int mount_overlay_dirs(int tmp_fd, const char *dir, mode_t mode, uid_t uid, gid_t gid, int *ret_upper_fd,
+                       int *ret_work_fd) {
+        _cleanup_close_ int d = -EBADF, upper = -EBADF, work = -EBADF;
+
+        if (mkdirat(tmp_fd, dir, 0700) < 0 && errno != EEXIST)
+                return -errno;
+        d = openat(tmp_fd, dir, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (d < 0)
+                return -errno;
+        /* The overlay's root shows the upper layer's root. */
+        if (mkdirat(d, "upper", mode & 07777) >= 0) {
+                if (fchownat(d, "upper", uid, gid, 0) < 0 || fchmodat(d, "upper", mode & 07777, 0) < 0)
+                        return -errno;
+        } else if (errno != EEXIST)
+                return -errno;
+        if (mkdirat(d, "work", 0700) < 0 && errno != EEXIST)
+                return -errno;
+        upper = openat(d, "upper", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        work = openat(d, "work", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (upper < 0 || work < 0)
+                return -errno;
+        *ret_upper_fd = TAKE_FD(upper);
+        *ret_work_fd = TAKE_FD(work);
+        return 0;
+}
+
 int mount_overlay_upper_tmpfs(mode_t mode, uid_t uid, gid_t gid, int *ret_tmp_fd, int *ret_upper_fd, int *ret_work_fd) {
-        _cleanup_close_ int tmp = -EBADF, upper = -EBADF, work = -EBADF;
+        _cleanup_close_ int tmp = -EBADF;
         int r;
 
         r = mount_tmpfs_detached("0700", 0, &tmp);
+        if (r >= 0)
+                r = mount_overlay_dirs(tmp, ".", mode, uid, gid, ret_upper_fd, ret_work_fd);
         if (r < 0)
                 return r;
-        /* The overlay's root shows the upper layer's root. */
-        if (mkdirat(tmp, "upper", mode & 07777) < 0 || fchownat(tmp, "upper", uid, gid, 0) < 0 ||
-            fchmodat(tmp, "upper", mode & 07777, 0) < 0 || mkdirat(tmp, "work", 0700) < 0)
-                return -errno;
-        upper = openat(tmp, "upper", O_PATH | O_DIRECTORY | O_CLOEXEC);
-        work = openat(tmp, "work", O_PATH | O_DIRECTORY | O_CLOEXEC);
-        if (upper < 0 || work < 0)
-                return -errno;
         *ret_tmp_fd = TAKE_FD(tmp);
-        *ret_upper_fd = TAKE_FD(upper);
-        *ret_work_fd = TAKE_FD(work);
         return 0;
 }
 

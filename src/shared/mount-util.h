@@ -36,6 +36,11 @@ int mount_tmpfs_detached(const char *mode, uid_t uid, int *ret_fd);
  * (what the overlay's root then shows). The tmpfs's fd must stay open until
  * the overlay is mounted: a detached mount goes with it. */
 int mount_overlay_upper_tmpfs(mode_t mode, uid_t uid, gid_t gid, int *ret_tmp_fd, int *ret_upper_fd, int *ret_work_fd);
+/* The same in the directory dir of a tmpfs that the caller keeps (open at
+ * tmp_fd): dir/upper and dir/work, made if missing, and reused as they are
+ * otherwise (an ephemeral machine's changes across its reboots). */
+int mount_overlay_dirs(int tmp_fd, const char *dir, mode_t mode, uid_t uid, gid_t gid, int *ret_upper_fd,
+                       int *ret_work_fd);
 /* Mounts an overlay of the layers open at lower_fds (lowest first), with
  * upper_fd and work_fd (-EBADF both: read-only), on the directory open at
  * target_fd. */

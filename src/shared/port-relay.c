@@ -382,16 +382,6 @@ static int listener_open(Listener *l, const PortForward *p, const InAddrPrefix *
         return 0;
 }
 
-static void listener_done(Listener *l) {
-        while (l->connections)
-                connection_free(l->connections);
-        while (l->flows)
-                flow_free(l->flows);
-        sd_event_source_disable_unref(l->source);
-        sd_event_source_disable_unref(l->pause);
-        safe_close(l->fd);
-}
-
 int port_relay_new(const PortForward *ports, size_t n_ports, const InAddrPrefix target[static 2], PortRelay **ret,
                    const PortForward **ret_port) {
         _cleanup_(port_relay_freep) PortRelay *r = NULL;
@@ -429,11 +419,25 @@ int port_relay_attach(PortRelay *r, sd_event *e) {
         return 0;
 }
 
+void port_relay_detach(PortRelay *r) {
+        for (size_t i = 0; r && i < r->n_listeners; i++) {
+                Listener *l = &r->listeners[i];
+
+                while (l->connections)
+                        connection_free(l->connections);
+                while (l->flows)
+                        flow_free(l->flows);
+                l->source = sd_event_source_disable_unref(l->source);
+                l->pause = sd_event_source_disable_unref(l->pause);
+        }
+}
+
 PortRelay *port_relay_free(PortRelay *r) {
         if (!r)
                 return NULL;
+        port_relay_detach(r);
         for (size_t i = 0; i < r->n_listeners; i++)
-                listener_done(&r->listeners[i]);
+                safe_close(r->listeners[i].fd);
         free(r->listeners);
         free(r);
         return NULL;

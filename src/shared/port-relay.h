@@ -24,5 +24,8 @@ int port_relay_new(const PortForward *ports, size_t n_ports, const InAddrPrefix 
                    const PortForward **ret_port);
 /* Starts serving in the event loop. */
 int port_relay_attach(PortRelay *r, sd_event *e);
+/* Leaves the loop it was attached to: the connections through it end, the
+ * listeners stay open (and may be attached to another loop). */
+void port_relay_detach(PortRelay *r);
 PortRelay *port_relay_free(PortRelay *r);
 DEFINE_TRIVIAL_CLEANUP_FUNC(PortRelay *, port_relay_free);

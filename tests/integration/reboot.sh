@@ -2,6 +2,9 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # A reboot inside the machine ends the supervisor with 133 (so that a unit
 # can restart it); a poweroff inside with 0; `systemctl exit 42` with 42.
+# With --reboot=loop the machine boots again in the same supervisor: an
+# ephemeral one keeps its changes (its overlay), gets a new boot ID and a
+# new init, and stays registered under its name; berth wait follows it.
 . "$(dirname "$0")/lib.sh"
 
 start_machine rb -x
@@ -21,3 +24,37 @@ wait_running ex
 in_machine ex systemctl exit 42
 wait_supervisor ex
 check "'systemctl exit 42' inside gives exit status 42 (got $RC)" test "$RC" = 42
+
+# --reboot=loop: twice, from inside and with berth reboot.
+start_machine lp -x --reboot=loop
+"$BERTH" wait lp --for=running --timeout=300
+in_machine lp sh -c 'echo kept > /root/kept'
+boot1=$(in_machine lp cat /proc/sys/kernel/random/boot_id)
+leader1=$(leader_of lp)
+check "a boot ID of the machine's own, not the host's" test "$boot1" != "$(cat /proc/sys/kernel/random/boot_id)"
+in_machine lp systemctl reboot
+# The supervisor stays; a new init comes up.
+for ((i = 0; i < 1200; i++)); do
+        l=$(leader_of lp)
+        [[ -n $l && $l != "$leader1" ]] && break
+        alive "${SUPERVISOR[lp]}" || fail "the supervisor of lp ended on reboot"
+        sleep 0.1
+done
+"$BERTH" wait lp --for=running --timeout=300
+boot2=$(in_machine lp cat /proc/sys/kernel/random/boot_id)
+check "--reboot=loop: the supervisor is still there" alive "${SUPERVISOR[lp]}"
+check "--reboot=loop: a new init ($leader1 -> $(leader_of lp))" test "$(leader_of lp)" != "$leader1"
+check "--reboot=loop: a new boot ID" test "$boot2" != "$boot1"
+check "--reboot=loop: the ephemeral machine's changes are kept" test "$(in_machine lp cat /root/kept)" = kept
+check "--reboot=loop: the payload cgroup is new (only this boot's init.scope)" \
+        test "$(find "$CGROUP_UNIFIED/machine.slice/machine-lp.scope/payload" -name init.scope | wc -l)" = 1
+"$BERTH" reboot lp
+for ((i = 0; i < 1200; i++)); do
+        [[ $(in_machine lp cat /proc/sys/kernel/random/boot_id 2>/dev/null || true) != "$boot2" ]] && break
+        sleep 0.1
+done
+"$BERTH" wait lp --for=running --timeout=300
+check "berth reboot with --reboot=loop: booted again, files kept" test "$(in_machine lp cat /root/kept)" = kept
+"$BERTH" poweroff lp
+wait_supervisor lp
+check "--reboot=loop: a poweroff still ends it with 0 (got $RC)" test "$RC" = 0
