@@ -302,7 +302,9 @@ int verb_wait(int argc, char *argv[]) {
         usec_t timeout = USEC_INFINITY, deadline;
         int opt, r;
 
-        while ((opt = getopt_long(argc, argv, "h", options, NULL)) >= 0)
+        optind = 0;
+        opterr = 0;
+        while ((opt = getopt_long(argc, argv, ":h", options, NULL)) >= 0)
                 switch (opt) {
                 case 'h':
                         help();
