@@ -20,10 +20,11 @@ TREE_PACKAGES=(mmdebstrap ca-certificates)
 # and mkfs.btrfs (btrfs-progs) for the image tests; sfdisk (fdisk),
 # mkfs.ext4 (e2fsprogs), systemd-repart (systemd) and systemd-dissect
 # (systemd-container) for the disk images of tests/fixtures/raw-image.sh;
-# and the linters.
+# the real autopkgtest for the test farm's tests; and the linters.
 TEST_PACKAGES=(
         util-linux mount iproute2 procps attr acl libcap2-bin e2fsprogs btrfs-progs fdisk tmux python3 findutils strace libc6-dev
         systemd systemd-container dbus-daemon nftables libnss-mymachines
+        autopkgtest
         groff-base shellcheck clang-format zsh
 )
 

@@ -11,6 +11,7 @@
 #   leader_of NAME, in_machine NAME CMD…, wait_supervisor NAME (sets RC)
 #   fail MESSAGE, skip REASON, check DESCRIPTION CMD…, bad RC WHAT ARGS…
 #   make_rich_tree DIR TAG, wait_dead PID, list_tree DIR, image_json NAME FIELD
+#   farm_path DIR                   berth and autopkgtest-virt-berth on PATH
 # and at exit: stops what the test started and fails the test if berth left
 # anything behind on the host (mounts, cgroups, links, loop devices, nft
 # rules, records, locks, processes).
@@ -403,4 +404,15 @@ for i in json.load(sys.stdin):
     if i["name"] == sys.argv[1]:
         print(i.get(sys.argv[2]))
 ' "$1" "$2"
+}
+
+# farm_path DIR: puts berth (the binary under test) and the checkout's
+# autopkgtest-virt-berth first on PATH, through DIR, as an installed berth
+# would be: autopkgtest finds its virtualisation server there.
+farm_path() {
+        command -v autopkgtest >/dev/null || fail "autopkgtest is not installed (tools/deps.sh installs it)"
+        mkdir -p "$1"
+        ln -sf "$BERTH" "$1/berth"
+        ln -sf "$BERTH_SRC/farm/autopkgtest-virt-berth" "$1/autopkgtest-virt-berth"
+        PATH=$1:$PATH
 }

@@ -293,6 +293,7 @@ declare -A arg_kinds=(
         [kill]="NAME…:machine"
         [set-property]="NAME:machine NAME=VALUE…:resource"
         [start]="NAME…:any-image"
+        [wait]="NAME…:machine"
         [enable]="NAME…:image"
         [disable]="NAME…:image"
         [shell]="USER@NAME:user@machine COMMAND:- ARGS…:-"

@@ -3,7 +3,9 @@
 #
 # Runs shellcheck on every shell script of the project, found anew at each run
 # so that a new script is covered without being listed: *.sh under tests/,
-# tools/ and bench/, .ci/run, and the bash completion. Nothing is left out; the
+# tools/ and bench/, .ci/run, the bash completion, and the scripts without
+# a suffix that start with a shell's #! line under farm/ (the debci
+# backend) and tests/ (the test packages' tests). Nothing is left out; the
 # list of files checked is printed.
 
 # shellcheck source=lib.sh
@@ -16,6 +18,11 @@ mapfile -t scripts < <(
         for dir in tests tools bench; do
                 if [[ -d $dir ]]; then
                         find "$dir" -type f -name '*.sh'
+                fi
+        done
+        for dir in farm tests; do
+                if [[ -d $dir ]]; then
+                        find "$dir" -type f ! -name '*.*' -exec awk 'FNR == 1 && /^#!.*\/(ba)?sh( |$)/ { print FILENAME } { nextfile }' {} +
                 fi
         done
         for file in .ci/run shell-completion/bash/berth; do
