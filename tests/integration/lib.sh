@@ -218,7 +218,7 @@ tty_end() {
         TTY_SOCK=berth-$TEST_NAME-$$-$TTY_N
 }
 
-# start_machine NAME [OPTIONS…]: boots $TREE (or -D given in OPTIONS) as NAME
+# start_machine NAME [OPTIONS…]: boots $TREE (or -D or -i given in OPTIONS) as NAME
 # in the background, console output in $WORK/NAME.console.
 start_machine() {
         local name=$1
@@ -226,7 +226,7 @@ start_machine() {
         local dir=(-D "$TREE")
         local a
         for a in "$@"; do
-                [[ $a == -D || $a == --directory=* ]] && dir=()
+                [[ $a == -D || $a == --directory=* || $a == -i || $a == --image=* ]] && dir=()
         done
         "$BERTH" boot -M "$name" "${dir[@]}" --console=read-only "$@" \
                 </dev/null >"$WORK/$name.console" 2>"$WORK/$name.stderr" &

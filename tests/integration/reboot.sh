@@ -58,3 +58,23 @@ check "berth reboot with --reboot=loop: booted again, files kept" test "$(in_mac
 "$BERTH" poweroff lp
 wait_supervisor lp
 check "--reboot=loop: a poweroff still ends it with 0 (got $RC)" test "$RC" = 0
+
+# A disk image with a /usr partition: both overlays (root and /usr) are kept.
+mapfile -t images < <("$BERTH_SRC/tests/fixtures/raw-image.sh")
+split=${images[3]}
+[[ $split == */debian-split.raw ]] || fail "raw-image.sh gave no split image (${images[*]})"
+start_machine li -i "$split" -x --reboot=loop
+"$BERTH" wait li --for=running --timeout=300
+in_machine li sh -c 'echo root > /root/kept; echo usr > /usr/local/kept'
+boot1=$(in_machine li cat /proc/sys/kernel/random/boot_id)
+"$BERTH" reboot li
+for ((i = 0; i < 1200; i++)); do
+        [[ $(in_machine li cat /proc/sys/kernel/random/boot_id 2>/dev/null || true) != "$boot1" ]] && break
+        sleep 0.1
+done
+"$BERTH" wait li --for=running --timeout=300
+check "--reboot=loop, disk image: the root overlay is kept" test "$(in_machine li cat /root/kept)" = root
+check "--reboot=loop, disk image: the /usr overlay is kept" test "$(in_machine li cat /usr/local/kept)" = usr
+"$BERTH" poweroff li
+wait_supervisor li
+check "--reboot=loop, disk image: poweroff ends it with 0 (got $RC)" test "$RC" = 0
