@@ -19,12 +19,14 @@ sup=$(awk -F= '$1 == "SUPERVISOR" { print $2 }' "/run/berth/machines/$name")
 check "… under a supervisor of its own session, not ours" test "$(ps -o sid= -p "$sup" | tr -d ' ')" = "$sup"
 check "… whose stdin is /dev/null" test "$(readlink "/proc/$sup/fd/0")" = /dev/null
 check "… and whose output goes to /var/log/berth/$name.log" test "$(readlink "/proc/$sup/fd/1")" = "/var/log/berth/$name.log"
-wait_state "$name" running
+check "berth wait --for=running right after berth start" "$BERTH" wait "$name" --for=running --timeout=300
+check "… then the machine is running (READY=1 from its init)" test "$(machine_field "$name" state)" = running
 check "the log holds the machine's console" grep -q "Reached target.*Multi-User" "/var/log/berth/$name.log"
 check "starting it again does nothing" "$BERTH" start "$name"
 check "… it is still the same supervisor" test "$(awk -F= '$1 == "SUPERVISOR" { print $2 }' "/run/berth/machines/$name")" = "$sup"
 "$BERTH" poweroff "$name"
-wait_gone "$name"
+check "berth wait --for=stopped after a poweroff" "$BERTH" wait "$name" --for=stopped --timeout=300
+check "… then the machine is gone" test -z "$(machine_field "$name" machine)"
 
 check "berth start --wait-ready returns 0" "$BERTH" start --wait-ready "$name"
 check "… once the machine is running (READY=1 from its init)" test "$(machine_field "$name" state)" = running
