@@ -356,7 +356,7 @@ int verb_shell(int argc, char *argv[]) {
         req.term = req.tty ? (getenv("TERM") ?: "vt220") : "dumb";
         r = enter_machine(&req, name);
         /* The reason is logged; the status says only that it was ours. */
-        return r < 0 && r != -ENOMEM && failure_status > 0 ? failure_status : r;
+        return r < 0 && failure_status > 0 ? failure_status : r;
 }
 
 int verb_login(int argc, char *argv[]) {

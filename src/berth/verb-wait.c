@@ -38,6 +38,8 @@
 #include "time-util.h"
 #include "verbs.h"
 
+#define WATCHLESS_INTERVAL_MS 200
+
 typedef enum WaitFor {
         WAIT_READY,
         WAIT_RUNNING,
@@ -74,7 +76,9 @@ static usec_t left_of(usec_t deadline) {
 static int poll_timeout(usec_t deadline) {
         usec_t left = left_of(deadline);
 
-        return left == USEC_INFINITY ? -1 : (int) ((left + 999) / 1000);
+        if (left == USEC_INFINITY)
+                return -1;
+        return (int) MIN((left + 999) / 1000, (usec_t) INT_MAX);
 }
 
 /* The record's word, after a dead supervisor's has been cleaned up. */
@@ -173,6 +177,21 @@ static int ask_system_state(const char *name, usec_t deadline, char **ret_state)
         return *ret_state ? 0 : -ENOMEM;
 }
 
+/* Asking systemd in the machine failed: 0 if the machine went meanwhile
+ * (the next look says how), else an error: it can't be asked (no systemd,
+ * no systemctl), and nothing would change that. */
+static int shell_failed(const char *name) {
+        _cleanup_(machine_record_done) MachineRecord m = {};
+
+        (void) registry_gc_one(MACHINES_DIR, name, cli_bus());
+        if (registry_read(MACHINES_DIR, name, &m) < 0 || m.state != MACHINE_RUNNING)
+                return 0;
+        return log_error_errno(SYNTHETIC_ERRNO(EPROTO),
+                               "Machine '%s' is ready, but 'systemctl is-system-running' could not be run in it: "
+                               "is systemd its init? (--for=ready does without.)",
+                               name);
+}
+
 /* 1 once what is asked for holds, 0 not yet, or an error (logged). */
 static int check(const char *name, WaitFor what, const Seen *s, usec_t deadline) {
         _cleanup_free_ char *state = NULL, *path = NULL;
@@ -205,7 +224,7 @@ static int check(const char *name, WaitFor what, const Seen *s, usec_t deadline)
                 if (r == -ETIME)
                         return 0; /* the deadline says */
                 if (r == -ESRCH)
-                        return 0; /* it went meanwhile: the next look says how */
+                        return shell_failed(name); /* it went meanwhile, or can't be asked */
                 if (r < 0)
                         return log_error_errno(r, "Failed to ask machine '%s' how it is: %m", name);
                 return 1;
@@ -215,22 +234,30 @@ static int check(const char *name, WaitFor what, const Seen *s, usec_t deadline)
 }
 
 /* Sleeps until the records change, the supervisor dies, the store changes,
- * or the deadline: 0, or -ETIME. */
+ * or the deadline: 0, or -ETIME. Without a watch (inotify_fd < 0), it
+ * wakes every WATCHLESS_INTERVAL_MS too, for another look. */
 static int sleep_for_change(int inotify_fd, const Seen *s, usec_t deadline) {
-        struct pollfd p[2] = {
-                { .fd = inotify_fd, .events = POLLIN },
-                { .fd = s->supervisor_pidfd, .events = POLLIN },
-        };
+        struct pollfd p[2];
+        int timeout = poll_timeout(deadline), n = 0, r;
         char buf[4096];
-        int r;
 
-        r = poll(p, s->supervisor_pidfd >= 0 ? 2 : 1, poll_timeout(deadline));
+        if (inotify_fd >= 0)
+                p[n++] = (struct pollfd) { .fd = inotify_fd, .events = POLLIN };
+        if (s->supervisor_pidfd >= 0)
+                p[n++] = (struct pollfd) { .fd = s->supervisor_pidfd, .events = POLLIN };
+        if (timeout == 0)
+                return -ETIME;
+        if (inotify_fd < 0 && (timeout < 0 || timeout > WATCHLESS_INTERVAL_MS))
+                timeout = WATCHLESS_INTERVAL_MS;
+
+        r = poll(p, n, timeout);
         if (r < 0 && errno != EINTR)
                 return -errno;
-        if (r == 0)
+        if (r == 0 && left_of(deadline) == 0)
                 return -ETIME;
-        while (read(inotify_fd, buf, sizeof buf) > 0)
-                ;
+        if (inotify_fd >= 0)
+                while (read(inotify_fd, buf, sizeof buf) > 0)
+                        ;
         return 0;
 }
 
@@ -238,6 +265,14 @@ static int watch_new(WaitFor what, int *ret) {
         _cleanup_close_ int fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
         int r;
 
+        if (fd < 0 && IN_SET(errno, EMFILE, ENFILE, ENOSPC, ENOMEM)) {
+                /* Out of inotify instances (machines' systemd use many, and
+                 * those of user namespaces count against their creator):
+                 * look again every WATCHLESS_INTERVAL instead. */
+                log_debug_errno(errno, "Can't watch the machines, looking every now and then: %m");
+                *ret = -EBADF;
+                return 0;
+        }
         if (fd < 0)
                 return log_error_errno(errno, "Failed to watch the machines: %m");
         r = mkdir_p(MACHINES_DIR, 0755); /* no machine yet since boot */

@@ -28,6 +28,7 @@
 #include "lock.h"
 #include "log.h"
 #include "machine-paths.h"
+#include "machined.h"
 #include "network.h"
 #include "process-util.h"
 #include "record.h"
@@ -35,6 +36,7 @@
 #include "root.h"
 #include "start.h"
 #include "supervise.h"
+#include "time-util.h"
 #include "users.h"
 
 typedef struct Machine {
@@ -55,6 +57,8 @@ typedef struct Machine {
         MachineProcesses processes;
         sd_event *event;
         Registration registration;
+        usec_t deadline;     /* --timeout, from the first boot on */
+        bool stop_requested; /* SIGTERM, SIGINT, SIGHUP: a reboot then ends it */
         int exit_status;
 } Machine;
 
@@ -296,9 +300,14 @@ static int supervise(Machine *m) {
                 .cgroup = &m->cgroups.where,
                 .record = &m->record,
                 .registration = &m->registration,
+                .stop_requested = &m->stop_requested,
         };
         int r;
 
+        if (m->deadline == 0)
+                m->deadline =
+                        m->config->timeout == USEC_INFINITY ? USEC_INFINITY : now(CLOCK_MONOTONIC) + m->config->timeout;
+        s.deadline = m->deadline;
         r = record_set_state(&m->record, m->config->mode == BOOT_MODE_RUN ? MACHINE_RUNNING : MACHINE_STARTING);
         if (r < 0)
                 return r;
@@ -360,18 +369,46 @@ static void machine_done(Machine *m) {
  * network, the console) stays; the machine's cgroup is made anew. Returns
  * the index of that phase, or 0 when the machine is done. */
 static size_t reboot_phase(Machine *m) {
+        sigset_t pending;
         size_t n = 0;
 
         if (!m->config->reboot_loop || m->exit_status != EXIT_FORCE_RESTART)
                 return 0;
+        /* Asked to stop while it went down: that wins, and it has stopped. */
+        if (m->stop_requested ||
+            (sigpending(&pending) >= 0 &&
+             (sigismember(&pending, SIGTERM) || sigismember(&pending, SIGINT) || sigismember(&pending, SIGHUP)))) {
+                log_debug("Asked to stop while machine '%s' rebooted: not booting it again.", m->id->name);
+                m->exit_status = EXIT_SUCCESS;
+                return 0;
+        }
         while (phases[n].run != start)
                 n++;
         return n;
 }
 
+/* machined keeps a machine until it is unregistered (its scope, ours,
+ * lives on): the next boot registers anew, with its own leader. */
+static void unregister_for_reboot(Machine *m) {
+        sd_bus *b;
+        int r;
+
+        if (!m->registration.registered)
+                return;
+        r = system_bus_get(&m->bus, &b);
+        if (r >= 0)
+                r = machined_unregister(b, m->id->name, NULL);
+        if (r < 0 && r != -ENOENT)
+                log_warning_errno(r, "Failed to unregister machine '%s' from systemd-machined before its reboot: %m",
+                                  m->id->name);
+        record_forget(&m->record, UNDO_MACHINED, m->id->name);
+        m->registration.registered = false;
+}
+
 static int prepare_reboot(Machine *m) {
         if (!m->config->quiet)
                 log_info("Rebooting machine '%s'.", m->id->name);
+        unregister_for_reboot(m);
         machine_processes_done(&m->processes);
         m->processes = (MachineProcesses) MACHINE_PROCESSES_NULL;
         system_bus_close(&m->bus); /* attached to the last boot's loop */

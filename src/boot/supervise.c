@@ -82,6 +82,7 @@ static int on_leader_exit(sd_event_source *s, const siginfo_t *si, void *userdat
 static int on_terminate(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
         Supervisor *m = userdata;
 
+        *m->s->stop_requested = true;
         if (++m->n_terminate_requests > 1) {
                 log_debug("Second request to stop: killing machine '%s'.", m->s->name);
                 kill_machine(m);
@@ -211,9 +212,8 @@ static int run_loop(Supervisor *m) {
                 r = sd_event_add_signal(m->event, src++, SIGHUP, on_terminate, m);
         if (r >= 0 && p->notify_fd >= 0)
                 r = sd_event_add_io(m->event, src++, p->notify_fd, EPOLLIN, on_notify, m);
-        if (r >= 0 && m->s->config->timeout != USEC_INFINITY)
-                r = sd_event_add_time_relative(m->event, src++, CLOCK_MONOTONIC, m->s->config->timeout, 0, on_timeout,
-                                               m);
+        if (r >= 0 && m->s->deadline != USEC_INFINITY)
+                r = sd_event_add_time(m->event, src++, CLOCK_MONOTONIC, m->s->deadline, 0, on_timeout, m);
         if (r < 0)
                 return log_error_errno(r, "Failed to set up the event loop: %m");
 

@@ -23,6 +23,8 @@ typedef struct Supervision {
         const MachineCgroup *cgroup;
         Record *record;             /* its state follows the machine's */
         Registration *registration; /* waited for once init has ended (register.h) */
+        usec_t deadline;            /* --timeout: CLOCK_MONOTONIC, the same for every boot; or USEC_INFINITY */
+        bool *stop_requested;       /* set once asked to stop (SIGTERM…): no reboot then */
 } Supervision;
 
 /* The supervisor's event loop: made before the machine is registered

@@ -70,4 +70,6 @@ check "two runs at once: both pass (exit $rc1 and $RC)" test "$rc1:$RC" = 0:0
 run_autopkgtest hello --setup-commands="apt-get update -q" hello -- berth "$FARM"
 check "autopkgtest hello -- berth: exit 0 (got $RC)" test "$RC" = 0
 check "hello's tests ran and passed" grep -Eq '^[^ ]+ +PASS' "$WORK/hello.out/summary"
-check "berth left no machine running" test -z "$("$BERTH" list --json | python3 -c 'import json,sys; print(json.load(sys.stdin) or "")')"
+check "berth left no testbed running" test -z "$("$BERTH" list --json | python3 -c '
+import json, sys
+print(" ".join(m["machine"] for m in json.load(sys.stdin) if m["machine"].startswith("autopkgtest-")))')"

@@ -4,7 +4,8 @@
 # can restart it); a poweroff inside with 0; `systemctl exit 42` with 42.
 # With --reboot=loop the machine boots again in the same supervisor: an
 # ephemeral one keeps its changes (its overlay), gets a new boot ID and a
-# new init, and stays registered under its name; berth wait follows it.
+# new init, and is registered anew with machined; berth wait follows it; a
+# SIGTERM during a reboot stops it; --timeout spans all boots.
 . "$(dirname "$0")/lib.sh"
 
 start_machine rb -x
@@ -25,7 +26,9 @@ in_machine ex systemctl exit 42
 wait_supervisor ex
 check "'systemctl exit 42' inside gives exit status 42 (got $RC)" test "$RC" = 42
 
-# --reboot=loop: twice, from inside and with berth reboot.
+# --reboot=loop: twice, from inside and with berth reboot; registered with
+# the real systemd-machined each boot, with that boot's init as leader.
+start_machined
 start_machine lp -x --reboot=loop
 "$BERTH" wait lp --for=running --timeout=300
 in_machine lp sh -c 'echo kept > /root/kept'
@@ -46,6 +49,12 @@ check "--reboot=loop: the supervisor is still there" alive "${SUPERVISOR[lp]}"
 check "--reboot=loop: a new init ($leader1 -> $(leader_of lp))" test "$(leader_of lp)" != "$leader1"
 check "--reboot=loop: a new boot ID" test "$boot2" != "$boot1"
 check "--reboot=loop: the ephemeral machine's changes are kept" test "$(in_machine lp cat /root/kept)" = kept
+leader2=$(leader_of lp)
+for ((i = 0; i < 100; i++)); do
+        [[ $(machinectl show lp -p Leader --value 2>/dev/null || true) == "$leader2" ]] && break
+        sleep 0.1
+done
+check "--reboot=loop: machined knows the new init as the leader" test "$(machinectl show lp -p Leader --value)" = "$leader2"
 check "--reboot=loop: the payload cgroup is new (only this boot's init.scope)" \
         test "$(find "$CGROUP_UNIFIED/machine.slice/machine-lp.scope/payload" -name init.scope | wc -l)" = 1
 "$BERTH" reboot lp
@@ -58,6 +67,22 @@ check "berth reboot with --reboot=loop: booted again, files kept" test "$(in_mac
 "$BERTH" poweroff lp
 wait_supervisor lp
 check "--reboot=loop: a poweroff still ends it with 0 (got $RC)" test "$RC" = 0
+check "--reboot=loop: unregistered at the end" not machinectl show lp
+
+# Asked to stop (SIGTERM) while it goes down to reboot: it stops, with 0.
+start_machine ls -x --reboot=loop
+"$BERTH" wait ls --for=running --timeout=300
+in_machine ls sh -c 'systemctl reboot; true'
+kill -TERM "${SUPERVISOR[ls]}"
+wait_supervisor ls
+check "--reboot=loop: a SIGTERM during the reboot ends it, with 0 (got $RC)" test "$RC" = 0
+
+# --timeout counts from the first boot, not from each: a machine that
+# reboots for ever is still stopped.
+start_machine lt -x --reboot=loop --timeout=15 -- systemd.unit=reboot.target
+wait_supervisor lt
+check "--reboot=loop --timeout: a machine rebooting for ever is stopped, with 1 (got $RC)" test "$RC" = 1
+check "… saying it timed out" grep -q "timed out" "$WORK/lt.stderr"
 
 # A disk image with a /usr partition: both overlays (root and /usr) are kept.
 mapfile -t images < <("$BERTH_SRC/tests/fixtures/raw-image.sh")
