@@ -20,11 +20,12 @@ TREE_PACKAGES=(mmdebstrap ca-certificates)
 # and mkfs.btrfs (btrfs-progs) for the image tests; sfdisk (fdisk),
 # mkfs.ext4 (e2fsprogs), systemd-repart (systemd) and systemd-dissect
 # (systemd-container) for the disk images of tests/fixtures/raw-image.sh;
-# the real autopkgtest for the test farm's tests; and the linters.
+# the real autopkgtest, debci (worker and collector), rabbitmq-server and
+# amqp-tools for the test farm's tests; and the linters.
 TEST_PACKAGES=(
         util-linux mount iproute2 procps attr acl libcap2-bin e2fsprogs btrfs-progs fdisk tmux python3 findutils strace libc6-dev
         systemd systemd-container dbus-daemon nftables libnss-mymachines
-        autopkgtest
+        autopkgtest debci debci-worker debci-collector rabbitmq-server amqp-tools
         groff-base shellcheck clang-format zsh
 )
 
@@ -37,5 +38,18 @@ install_packages() {
         ((${#missing[@]} == 0)) && return 0
         echo "Installing: ${missing[*]}" >&2
         apt-get update -qq
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+        # No service starts because a package was installed (rabbitmq-server
+        # would start a broker for all the network): the tests start what
+        # they need, on loopback. policy-rc.d says so to invoke-rc.d.
+        local policy=
+        if [[ ! -e /usr/sbin/policy-rc.d ]]; then
+                policy=/usr/sbin/policy-rc.d
+                printf '#!/bin/sh\nexit 101\n' >"$policy"
+                chmod 0755 "$policy"
+        fi
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null || {
+                [[ -z $policy ]] || rm -f "$policy"
+                return 1
+        }
+        [[ -z $policy ]] || rm -f "$policy"
 }

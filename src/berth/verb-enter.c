@@ -24,7 +24,10 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/pidfd.h>
+#include <linux/magic.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/wait.h>
 #include <systemd/sd-event.h>
 #include <termios.h>
@@ -243,6 +246,28 @@ static int run_with_terminal(pid_t pid, int channel, int *ret_status) {
         return 1;
 }
 
+/* Our stdin, stdout and stderr when they are pipes (autopkgtest's): made
+ * the machine's root's, as they would be its root's in a privileged
+ * container, so that a command in there can open them again
+ * (/proc/self/fd/2, /dev/stderr, `tee /proc/self/fd/2`). Owned by our
+ * UID 0, which the machine's user namespace does not map, they can't be.
+ * Only anonymous pipes: never a file or a named FIFO of the host. */
+static void give_stdio_pipes(const EnterTarget *t) {
+        for (int fd = STDIN_FILENO; fd <= STDERR_FILENO; fd++) {
+                struct statfs sfs;
+                struct stat st;
+
+                if (t->machine.uid_count == 0)
+                        return;
+                if (fstat(fd, &st) < 0 || !S_ISFIFO(st.st_mode) || st.st_uid != 0)
+                        continue;
+                if (fstatfs(fd, &sfs) < 0 || sfs.f_type != PIPEFS_MAGIC)
+                        continue;
+                if (fchown(fd, t->machine.uid_base, t->machine.uid_base) < 0)
+                        log_debug_errno(errno, "Failed to give pipe %i to the machine's root, ignoring: %m", fd);
+        }
+}
+
 static int enter_machine(const EnterRequest *req, const char *name) {
         _cleanup_(enter_target_done) EnterTarget t = { .leader_pidfd = -EBADF };
         _cleanup_close_ int channel = -EBADF;
@@ -253,6 +278,9 @@ static int enter_machine(const EnterRequest *req, const char *name) {
         r = machine_enter_open(name, &t);
         if (r < 0)
                 return r;
+
+        if (!req->tty)
+                give_stdio_pipes(&t);
 
         /* SIGCHLD is taken by the event loop; the child unblocks. */
         if (sigprocmask_many(SIG_BLOCK, NULL, SIGCHLD, SIGWINCH, -1) < 0)

@@ -119,6 +119,10 @@ check('killed by SIGTERM: 143 (%d)' % rc, rc == 143)
 rc, _, _ = execute(auxverb, 'sh', '-c', 'exit 255')
 check('a command\'s own 255 is 253, not a testbed failure (%d)' % rc,
       rc == 253)
+rc, out, err = execute(auxverb, 'sh', '-c',
+                       'echo via-stderr > /dev/stderr; echo x | tee /proc/self/fd/2')
+check('a command can open its stdout and stderr again (%d, %r, %r)'
+      % (rc, out, err), rc == 0 and out == 'x\n' and err == 'via-stderr\nx\n')
 rc, out, _ = execute(auxverb, 'cat', stdin=open('/etc/hostname'))
 check('stdin passes through', rc == 0 and out == open('/etc/hostname').read())
 rc, out, _ = execute(auxverb, 'id', '-un')

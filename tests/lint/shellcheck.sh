@@ -3,7 +3,7 @@
 #
 # Runs shellcheck on every shell script of the project, found anew at each run
 # so that a new script is covered without being listed: *.sh under tests/,
-# tools/ and bench/, .ci/run, the bash completion, and the scripts without
+# tools/, bench/ and farm/, .ci/run, the bash completion, and the scripts without
 # a suffix that start with a shell's #! line under farm/ (the debci
 # backend) and tests/ (the test packages' tests). Nothing is left out; the
 # list of files checked is printed.
@@ -15,7 +15,7 @@ need_tool shellcheck shellcheck
 
 cd "$SRC"
 mapfile -t scripts < <(
-        for dir in tests tools bench; do
+        for dir in tests tools bench farm; do
                 if [[ -d $dir ]]; then
                         find "$dir" -type f -name '*.sh'
                 fi
