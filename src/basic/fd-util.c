@@ -9,6 +9,8 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 
+#include <linux/magic.h>
+#include <sys/statfs.h>
 #include "fd-util.h"
 
 int safe_close(int fd) {
@@ -181,4 +183,19 @@ int loop_write(int fd, const void *buf, size_t size) {
                 size -= (size_t) n;
         }
         return 0;
+}
+
+int fd_give_anonymous_pipe(int fd, uid_t uid) {
+        struct statfs sfs;
+        struct stat st;
+
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        if (!S_ISFIFO(st.st_mode) || st.st_uid != 0 || uid == 0)
+                return 0;
+        if (fstatfs(fd, &sfs) < 0)
+                return -errno;
+        if (sfs.f_type != PIPEFS_MAGIC)
+                return 0;
+        return fchown(fd, uid, uid) < 0 ? -errno : 1;
 }

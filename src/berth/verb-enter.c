@@ -24,10 +24,8 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/pidfd.h>
-#include <linux/magic.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
-#include <sys/statfs.h>
 #include <sys/wait.h>
 #include <systemd/sd-event.h>
 #include <termios.h>
@@ -248,23 +246,14 @@ static int run_with_terminal(pid_t pid, int channel, int *ret_status) {
 
 /* Our stdin, stdout and stderr when they are pipes (autopkgtest's): made
  * the machine's root's, as they would be its root's in a privileged
- * container, so that a command in there can open them again
- * (/proc/self/fd/2, /dev/stderr, `tee /proc/self/fd/2`). Owned by our
- * UID 0, which the machine's user namespace does not map, they can't be.
- * Only anonymous pipes: never a file or a named FIFO of the host. */
+ * container (fd_give_anonymous_pipe()). */
 static void give_stdio_pipes(const EnterTarget *t) {
+        if (t->machine.uid_count == 0)
+                return;
         for (int fd = STDIN_FILENO; fd <= STDERR_FILENO; fd++) {
-                struct statfs sfs;
-                struct stat st;
-
-                if (t->machine.uid_count == 0)
-                        return;
-                if (fstat(fd, &st) < 0 || !S_ISFIFO(st.st_mode) || st.st_uid != 0)
-                        continue;
-                if (fstatfs(fd, &sfs) < 0 || sfs.f_type != PIPEFS_MAGIC)
-                        continue;
-                if (fchown(fd, t->machine.uid_base, t->machine.uid_base) < 0)
-                        log_debug_errno(errno, "Failed to give pipe %i to the machine's root, ignoring: %m", fd);
+                int r = fd_give_anonymous_pipe(fd, t->machine.uid_base);
+                if (r < 0)
+                        log_debug_errno(r, "Failed to give pipe %i to the machine's root, ignoring: %m", fd);
         }
 }
 

@@ -45,8 +45,16 @@ int machine_setup_console(const BootConfig *c, const char *name, uid_t uid_base,
         int r;
 
         con->mode = console_mode_resolve(c->console, c->mode, isatty(STDIN_FILENO), isatty(STDOUT_FILENO));
-        if (con->mode == CONSOLE_PIPE)
+        if (con->mode == CONSOLE_PIPE) {
+                /* The command gets our stdio as they are: pipes the
+                 * machine's root can open again, as in berth shell. */
+                for (int fd = STDIN_FILENO; fd <= STDERR_FILENO; fd++) {
+                        r = fd_give_anonymous_pipe(fd, uid_base);
+                        if (r < 0)
+                                log_debug_errno(r, "Failed to give pipe %i to the machine's root, ignoring: %m", fd);
+                }
                 return 0;
+        }
 
         r = open_pty(uid_base, con);
         if (r < 0)

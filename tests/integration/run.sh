@@ -17,6 +17,11 @@ check "a command killed by a signal gives 128+signal (got $rc; PID 1 ignores sig
 check "stdin passes through" test "$(echo hello | run cat)" = hello
 check "stdout and stderr stay apart" test "$(run sh -c 'echo out; echo err >&2' 2>/dev/null)" = out
 check "stderr passes through" test "$(run sh -c 'echo err >&2' 2>&1 >/dev/null)" = err
+check "the command can open its stdin and stderr pipes again (/proc/self/fd/0, /dev/stderr)" \
+        test "$(echo again | run sh -c 'cat /proc/self/fd/0 > /dev/stderr' 2>&1 >/dev/null)" = again
+echo host > "$WORK/stdout-file"
+run sh -c 'echo appended' >>"$WORK/stdout-file"
+check "a host file as stdout stays the host's" test "$(stat -c %u "$WORK/stdout-file")" = 0
 check "the command is PID 1" test "$(run sh -c 'echo $$')" = 1
 check "with --as-pid2 it is PID 2" test "$(run -a sh -c 'echo $$')" = 2
 rc=0; run -a sh -c 'exit 5' || rc=$?
