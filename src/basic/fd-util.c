@@ -2,15 +2,16 @@
 
 #include <dirent.h>
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <linux/close_range.h>
+#include <linux/magic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/syscall.h>
-
-#include <linux/magic.h>
+#include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include "fd-util.h"
 
 int safe_close(int fd) {
@@ -185,7 +186,7 @@ int loop_write(int fd, const void *buf, size_t size) {
         return 0;
 }
 
-int fd_give_anonymous_pipe(int fd, uid_t uid) {
+static int fd_give_anonymous_pipe(int fd, uid_t uid) {
         struct statfs sfs;
         struct stat st;
 
@@ -198,4 +199,15 @@ int fd_give_anonymous_pipe(int fd, uid_t uid) {
         if (sfs.f_type != PIPEFS_MAGIC)
                 return 0;
         return fchown(fd, uid, uid) < 0 ? -errno : 1;
+}
+
+int stdio_give_anonymous_pipes(uid_t uid) {
+        int r = 0;
+
+        for (int fd = STDIN_FILENO; fd <= STDERR_FILENO; fd++) {
+                int k = fd_give_anonymous_pipe(fd, uid);
+                if (k < 0 && r == 0)
+                        r = k;
+        }
+        return r;
 }

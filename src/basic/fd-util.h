@@ -50,9 +50,10 @@ int loop_read_exact(int fd, void *buf, size_t size);
 /* Writes all of buf, retrying short writes. */
 int loop_write(int fd, const void *buf, size_t size);
 
-/* Gives fd to uid (and its GID) when it is an anonymous pipe of root's: 1
- * if it did, 0 if fd is anything else (a file, a named FIFO, a terminal,
- * a pipe of someone else's), or -errno. A machine's root can then open its
- * stdin, stdout and stderr again (/proc/self/fd/N, /dev/stderr), which a
- * pipe of the host's root, unmapped in its user namespace, forbids. */
-int fd_give_anonymous_pipe(int fd, uid_t uid);
+/* Gives each of stdin, stdout and stderr that is an anonymous pipe of
+ * root's to uid (and its GID); files, named FIFOs, terminals and pipes of
+ * others are left alone, and so is everything for uid 0. A machine's root
+ * can then open them again (/proc/self/fd/N, /dev/stderr), which a pipe of
+ * the host's root, unmapped in its user namespace, forbids. Returns 0, or
+ * the first error (having tried all three). */
+int stdio_give_anonymous_pipes(uid_t uid);

@@ -25,7 +25,6 @@
 #include <sys/ioctl.h>
 #include <sys/pidfd.h>
 #include <sys/prctl.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <systemd/sd-event.h>
 #include <termios.h>
@@ -244,19 +243,6 @@ static int run_with_terminal(pid_t pid, int channel, int *ret_status) {
         return 1;
 }
 
-/* Our stdin, stdout and stderr when they are pipes (autopkgtest's): made
- * the machine's root's, as they would be its root's in a privileged
- * container (fd_give_anonymous_pipe()). */
-static void give_stdio_pipes(const EnterTarget *t) {
-        if (t->machine.uid_count == 0)
-                return;
-        for (int fd = STDIN_FILENO; fd <= STDERR_FILENO; fd++) {
-                int r = fd_give_anonymous_pipe(fd, t->machine.uid_base);
-                if (r < 0)
-                        log_debug_errno(r, "Failed to give pipe %i to the machine's root, ignoring: %m", fd);
-        }
-}
-
 static int enter_machine(const EnterRequest *req, const char *name) {
         _cleanup_(enter_target_done) EnterTarget t = { .leader_pidfd = -EBADF };
         _cleanup_close_ int channel = -EBADF;
@@ -268,8 +254,13 @@ static int enter_machine(const EnterRequest *req, const char *name) {
         if (r < 0)
                 return r;
 
-        if (!req->tty)
-                give_stdio_pipes(&t);
+        /* Our stdio passed through (autopkgtest's pipes): the machine's
+         * root's, as in a privileged container. */
+        if (!req->tty) {
+                r = stdio_give_anonymous_pipes(t.machine.uid_base);
+                if (r < 0)
+                        log_debug_errno(r, "Failed to give our stdio pipes to the machine's root, ignoring: %m");
+        }
 
         /* SIGCHLD is taken by the event loop; the child unblocks. */
         if (sigprocmask_many(SIG_BLOCK, NULL, SIGCHLD, SIGWINCH, -1) < 0)

@@ -119,6 +119,9 @@ static const char *seen_text(const Seen *s) {
         }
 }
 
+/* What else `systemctl is-system-running` may answer. */
+static const char *const system_states[] = { "initializing", "starting", "maintenance", "stopping", "offline", NULL };
+
 /* Asks systemd in the machine whether it has booted, and waits for its
  * answer: 1 running (or degraded), 0 not (answer in *ret_state), or an
  * error. Through `berth shell`, so the machine is entered as always. */
@@ -169,9 +172,7 @@ static int ask_system_state(const char *name, usec_t deadline, char **ret_state)
                 return 1;
         /* Not an answer of systemd's: berth shell failed (the machine
          * ended, or has no systemd). */
-        if (!strv_contains((char *const[]) { (char *) "initializing", (char *) "starting", (char *) "maintenance",
-                                             (char *) "stopping", (char *) "offline", NULL },
-                           buf))
+        if (!strv_contains((char *const *) system_states, buf))
                 return -ESRCH;
         *ret_state = strdup(buf);
         return *ret_state ? 0 : -ENOMEM;

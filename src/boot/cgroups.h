@@ -24,9 +24,9 @@ typedef struct MachineCgroups {
 
 int machine_setup_cgroups(const BootConfig *c, const char *name, uid_t uid_base, SystemBus *bus, Record *rec,
                           MachineCgroups *g);
-/* The supervisor leaves the machine's cgroup, so that it can be removed. */
 /* Before the machine boots again (--reboot=loop): its payload/ cgroup, and
  * whatever the last boot's init made below it, removed and made afresh. */
 int machine_renew_cgroups(const BootConfig *c, uid_t uid_base, MachineCgroups *g);
+/* The supervisor leaves the machine's cgroup, so that it can be removed. */
 void machine_leave_cgroups(MachineCgroups *g);
 void machine_cgroups_done(MachineCgroups *g);

@@ -48,11 +48,9 @@ int machine_setup_console(const BootConfig *c, const char *name, uid_t uid_base,
         if (con->mode == CONSOLE_PIPE) {
                 /* The command gets our stdio as they are: pipes the
                  * machine's root can open again, as in berth shell. */
-                for (int fd = STDIN_FILENO; fd <= STDERR_FILENO; fd++) {
-                        r = fd_give_anonymous_pipe(fd, uid_base);
-                        if (r < 0)
-                                log_debug_errno(r, "Failed to give pipe %i to the machine's root, ignoring: %m", fd);
-                }
+                r = stdio_give_anonymous_pipes(uid_base);
+                if (r < 0)
+                        log_debug_errno(r, "Failed to give our stdio pipes to the machine's root, ignoring: %m");
                 return 0;
         }
 

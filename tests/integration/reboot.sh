@@ -26,13 +26,26 @@ in_machine ex systemctl exit 42
 wait_supervisor ex
 check "'systemctl exit 42' inside gives exit status 42 (got $RC)" test "$RC" = 42
 
+boot_id() {
+        in_machine "$1" cat /proc/sys/kernel/random/boot_id
+}
+# wait_rebooted NAME BOOT-ID: until NAME runs again with another boot ID.
+wait_rebooted() {
+        local i
+        for ((i = 0; i < 1200; i++)); do
+                [[ $(boot_id "$1" 2>/dev/null || true) != "$2" ]] && break
+                sleep 0.1
+        done
+        "$BERTH" wait "$1" --for=running --timeout=300
+}
+
 # --reboot=loop: twice, from inside and with berth reboot; registered with
 # the real systemd-machined each boot, with that boot's init as leader.
 start_machined
 start_machine lp -x --reboot=loop
 "$BERTH" wait lp --for=running --timeout=300
 in_machine lp sh -c 'echo kept > /root/kept'
-boot1=$(in_machine lp cat /proc/sys/kernel/random/boot_id)
+boot1=$(boot_id lp)
 leader1=$(leader_of lp)
 check "a boot ID of the machine's own, not the host's" test "$boot1" != "$(cat /proc/sys/kernel/random/boot_id)"
 in_machine lp systemctl reboot
@@ -44,7 +57,7 @@ for ((i = 0; i < 1200; i++)); do
         sleep 0.1
 done
 "$BERTH" wait lp --for=running --timeout=300
-boot2=$(in_machine lp cat /proc/sys/kernel/random/boot_id)
+boot2=$(boot_id lp)
 check "--reboot=loop: the supervisor is still there" alive "${SUPERVISOR[lp]}"
 check "--reboot=loop: a new init ($leader1 -> $(leader_of lp))" test "$(leader_of lp)" != "$leader1"
 check "--reboot=loop: a new boot ID" test "$boot2" != "$boot1"
@@ -58,11 +71,7 @@ check "--reboot=loop: machined knows the new init as the leader" test "$(machine
 check "--reboot=loop: the payload cgroup is new (only this boot's init.scope)" \
         test "$(find "$CGROUP_UNIFIED/machine.slice/machine-lp.scope/payload" -name init.scope | wc -l)" = 1
 "$BERTH" reboot lp
-for ((i = 0; i < 1200; i++)); do
-        [[ $(in_machine lp cat /proc/sys/kernel/random/boot_id 2>/dev/null || true) != "$boot2" ]] && break
-        sleep 0.1
-done
-"$BERTH" wait lp --for=running --timeout=300
+wait_rebooted lp "$boot2"
 check "berth reboot with --reboot=loop: booted again, files kept" test "$(in_machine lp cat /root/kept)" = kept
 "$BERTH" poweroff lp
 wait_supervisor lp
@@ -91,13 +100,9 @@ split=${images[3]}
 start_machine li -i "$split" -x --reboot=loop
 "$BERTH" wait li --for=running --timeout=300
 in_machine li sh -c 'echo root > /root/kept; echo usr > /usr/local/kept'
-boot1=$(in_machine li cat /proc/sys/kernel/random/boot_id)
+boot1=$(boot_id li)
 "$BERTH" reboot li
-for ((i = 0; i < 1200; i++)); do
-        [[ $(in_machine li cat /proc/sys/kernel/random/boot_id 2>/dev/null || true) != "$boot1" ]] && break
-        sleep 0.1
-done
-"$BERTH" wait li --for=running --timeout=300
+wait_rebooted li "$boot1"
 check "--reboot=loop, disk image: the root overlay is kept" test "$(in_machine li cat /root/kept)" = root
 check "--reboot=loop, disk image: the /usr overlay is kept" test "$(in_machine li cat /usr/local/kept)" = usr
 "$BERTH" poweroff li
