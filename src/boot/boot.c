@@ -151,7 +151,7 @@ static int link_journal(Machine *m) {
         JournalLink j = {
                 .mode = m->config->link_journal,
                 /* Only a directory that the machine writes to keeps a journal. */
-                .ephemeral = m->config->ephemeral || m->id->disk || m->root.read_only ||
+                .ephemeral = m->config->ephemeral || m->id->disk || m->id->layered || m->root.read_only ||
                              m->config->volatile_mode != VOLATILE_NO,
                 .root = m->id->root,
                 .root_fd = m->root.fd,

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include <sys/stat.h>
 
 #include "check.h"
@@ -23,6 +24,8 @@ void machine_root_done(MachineRoot *r) {
         r->mount_fd = safe_close(r->mount_fd);
         r->usr_mount_fd = safe_close(r->usr_mount_fd);
         r->overlay_fd = safe_close(r->overlay_fd);
+        r->view_fd = safe_close(r->view_fd);
+        layered_image_done(&r->layered);
         loop_device_done(&r->loop);
         loop_device_done(&r->usr_loop);
 }
@@ -193,6 +196,126 @@ static int open_disk_image(const MachineIdentity *id, MachineRoot *t) {
         return 0;
 }
 
+/* A copy of the detached mount of dir_fd, idmapped through userns_fd
+ * when there is one. */
+static int clone_layer(int dir_fd, int userns_fd, int *ret_fd) {
+        _cleanup_close_ int fd = -EBADF;
+        int r;
+
+        r = mount_clone_tree(dir_fd, NULL, false, &fd);
+        if (r >= 0 && userns_fd >= 0)
+                r = mount_make_idmapped(fd, userns_fd, false);
+        if (r < 0)
+                return r;
+        *ret_fd = TAKE_FD(fd);
+        return 0;
+}
+
+/* The image's layers (idmapped copies), lowest first, and its top's
+ * data/ as the highest when it is only read. */
+static int clone_layers(const MachineRoot *t, int userns_fd, bool with_top, int **ret_fds, size_t *ret_n) {
+        const LayeredImage *l = &t->layered;
+        size_t n = 0;
+        int *fds = calloc(l->n_layers + 1, sizeof(int)), r = 0;
+
+        if (!fds)
+                return -ENOMEM;
+        for (; n < l->n_layers && r >= 0; n++)
+                r = clone_layer(l->layer_fds[n], userns_fd, &fds[n]);
+        if (r >= 0 && with_top && layered_image_top_used(l) > 0) {
+                _cleanup_close_ int data = openat(l->rw_fd, "data", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+                /* A mount of data/ itself: a directory below a detached
+                 * mount is gone with the mount's fd. */
+                r = data < 0 ? -errno : clone_layer(data, userns_fd, &fds[n]);
+                if (r >= 0)
+                        n++;
+        }
+        if (r < 0) {
+                for (size_t i = 0; i < n; i++)
+                        safe_close(fds[i]);
+                free(fds);
+                return r;
+        }
+        *ret_fds = fds;
+        *ret_n = n;
+        return 0;
+}
+
+static void close_many(int *fds, size_t n) {
+        for (size_t i = 0; i < n; i++)
+                safe_close(fds[i]);
+        free(fds);
+}
+
+int machine_root_mount_layers(const MachineRoot *r, int userns_fd, int top_userns_fd, int *ret_fd) {
+        _cleanup_close_ int top = -EBADF, data = -EBADF, work = -EBADF;
+        size_t n = 0;
+        int *fds = NULL, k;
+
+        k = clone_layers(r, userns_fd, r->lower_read_only, &fds, &n);
+        if (k >= 0 && !r->lower_read_only) {
+                /* The top's data/ and work/ (made by open_layered_image())
+                 * in one idmapped copy of rw/: overlayfs wants them on the
+                 * same mount. */
+                k = clone_layer(r->layered.rw_fd, top_userns_fd, &top);
+                if (k >= 0) {
+                        data = openat(top, "data", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                        work = openat(top, "work", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                        if (data < 0 || work < 0)
+                                k = -errno;
+                }
+        }
+        if (k >= 0)
+                k = mount_overlay_detached(fds, n, data, work, ret_fd);
+        close_many(fds, n);
+        if (k == -EOPNOTSUPP)
+                return log_error_errno(k, "Can't boot layered images: this kernel's overlayfs has no \"lowerdir+\" "
+                                          "(Linux 6.8).");
+        if (k < 0)
+                return log_error_errno(k, "Failed to mount the layers of image '%s': %m", r->layered_path);
+        return 0;
+}
+
+/* A layered image: its layers and top opened, and a read-only overlay of
+ * them all to look at (check_tree(), the machine ID). */
+static int open_layered_image(const MachineIdentity *id, MachineRoot *t) {
+        _cleanup_free_ char *why = NULL;
+        size_t n = 0;
+        int *fds = NULL, r;
+
+        r = layered_image_open(id->root, &t->layered, &why);
+        if (r == -ENOMEM)
+                return log_oom();
+        if (r < 0 && why)
+                return log_error_errno(r, "Image '%s' can't be booted: %s.", id->root, why);
+        if (r < 0)
+                return log_error_errno(r, "Failed to open the layers of image '%s': %m", id->root);
+        t->layered_path = id->root;
+        if (!t->lower_read_only) {
+                _cleanup_close_ int data = -EBADF, work = -EBADF;
+
+                r = layered_image_top(&t->layered, &data, &work);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to make the top of image '%s': %m", id->root);
+        }
+        r = clone_layers(t, -EBADF, true, &fds, &n);
+        if (r >= 0)
+                r = mount_overlay_detached(fds, n, -EBADF, -EBADF, &t->view_fd);
+        close_many(fds, n);
+        if (r >= 0) {
+                t->fd = openat(t->view_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                if (t->fd < 0)
+                        r = -errno;
+        }
+        if (r == -EOPNOTSUPP)
+                return log_error_errno(r, "Can't boot layered images: this kernel's overlayfs has no \"lowerdir+\" "
+                                          "(Linux 6.8).");
+        if (r < 0)
+                return log_error_errno(r, "Failed to mount the layers of image '%s': %m", id->root);
+        return 0;
+}
+
 /* A host directory as an overlay's upper layer: what the machine's root
  * writes there is root's on the host, so no other user may reach it (as
  * for a tree); and its work directory must be on its file system, which a
@@ -279,6 +402,8 @@ int machine_setup_root(const BootConfig *c, const MachineIdentity *id, const Mac
 
         if (id->disk)
                 r = open_disk_image(id, &t);
+        else if (id->layered)
+                r = open_layered_image(id, &t);
         else {
                 t.fd = open(id->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
                 r = t.fd < 0 ? log_error_errno(errno, "Failed to open directory '%s': %m", id->root) : 0;

@@ -72,6 +72,20 @@ static int lock_range(const BootConfig *c, const char *name, uid_t preferred, Re
         return record_note(rec, UNDO_LOCK_FILE, u->uid_lock.path);
 }
 
+/* A layered image's overlay, its files mapped into the range. Host root
+ * (as overlayfs works in the top's work/) is the range's UID count in the
+ * top's mapping: what it leaves there, whiteouts and files being copied
+ * up, is owned by that UID, not by root, on disk. */
+static int mount_layers_idmapped(const MachineRoot *t, MachineUsers *u) {
+        _cleanup_close_ int top = -EBADF;
+        int r;
+
+        r = userns_new_with_extra(u->uid_base, u->uid_count, 0, &top);
+        if (r < 0)
+                return log_error_errno(r, "Failed to create a user namespace for the top of '%s': %m", t->layered_path);
+        return machine_root_mount_layers(t, u->userns_fd, top, &u->root_tree_fd);
+}
+
 /* Tries an idmapped mount of the tree: the tree stays owned by 0 on disk
  * and appears owned by the machine's range. A disk image's file systems,
  * mounted detached by us, are idmapped as they are. */
@@ -79,6 +93,8 @@ static int try_idmap(const char *root, const MachineRoot *t, MachineUsers *u) {
         _cleanup_close_ int tree = -EBADF;
         int r;
 
+        if (t->layered.dir_fd >= 0)
+                return mount_layers_idmapped(t, u);
         if (t->mount_fd >= 0) {
                 r = mount_make_idmapped(t->mount_fd, u->userns_fd, false);
                 if (r >= 0 && t->usr_mount_fd >= 0)
@@ -94,6 +110,14 @@ static int try_idmap(const char *root, const MachineRoot *t, MachineUsers *u) {
                 return r;
         u->root_tree_fd = TAKE_FD(tree);
         return 0;
+}
+
+/* A layered image whose files are not mapped (no user namespace, or
+ * ownership off): its overlay of the layers as they are. */
+static int mount_layers_as_they_are(const MachineRoot *t, MachineUsers *u) {
+        if (t->layered.dir_fd < 0 || u->root_tree_fd >= 0)
+                return 0;
+        return machine_root_mount_layers(t, -EBADF, -EBADF, &u->root_tree_fd);
 }
 
 /* Chowns the tree into the range once, and remembers the range on it. */
@@ -143,6 +167,8 @@ static int setup_ownership(const BootConfig *c, const char *root, const MachineR
                         u->ownership = OWNERSHIP_MAP;
                         return 0;
                 }
+                if (t->layered.dir_fd >= 0)
+                        return r; /* logged */
                 if (o == OWNERSHIP_MAP || t->mount_fd >= 0)
                         return log_error_errno(r, "Failed to set up an idmapped mount of '%s': %m", root);
 
@@ -151,7 +177,7 @@ static int setup_ownership(const BootConfig *c, const char *root, const MachineR
                 log_debug("No idmapped mounts on '%s' (%s): %s; chowning it once instead.", root, strna(fstype),
                           strerror(ERRNO_VALUE(r)));
         }
-        if (t->mount_fd >= 0)
+        if (t->mount_fd >= 0 || t->layered.dir_fd >= 0)
                 return log_error_errno(SYNTHETIC_ERRNO(EINVAL),
                                        "Image '%s' can't be chowned into the machine's UID range: use "
                                        "--private-users-ownership=map (or auto), or off for an image chowned "
@@ -180,6 +206,9 @@ int machine_setup_users(const BootConfig *c, const MachineIdentity *id, const Ma
         case PRIVATE_USERS_NO:
                 u->uid_base = u->uid_count = 0;
                 u->ownership = OWNERSHIP_OFF;
+                r = mount_layers_as_they_are(t, u);
+                if (r < 0)
+                        return r;
                 return id->disk ? 0 : refuse_reachable(c, id->root, u);
         case PRIVATE_USERS_IDENTITY:
                 u->uid_base = 0;
@@ -202,6 +231,8 @@ int machine_setup_users(const BootConfig *c, const MachineIdentity *id, const Ma
                 return log_error_errno(r, "Failed to create user namespace: %m");
 
         r = setup_ownership(c, id->root, t, remembered, u);
+        if (r >= 0)
+                r = mount_layers_as_they_are(t, u);
         if (r < 0)
                 return r;
         /* A disk image is mounted only in the machine's mount namespace. */

@@ -16,7 +16,7 @@ typedef struct MachineUsers {
         Ownership ownership;       /* what is done: map, chown or off */
         LockFile uid_lock;
         int userns_fd;
-        int root_tree_fd; /* the tree, idmapped and detached (ownership map) */
+        int root_tree_fd; /* the tree, idmapped and detached (ownership map), or a layered image's overlay */
 } MachineUsers;
 
 #define MACHINE_USERS_NULL \

@@ -16,6 +16,7 @@
 
 #include "fd-util.h"
 #include "image-store.h"
+#include "layered-image.h"
 #include "lock-util.h"
 #include "machine-name.h"
 #include "path-util.h"
@@ -24,10 +25,8 @@
 #include "string-util.h"
 
 static const char *const image_type_table[_IMAGE_TYPE_MAX] = {
-        [IMAGE_DIRECTORY] = "directory",
-        [IMAGE_SUBVOLUME] = "subvolume",
-        [IMAGE_RAW] = "raw",
-        [IMAGE_BLOCK] = "block",
+        [IMAGE_DIRECTORY] = "directory", [IMAGE_SUBVOLUME] = "subvolume", [IMAGE_RAW] = "raw",
+        [IMAGE_BLOCK] = "block",         [IMAGE_MSTACK] = "mstack",
 };
 
 DEFINE_STRING_TABLE_LOOKUP(image_type, ImageType);
@@ -71,6 +70,7 @@ static bool read_only_mark(int fd, ImageType type, const struct stat *st) {
                 return true;
         switch (type) {
         case IMAGE_DIRECTORY:
+        case IMAGE_MSTACK:
                 return ioctl(fd, FS_IOC_GETFLAGS, &attr) >= 0 && (attr & FS_IMMUTABLE_FL);
         case IMAGE_SUBVOLUME:
                 return ioctl(fd, BTRFS_IOC_SUBVOL_GETFLAGS, &flags) >= 0 && (flags & BTRFS_SUBVOL_RDONLY);
@@ -102,7 +102,10 @@ static int image_probe(const char *dir, int dir_fd, const char *entry, Image *re
         if (fstat(fd, &st) < 0)
                 return -errno;
 
-        if (S_ISDIR(st.st_mode)) {
+        if (S_ISDIR(st.st_mode) && endswith(entry, MSTACK_SUFFIX)) {
+                type = IMAGE_MSTACK;
+                name = strndup(entry, strlen(entry) - strlen(MSTACK_SUFFIX));
+        } else if (S_ISDIR(st.st_mode)) {
                 type = is_subvolume(fd, &st) ? IMAGE_SUBVOLUME : IMAGE_DIRECTORY;
                 name = strdup(entry);
         } else if (S_ISREG(st.st_mode) && endswith(entry, ".raw")) {
@@ -144,9 +147,9 @@ bool image_name_is_valid(const char *name) {
 }
 
 int image_store_find(const char *image_dir, const char *name, Image *ret) {
-        _cleanup_free_ char *raw = strjoin(name, ".raw");
+        _cleanup_free_ char *raw = strjoin(name, ".raw"), *mstack = strjoin(name, MSTACK_SUFFIX);
 
-        if (!raw)
+        if (!raw || !mstack)
                 return -ENOMEM;
         if (!image_name_is_valid(name))
                 return -EINVAL;
@@ -159,6 +162,8 @@ int image_store_find(const char *image_dir, const char *name, Image *ret) {
                 r = image_probe(*d, dir_fd, name, ret);
                 if (r == -ENOENT)
                         r = image_probe(*d, dir_fd, raw, ret);
+                if (r == -ENOENT)
+                        r = image_probe(*d, dir_fd, mstack, ret);
                 if (r != -ENOENT)
                         return r;
         }
@@ -287,6 +292,7 @@ int image_set_read_only(const Image *i, bool b) {
                 return -errno;
         switch (i->type) {
         case IMAGE_DIRECTORY:
+        case IMAGE_MSTACK:
                 if (ioctl(fd, FS_IOC_GETFLAGS, &attr) < 0)
                         return -errno;
                 attr = b ? attr | FS_IMMUTABLE_FL : attr & ~FS_IMMUTABLE_FL;

@@ -12,15 +12,16 @@
  * image of a name wins. /etc/machines and /run/machines hold symlinks to
  * images elsewhere; IMAGE_DIR (/var/lib/machines) is where images are
  * made; the two under /usr hold read-only vendor images. An image is a
- * directory, a btrfs subvolume, a NAME.raw disk image or a block device
- * (a symlink to one), named by a valid machine name; a name starting with
- * '.' is hidden. */
+ * directory, a btrfs subvolume, a NAME.raw disk image, a block device
+ * (a symlink to one) or a NAME.mstack layered image, named by a valid
+ * machine name; a name starting with '.' is hidden. */
 
 typedef enum ImageType {
         IMAGE_DIRECTORY,
         IMAGE_SUBVOLUME,
         IMAGE_RAW,
         IMAGE_BLOCK,
+        IMAGE_MSTACK, /* a layered image: NAME.mstack (layered-image.h) */
         _IMAGE_TYPE_MAX,
         _IMAGE_TYPE_INVALID = -EINVAL,
 } ImageType;
@@ -55,8 +56,8 @@ bool image_name_is_valid(const char *name) _pure_;
 /* The first image named name: -ENOENT if none. */
 int image_store_find(const char *image_dir, const char *name, Image *ret);
 /* The image name, for -M: the path of the first image of that name, and
- * whether it is a disk image (raw or block device) rather than a tree;
- * -ENOENT if none. */
+ * whether it is a disk image (raw or block device) rather than a tree (a
+ * layered image is a tree); -ENOENT if none. */
 int image_find(const char *image_dir, const char *name, char **ret_path, bool *ret_disk);
 /* Every image, first of its name only, sorted by name; hidden ones only
  * with all. */

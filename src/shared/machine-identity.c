@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "image-store.h"
+#include "layered-image.h"
 #include "machine-identity.h"
 #include "machine-name.h"
 #include "path-util.h"
@@ -76,8 +77,9 @@ int machine_identity_resolve(const char *directory, const char *image, const cha
                 return -ENOMEM;
         if (!ret->name)
                 return -ENOMEM;
-        if (!machine && ret->disk) {
-                char *e = endswith(ret->name, ".raw");
+        ret->layered = !ret->disk && endswith(ret->root, MSTACK_SUFFIX);
+        if (!machine && (ret->disk || ret->layered)) {
+                char *e = endswith(ret->name, ret->disk ? ".raw" : MSTACK_SUFFIX);
                 if (e && e != ret->name)
                         *e = '\0';
         }

@@ -9,10 +9,11 @@
  * name (machine-paths.h). */
 
 typedef struct MachineIdentity {
-        char *name; /* -M, else the tree's (or disk image's, without .raw) last component */
-        char *path; /* the tree as found: -D or -i, the image NAME for -M alone, else the working directory */
-        char *root; /* the same, absolute and without symlinks */
-        bool disk;  /* root is a disk image (a file or a block device), not a directory */
+        char *name;   /* -M, else the tree's (or disk image's, without .raw) last component */
+        char *path;   /* the tree as found: -D or -i, the image NAME for -M alone, else the working directory */
+        char *root;   /* the same, absolute and without symlinks */
+        bool disk;    /* root is a disk image (a file or a block device), not a directory */
+        bool layered; /* root is a layered image (NAME.mstack: layered-image.h), booted as its overlay */
 } MachineIdentity;
 
 /* What is wrong when a machine's identity can't be worked out. */
@@ -28,7 +29,8 @@ typedef enum IdentityProblem {
 
 /* The tree is directory, else the disk image, else the image machine in
  * image_dir, else the working directory; the name is machine, else the
- * tree's last component (a disk image's without ".raw").
+ * tree's last component (a disk image's without ".raw", a layered image's
+ * without ".mstack").
  * On failure returns -errno and the problem in *ret_problem, with what was
  * found so far left in ret (for the message): call machine_identity_done()
  * either way. */

@@ -140,3 +140,57 @@ int mount_overlay(const int *lower_fds, size_t n_lower, int upper_fd, int work_f
         }
         return mount_nofollow("overlay", fd_path(target_fd, buf), "overlay", MS_NODEV, data);
 }
+
+static int overlay_config(int fs, const char *key, int fd) {
+        char buf[FD_PATH_MAX];
+
+        return RET_NERRNO(fsconfig(fs, FSCONFIG_SET_STRING, key, fd_path(fd, buf), 0));
+}
+
+int mount_overlay_detached(const int *lower_fds, size_t n_lower, int upper_fd, int work_fd, int *ret_fd) {
+        static const char *const options[][2] = {
+                { "redirect_dir", "off" },
+                { "metacopy", "off" },
+                { "index", "off" },
+        };
+        _cleanup_close_ int fs = fsopen("overlay", FSOPEN_CLOEXEC);
+        int r = 0, fd = -EBADF;
+
+        if (fs < 0)
+                return -errno;
+        /* One layer and nothing to write: no overlay (overlayfs wants two),
+         * the layer itself, read-only. */
+        if (n_lower == 1 && upper_fd < 0) {
+                r = mount_clone_tree(lower_fds[0], NULL, false, &fd);
+                if (r >= 0)
+                        r = mount_set_attributes(fd, NULL, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NODEV, false);
+                if (r < 0) {
+                        safe_close(fd);
+                        return r;
+                }
+                *ret_fd = fd;
+                return 0;
+        }
+        /* Highest first, as overlayfs lists them; by the fds' paths, as they
+         * may be detached (idmapped copies). */
+        for (size_t i = n_lower; i > 0 && r >= 0; i--) {
+                r = overlay_config(fs, "lowerdir+", lower_fds[i - 1]);
+                if (r == -EINVAL && i == n_lower)
+                        return -EOPNOTSUPP; /* no "lowerdir+" */
+        }
+        if (r >= 0 && upper_fd >= 0)
+                r = overlay_config(fs, "upperdir", upper_fd);
+        if (r >= 0 && upper_fd >= 0)
+                r = overlay_config(fs, "workdir", work_fd);
+        for (size_t i = 0; r >= 0 && upper_fd >= 0 && i < ELEMENTSOF(options); i++)
+                r = RET_NERRNO(fsconfig(fs, FSCONFIG_SET_STRING, options[i][0], options[i][1], 0));
+        if (r >= 0)
+                r = RET_NERRNO(fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0));
+        if (r < 0)
+                return r;
+        fd = fsmount(fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NODEV);
+        if (fd < 0)
+                return -errno;
+        *ret_fd = fd;
+        return 0;
+}

@@ -45,3 +45,9 @@ int mount_overlay_dirs(int tmp_fd, const char *dir, mode_t mode, uid_t uid, gid_
  * upper_fd and work_fd (-EBADF both: read-only), on the directory open at
  * target_fd. */
 int mount_overlay(const int *lower_fds, size_t n_lower, int upper_fd, int work_fd, int target_fd);
+/* The same as a detached mount (fsmount(): in no mount table until
+ * attached), with options for an upper layer that outlives the mount (a
+ * layered image's top): no redirects, no metacopy, no index, so the upper
+ * directory holds whole files and plain whiteouts. Needs "lowerdir+"
+ * (Linux 6.8): -EOPNOTSUPP before. */
+int mount_overlay_detached(const int *lower_fds, size_t n_lower, int upper_fd, int work_fd, int *ret_fd);
