@@ -2,53 +2,12 @@
 
 #include <inttypes.h>
 #include <limits.h>
-#include <json-c/json.h>
 #include <string.h>
 
-#include "dlopen-util.h"
+#include "json-util.h"
 #include "output.h"
 #include "string-util.h"
 #include "strv.h"
-
-/* json-c, loaded when JSON is asked for. */
-DLOPEN_NOTE(json, "JSON output (--json)", "recommended", "libjson-c.so.5");
-static void *jsonc_dl;
-static DLSYM_PROTOTYPE(json_object_new_array);
-static DLSYM_PROTOTYPE(json_object_new_object);
-static DLSYM_PROTOTYPE(json_object_object_add);
-static DLSYM_PROTOTYPE(json_object_array_add);
-static DLSYM_PROTOTYPE(json_object_to_json_string_ext);
-static DLSYM_PROTOTYPE(json_object_put);
-static DLSYM_PROTOTYPE(json_object_new_string);
-static DLSYM_PROTOTYPE(json_object_new_uint64);
-static DLSYM_PROTOTYPE(json_object_new_int64);
-static DLSYM_PROTOTYPE(json_object_new_boolean);
-static DLSYM_PROTOTYPE(json_tokener_parse);
-static DLSYM_PROTOTYPE(json_object_get_type);
-static DLSYM_PROTOTYPE(json_object_get_string);
-static DLSYM_PROTOTYPE(json_object_object_get_ex);
-static DLSYM_PROTOTYPE(json_object_array_length);
-static DLSYM_PROTOTYPE(json_object_array_get_idx);
-static DLSYM_PROTOTYPE(json_object_iter_begin);
-static DLSYM_PROTOTYPE(json_object_iter_end);
-static DLSYM_PROTOTYPE(json_object_iter_equal);
-static DLSYM_PROTOTYPE(json_object_iter_next);
-static DLSYM_PROTOTYPE(json_object_iter_peek_name);
-static DLSYM_PROTOTYPE(json_object_iter_peek_value);
-
-static int dlopen_jsonc(void) {
-        return dlopen_many_sym(
-                &jsonc_dl, "libjson-c.so.5", DLSYM_ARG(json_object_new_array), DLSYM_ARG(json_object_new_object),
-                DLSYM_ARG(json_object_object_add), DLSYM_ARG(json_object_array_add),
-                DLSYM_ARG(json_object_to_json_string_ext), DLSYM_ARG(json_object_put),
-                DLSYM_ARG(json_object_new_string), DLSYM_ARG(json_object_new_uint64), DLSYM_ARG(json_object_new_int64),
-                DLSYM_ARG(json_object_new_boolean), DLSYM_ARG(json_tokener_parse), DLSYM_ARG(json_object_get_type),
-                DLSYM_ARG(json_object_get_string), DLSYM_ARG(json_object_object_get_ex),
-                DLSYM_ARG(json_object_array_length), DLSYM_ARG(json_object_array_get_idx),
-                DLSYM_ARG(json_object_iter_begin), DLSYM_ARG(json_object_iter_end), DLSYM_ARG(json_object_iter_equal),
-                DLSYM_ARG(json_object_iter_next), DLSYM_ARG(json_object_iter_peek_name),
-                DLSYM_ARG(json_object_iter_peek_value), NULL);
-}
 
 struct Table {
         const Column *columns;
@@ -483,12 +442,11 @@ static int parse_and_search(const char *text, JsonSearch *s, struct json_object 
         struct json_object *root;
         int r;
 
-        r = dlopen_jsonc();
+        if (!text)
+                return -EBADMSG;
+        r = json_parse(text, strlen(text), &root);
         if (r < 0)
                 return r;
-        root = text ? sym_json_tokener_parse(text) : NULL;
-        if (!root)
-                return -EBADMSG;
         search(root, s, 0);
         *ret = root;
         return 0;

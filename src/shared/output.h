@@ -81,7 +81,7 @@ int table_print_properties(const Table *t, FILE *f, char *const *only, bool valu
  * lists show as "-". */
 int table_print_fields(const Table *t, FILE *f);
 
-/* Reading JSON that other programs print (json-c has its one wrapper here). */
+/* Reading JSON that other programs print (through json-util). */
 
 /* How many items the arrays that are values of a member named key hold,
  * anywhere in the document. -EBADMSG if text is no JSON. */
