@@ -6,7 +6,7 @@
 BUILD_PACKAGES=(
         meson ninja-build gcc pkg-config
         libsystemd-dev libmount-dev libblkid-dev libselinux1-dev libjson-c-dev libseccomp-dev
-        libnl-3-dev libnl-route-3-dev libnftables-dev libarchive-dev
+        libnl-3-dev libnl-route-3-dev libnftables-dev libarchive-dev libssl-dev
 )
 # To make Debian trees to boot (tests/fixtures/debian-tree.sh).
 TREE_PACKAGES=(mmdebstrap ca-certificates)
@@ -21,11 +21,12 @@ TREE_PACKAGES=(mmdebstrap ca-certificates)
 # mkfs.ext4 (e2fsprogs), systemd-repart (systemd) and systemd-dissect
 # (systemd-container) for the disk images of tests/fixtures/raw-image.sh;
 # the real autopkgtest, debci (worker and collector), rabbitmq-server and
-# amqp-tools for the test farm's tests; and the linters.
+# amqp-tools for the test farm's tests; umoci and skopeo to make and read
+# OCI images for the layered images' tests; and the linters.
 TEST_PACKAGES=(
         util-linux mount iproute2 procps attr acl libcap2-bin e2fsprogs btrfs-progs fdisk tmux python3 findutils strace libc6-dev
         systemd systemd-container dbus-daemon nftables libnss-mymachines
-        autopkgtest debci debci-worker debci-collector rabbitmq-server amqp-tools
+        autopkgtest debci debci-worker debci-collector rabbitmq-server amqp-tools umoci skopeo
         groff-base shellcheck clang-format zsh
 )
 

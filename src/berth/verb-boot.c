@@ -9,9 +9,11 @@
 #include "boot.h"
 #include "caps.h"
 #include "custom-mount.h"
+#include "layered-image.h"
 #include "log.h"
 #include "address-pool.h"
 #include "machine-name.h"
+#include "oci-image.h"
 #include "path-util.h"
 #include "settings.h"
 #include "string-util.h"
@@ -687,6 +689,43 @@ static int load_settings(BootConfig *c, const MachineIdentity *id) {
         return 0;
 }
 
+/* `berth run` of a layered image with no command runs the image's own, as
+ * its OCI config says (app mode): Entrypoint and Cmd, with its Env (under
+ * what -E sets), WorkingDir and User (unless given). */
+static int apply_oci_config(BootConfig *c, const MachineIdentity *id) {
+        _cleanup_(layered_image_done) LayeredImage l = LAYERED_IMAGE_NULL;
+        _cleanup_free_ char *json = NULL, *why = NULL;
+        _cleanup_(oci_image_done) OciImage o = {};
+        int r;
+
+        if (c->mode != BOOT_MODE_RUN || !id->layered || (c->set_by & SETTING_PARAMETERS))
+                return 0;
+        r = layered_image_open(id->root, &l, &why);
+        if (r >= 0)
+                r = layered_image_read_config(&l, &json);
+        if (r == -ENOENT || (r >= 0 && oci_config_parse(json, &o, &why) < 0))
+                r = 0; /* no config, or none we read: the shell, as for any image */
+        if (r < 0)
+                return log_error_errno(r, "Failed to read the OCI config of '%s': %m", id->root);
+        if (strv_length(o.entrypoint) + strv_length(o.cmd) == 0)
+                return 0;
+        c->parameters = strv_copy(o.entrypoint ?: o.cmd);
+        for (char **p = o.entrypoint ? o.cmd : NULL; p && *p && c->parameters; p++)
+                if (strv_extend(&c->parameters, *p) < 0)
+                        c->parameters = strv_free(c->parameters);
+        STRV_FOREACH(e, o.env)
+                if (env_assignment_is_valid(*e) && !strv_env_get(c->environment, strndupa(*e, strcspn(*e, "="))))
+                        (void) strv_extend(&c->environment, *e);
+        if (!c->parameters)
+                return log_oom();
+        if (o.working_dir && !(c->set_by & SETTING_WORKING_DIRECTORY) && path_is_absolute(o.working_dir))
+                r = set_string(&c->working_directory, o.working_dir);
+        if (r >= 0 && !isempty(o.user) && !(c->set_by & SETTING_USER))
+                r = set_string(&c->user, strndupa(o.user, strcspn(o.user, ":")));
+        log_debug("Running the command of the OCI config of '%s'.", id->root);
+        return r;
+}
+
 /* What only the whole configuration (options and settings file) can say. */
 static int check_root(const BootConfig *c) {
         if (c->ephemeral && c->volatile_mode != VOLATILE_NO)
@@ -752,6 +791,8 @@ static int verb_boot_or_run(int argc, char *argv[], BootMode mode) {
                 machine_log_to_journal(id.name);
                 r = load_settings(&c, &id);
         }
+        if (r >= 0)
+                r = apply_oci_config(&c, &id);
         if (r >= 0)
                 r = check_root(&c);
         if (r >= 0)

@@ -403,6 +403,6 @@ int verb_create(int argc, char *argv[]) {
         if (!executable_in_path(c.bootstrapper->tool))
                 return log_error_errno(SYNTHETIC_ERRNO(ENOENT), "%s is missing (apt-get install %s).",
                                        c.bootstrapper->tool, c.bootstrapper->tool);
-        return image_make(&(ImageSource) { .fill = fill_by_bootstrap, .userdata = &c, .total = UINT64_MAX }, false,
-                          argv[optind], a.read_only);
+        return image_make(&(ImageSource) { .fill = fill_by_bootstrap, .userdata = &c, .total = UINT64_MAX },
+                          IMAGE_DIRECTORY, argv[optind], a.read_only);
 }

@@ -15,12 +15,14 @@
 #include "fd-util.h"
 #include "fileio.h"
 #include "image-store.h"
+#include "layered-image.h"
 #include "log.h"
 #include "machine-name.h"
 #include "output.h"
 #include "path-util.h"
 #include "progress.h"
 #include "string-util.h"
+#include "strv.h"
 #include "tar-util.h"
 #include "tree-clone.h"
 #include "verb-images.h"
@@ -68,17 +70,10 @@ static int parse_image_args(int argc, char *argv[], const char *usage, const cha
         return 0;
 }
 
-/* What a killed command left, its lock files and the temporary of an
- * image it was making: every image verb looks for it. */
-static void sweep_store(void) {
-        image_remove_stale_locks(BERTH_IMAGE_DIR);
-        (void) image_remove_stale_temporaries(BERTH_IMAGE_DIR);
-}
-
 static int find_image(const char *name, Image *ret) {
         int r;
 
-        sweep_store();
+        image_store_sweep();
         if (!image_name_is_valid(name))
                 return log_usage("Invalid image name '%s'.", name);
         r = image_store_find(BERTH_IMAGE_DIR, name, ret);
@@ -97,25 +92,6 @@ static int lock_image(const Image *i, int operation, ImageLock *ret) {
         if (r < 0)
                 return log_error_errno(r, "Failed to lock image '%s': %m", i->name);
         return 0;
-}
-
-int image_claim_new_name(const char *name, LockFile *ret) {
-        Image other = {};
-        int r;
-
-        if (!machine_name_is_valid(name))
-                return log_usage("Invalid image name '%s'.", name);
-        r = image_name_lock(name, ret);
-        if (r == -EBUSY)
-                return log_error_errno(r, "Image '%s' is being made by someone else.", name);
-        if (r < 0)
-                return log_error_errno(r, "Failed to lock image name '%s': %m", name);
-        r = image_store_find(BERTH_IMAGE_DIR, name, &other);
-        if (r >= 0) {
-                image_done(&other);
-                return log_error_errno(SYNTHETIC_ERRNO(EEXIST), "Image '%s' exists already.", name);
-        }
-        return r == -ENOENT ? 0 : log_error_errno(r, "Failed to look for image '%s': %m", name);
 }
 
 /* --- images, image-status ------------------------------------------------ */
@@ -179,7 +155,7 @@ int verb_images(int argc, char *argv[]) {
         if (optind < argc)
                 return log_usage("'berth %s' takes no arguments.", argv[0]);
 
-        sweep_store();
+        image_store_sweep();
         r = image_store_list(BERTH_IMAGE_DIR, a.all, &images, &n);
         if (r < 0)
                 return log_error_errno(r, "Failed to list images: %m");
@@ -203,6 +179,9 @@ static const Column status_columns[] = {
         { "Usage", "usage" },
         { "Created", "created" },
         { "Modified", "modified" },
+        { "Layers", "layers_text", COLUMN_TEXT_ONLY },
+        { "", "layers", COLUMN_JSON_ONLY },
+        { "Top", "top_usage" },
 };
 
 /* What the tree says of itself: its hostname and os-release's name. */
@@ -222,6 +201,21 @@ static void tree_facts(const Image *i, char **ret_hostname, char **ret_os) {
                 *ret_hostname = NULL;
 }
 
+/* A layered image's layers and top; nothing for other images. */
+static int add_layers(Table *t, const Image *i, bool json) {
+        _cleanup_strv_free_ char **text = NULL, **digests = NULL;
+        uint64_t top = UINT64_MAX;
+        int r;
+
+        if (i->type == IMAGE_MSTACK && layered_status(i, &text, &digests, &top) < 0)
+                log_debug("Failed to look at the layers of image '%s', ignoring.", i->name);
+        if (i->type != IMAGE_MSTACK)
+                return table_add_null(t) ?: table_add_null(t) ?: table_add_null(t);
+        r = table_add_strv(t, text);
+        r = r ?: table_add_strv(t, digests);
+        return r ?: add_usage(t, top, json);
+}
+
 static int add_status_row(Table *t, const Image *i, bool json) {
         _cleanup_free_ char *hostname = NULL, *os = NULL;
         int r;
@@ -235,7 +229,8 @@ static int add_status_row(Table *t, const Image *i, bool json) {
         r = r ?: (os ? table_add_string(t, os) : table_add_null(t));
         r = r ?: add_usage(t, i->usage, json);
         r = r ?: add_time(t, i->crtime, json);
-        return r ?: add_time(t, i->mtime, json);
+        r = r ?: add_time(t, i->mtime, json);
+        return r ?: add_layers(t, i, json);
 }
 
 int verb_image_status(int argc, char *argv[]) {
@@ -336,23 +331,6 @@ static void progress_written(uint64_t bytes, void *userdata) {
         progress_add(userdata, bytes);
 }
 
-/* A new tree gets an empty machine-id: two copies of one image never share
- * one (systemd gives the machine a new one at its first boot). */
-static void forget_machine_id(int dir_fd, const char *name) {
-        _cleanup_close_ int fd = openat(dir_fd, name, O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-        _cleanup_close_ int etc = fd >= 0 ? openat(fd, "etc", O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW) : -EBADF;
-        _cleanup_close_ int id = etc >= 0 ? openat(etc, "machine-id", O_PATH | O_CLOEXEC | O_NOFOLLOW) : -EBADF;
-        _cleanup_close_ int file = -EBADF;
-        struct stat st;
-
-        /* Looked at before it is opened: a device node there is the host's. */
-        if (id < 0 || fstat(id, &st) < 0 || !S_ISREG(st.st_mode))
-                return;
-        file = fd_reopen(id, O_WRONLY | O_TRUNC | O_NOCTTY);
-        if (file < 0)
-                log_debug_errno(file, "Failed to empty the machine-id of the new image, ignoring: %m");
-}
-
 static int fill_by_copy(const ImageSource *s, int dir_fd, const char *tmp_name, const CopyProgress *progress,
                         char **ret_error) {
         _cleanup_free_ char *failed = NULL;
@@ -379,62 +357,8 @@ static int fill_by_unpacking(const ImageSource *s, int dir_fd, const char *tmp_n
         return tar_unpack(s->fd, fd, (uint64_t) sv.f_bavail * sv.f_frsize / 20 * 19, progress, ret_error);
 }
 
-int image_make(const ImageSource *s, bool raw, const char *new_name, bool read_only) {
-        _cleanup_free_ char *target_name = raw ? strjoin(new_name, ".raw") : strdup(new_name);
-        _cleanup_free_ char *tmp = image_temporary_path(BERTH_IMAGE_DIR, new_name), *error = NULL;
-        _cleanup_close_ int dir_fd = -EBADF;
-        const char *tmp_name;
-        Progress p;
-        int r;
-
-        if (!target_name || !tmp)
-                return log_oom();
-        r = mkdir_p(BERTH_IMAGE_DIR, 0700);
-        dir_fd = r < 0 ? r : open(BERTH_IMAGE_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (dir_fd < 0)
-                return log_error_errno(r < 0 ? r : -errno, "Failed to open %s: %m", BERTH_IMAGE_DIR);
-        sweep_store();
-        tmp_name = strrchr(tmp, '/') + 1;
-
-        progress_init(&p, s->done ? STDERR_FILENO : -EBADF, s->total);
-        r = s->fill(s, dir_fd, tmp_name, &(CopyProgress) { .written = progress_written, .userdata = &p }, &error);
-        progress_end(&p, r >= 0, s->done);
-        if (r >= 0) {
-                /* A raw image is marked read-only before it is visible (the
-                 * immutable top of a directory can't be renamed: marked once
-                 * in place, below). A clone of a read-only one is writable. */
-                if (!raw)
-                        forget_machine_id(dir_fd, tmp_name);
-                else if (fchmodat(dir_fd, tmp_name, read_only ? 0444 : 0644, 0) < 0)
-                        r = -errno;
-        }
-        if (r >= 0) {
-                if (renameat2(dir_fd, tmp_name, dir_fd, target_name, RENAME_NOREPLACE) < 0)
-                        r = -errno;
-        }
-        if (r < 0) {
-                (void) image_remove_tree(dir_fd, tmp_name);
-                return error ? log_error_errno(r, "Failed to make image '%s', %s", new_name, error)
-                             : log_error_errno(r, "Failed to make image '%s': %m", new_name);
-        }
-        if (read_only && !raw) {
-                Image i = {};
-
-                r = image_store_find(BERTH_IMAGE_DIR, new_name, &i);
-                if (r >= 0)
-                        r = image_set_read_only(&i, true);
-                image_done(&i);
-                if (r < 0) {
-                        /* Not left writable when it was asked read-only. */
-                        (void) image_remove_tree(dir_fd, target_name);
-                        return log_error_errno(r, "Failed to mark image '%s' read-only: %m", new_name);
-                }
-        }
-        return 0;
-}
-
 /* The copy of a tree into the store as new_name. */
-static int copy_into_store(int src_dir_fd, const char *src_name, bool raw, const char *new_name, bool read_only) {
+static int copy_into_store(int src_dir_fd, const char *src_name, ImageType type, const char *new_name, bool read_only) {
         ImageSource s = {
                 .fill = fill_by_copy,
                 .dir_fd = src_dir_fd,
@@ -445,7 +369,7 @@ static int copy_into_store(int src_dir_fd, const char *src_name, bool raw, const
 
         if (isatty(STDERR_FILENO))
                 (void) copy_tree_size_at(src_dir_fd, src_name, &s.total);
-        return image_make(&s, raw, new_name, read_only);
+        return image_make(&s, type, new_name, read_only);
 }
 
 int verb_clone(int argc, char *argv[]) {
@@ -489,7 +413,10 @@ int verb_clone(int argc, char *argv[]) {
         dir_fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (dir_fd < 0)
                 return log_error_errno(errno, "Failed to open %s: %m", dir);
-        r = copy_into_store(dir_fd, last, src.type == IMAGE_RAW, argv[optind + 1], a.read_only);
+        if (src.type == IMAGE_MSTACK)
+                return layered_clone(&src, argv[optind + 1], a.read_only);
+        r = copy_into_store(dir_fd, last, src.type == IMAGE_RAW ? IMAGE_RAW : IMAGE_DIRECTORY, argv[optind + 1],
+                            a.read_only);
         if (r < 0)
                 return r;
         _cleanup_free_ char *src_dir = NULL, *src_last = NULL;
@@ -538,7 +465,7 @@ int verb_import_fs(int argc, char *argv[]) {
         dir_fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (dir_fd < 0)
                 return log_error_errno(errno, "Failed to open %s: %m", dir);
-        return copy_into_store(dir_fd, last, false, argv[optind + 1], a.read_only);
+        return copy_into_store(dir_fd, last, IMAGE_DIRECTORY, argv[optind + 1], a.read_only);
 }
 
 int verb_set_limit(int argc, char *argv[]) {
@@ -616,7 +543,7 @@ int verb_import_tar(int argc, char *argv[]) {
                 s.fd = STDIN_FILENO;
         else if ((fd = s.fd = open(argv[optind], O_RDONLY | O_CLOEXEC | O_NOCTTY)) < 0)
                 return log_error_errno(errno, "Failed to open '%s': %m", argv[optind]);
-        return image_make(&s, false, argv[optind + 1], a.read_only);
+        return image_make(&s, IMAGE_DIRECTORY, argv[optind + 1], a.read_only);
 }
 
 /* The tarball of the image's tree to out_fd. */
@@ -767,12 +694,15 @@ int verb_rename(int argc, char *argv[]) {
         r = path_split_last(i.path, &dir, &last);
         if (r < 0)
                 return log_oom();
-        to = strdup_printf("%s/%s%s", dir, argv[optind + 1], i.type == IMAGE_RAW ? ".raw" : "");
+        to = strdup_printf("%s/%s%s", dir, argv[optind + 1],
+                           i.type == IMAGE_RAW      ? ".raw"
+                           : i.type == IMAGE_MSTACK ? MSTACK_SUFFIX
+                                                    : "");
         if (!to)
                 return log_oom();
         /* The immutable top of a read-only directory can't be renamed:
          * unmarked for the rename, as machined does. */
-        marked = i.read_only && i.type == IMAGE_DIRECTORY && !i.symlink;
+        marked = i.read_only && IN_SET(i.type, IMAGE_DIRECTORY, IMAGE_MSTACK) && !i.symlink;
         if (marked)
                 (void) image_set_read_only(&i, false);
         if (renameat2(AT_FDCWD, i.path, AT_FDCWD, to, RENAME_NOREPLACE) < 0) {
@@ -820,11 +750,11 @@ static int remove_one(const char *name) {
         r = image_name_lock(i.name, &name_lock);
         if (r < 0)
                 return log_error_errno(r, "Failed to lock image name '%s': %m", i.name);
-        if (i.read_only && i.type == IMAGE_DIRECTORY)
+        if (i.read_only && IN_SET(i.type, IMAGE_DIRECTORY, IMAGE_MSTACK))
                 (void) image_set_read_only(&i, false);
         if (renameat(dir_fd, last, dir_fd, strrchr(tmp, '/') + 1) < 0) {
                 r = -errno;
-                if (i.read_only && i.type == IMAGE_DIRECTORY)
+                if (i.read_only && IN_SET(i.type, IMAGE_DIRECTORY, IMAGE_MSTACK))
                         (void) image_set_read_only(&i, true); /* as it was */
                 return log_error_errno(r, "Failed to remove image '%s': %m", i.name);
         }
@@ -832,7 +762,7 @@ static int remove_one(const char *name) {
         r = image_remove_tree(dir_fd, strrchr(tmp, '/') + 1);
         if (r < 0)
                 return log_error_errno(r, "Failed to remove all of image '%s' (left in %s): %m", i.name, tmp);
-        return 0;
+        return i.type == IMAGE_MSTACK ? layered_remove_unused(dir) : 0;
 }
 
 int verb_remove(int argc, char *argv[]) {

@@ -80,6 +80,7 @@ static int save_record(Record *rec) {
                 .leader = m->processes.leader,
                 .root = m->id->root,
                 .ephemeral = m->config->ephemeral,
+                .changes_fd = m->root.overlay_fd >= 0 ? m->root.overlay_fd : -1,
                 .uid_base = m->users.uid_base,
                 .uid_count = m->users.uid_count,
                 .cgroup = m->cgroups.where,

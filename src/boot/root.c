@@ -96,6 +96,15 @@ static int check_tree(const BootConfig *c, const MachineIdentity *id, const Mach
         if (t->usr_mount_fd >= 0)
                 return 0;
 
+        /* An application image (a layered one, run with its own command)
+         * need not be an OS: its command must be there. */
+        if (c->mode == BOOT_MODE_RUN && id->layered && c->parameters && path_is_absolute(c->parameters[0])) {
+                r = image_check_executable(t->fd, c->parameters[0]);
+                if (r < 0)
+                        return log_error_errno(r, "%s '%s' has no executable %s to run: %m", what, id->root,
+                                               c->parameters[0]);
+                return 0;
+        }
         if (c->mode == BOOT_MODE_RUN) {
                 r = open_in_root(t->fd, "/usr", O_PATH | O_DIRECTORY, 0, &usr);
                 if (r < 0)

@@ -111,6 +111,8 @@ int registry_format(const MachineRecord *m, char **ret) {
         r = r ?: appendf(f, "LEADER", (unsigned long long) m->leader);
         r = r ?: append(f, "ROOT", m->root);
         r = r ?: append(f, "EPHEMERAL", yes_no(m->ephemeral));
+        if (m->changes_fd >= 0)
+                r = r ?: appendf(f, "CHANGES_FD", (unsigned long long) m->changes_fd);
         r = r ?: appendf(f, "UID_BASE", m->uid_base);
         r = r ?: appendf(f, "UID_COUNT", m->uid_count);
         r = r ?: append(f, "UNIFIED", m->cgroup.unified_mount);
@@ -194,6 +196,8 @@ static int record_cb(const char *key, const char *value, void *userdata) {
                 m->ephemeral = r;
                 return 0;
         }
+        if (streq(key, "CHANGES_FD"))
+                return safe_atoi(value, &m->changes_fd) < 0 || m->changes_fd < 0 ? -EBADMSG : 0;
         if (streq(key, "UNIFIED"))
                 return free_and_strdup(&m->cgroup.unified_mount, value);
         if (streq(key, "CGROUP"))
@@ -273,7 +277,7 @@ static int record_cb(const char *key, const char *value, void *userdata) {
 }
 
 int registry_parse(const char *text, MachineRecord *ret) {
-        MachineRecord m = { .state = MACHINE_STARTING, .capabilities = RECORD_CAPABILITIES_UNKNOWN };
+        MachineRecord m = { .state = MACHINE_STARTING, .capabilities = RECORD_CAPABILITIES_UNKNOWN, .changes_fd = -1 };
         int r;
 
         r = parse_env_text(text, record_cb, &m, NULL);

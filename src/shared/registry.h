@@ -44,6 +44,7 @@ typedef struct MachineRecord {
         pid_t leader;
         char *root;
         bool ephemeral;
+        int changes_fd; /* the supervisor's fd of the tmpfs an ephemeral machine's changes are in; -1: none */
         uid_t uid_base;
         uid_t uid_count; /* 0: no user namespace */
         MachineCgroup cgroup;

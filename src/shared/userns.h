@@ -43,6 +43,12 @@ int userns_new(uid_t base, uid_t count, int *ret_fd);
  * layered image's top, where overlayfs works as the one who mounted it),
  * which would fail (EOVERFLOW) where host root has no ID. */
 int userns_new_with_extra(uid_t base, uid_t count, uid_t extra, int *ret_fd);
+/* The most general: inside…inside+count-1 map to base…base+count-1, and
+ * inside+count to extra (UID_INVALID: nothing more). With inside = a
+ * machine's base and base 0, an idmapped mount through it shows files that
+ * the machine's users own in a tree of their own (an ephemeral machine's
+ * changes) as owned by 0…count-1, as they are in the machine. */
+int userns_new_mapped(uid_t inside, uid_t base, uid_t count, uid_t extra, int *ret_fd);
 
 /* Removes the lock files of ranges nobody holds (left by a supervisor that
  * was killed while picking). */
