@@ -23,6 +23,20 @@ void image_store_sweep(void) {
         (void) image_remove_stale_temporaries(BERTH_IMAGE_DIR);
 }
 
+int image_find_logged(const char *name, Image *ret) {
+        int r;
+
+        image_store_sweep();
+        if (!image_name_is_valid(name))
+                return log_usage("Invalid image name '%s'.", name);
+        r = image_store_find(BERTH_IMAGE_DIR, name, ret);
+        if (r == -ENOENT)
+                return log_error_errno(r, "No image '%s'.", name);
+        if (r < 0)
+                return log_error_errno(r, "Failed to look for image '%s': %m", name);
+        return 0;
+}
+
 int image_claim_new_name(const char *name, LockFile *ret) {
         Image other = {};
         int r;

@@ -70,20 +70,6 @@ static int parse_image_args(int argc, char *argv[], const char *usage, const cha
         return 0;
 }
 
-static int find_image(const char *name, Image *ret) {
-        int r;
-
-        image_store_sweep();
-        if (!image_name_is_valid(name))
-                return log_usage("Invalid image name '%s'.", name);
-        r = image_store_find(BERTH_IMAGE_DIR, name, ret);
-        if (r == -ENOENT)
-                return log_error_errno(r, "No image '%s'.", name);
-        if (r < 0)
-                return log_error_errno(r, "Failed to look for image '%s': %m", name);
-        return 0;
-}
-
 static int lock_image(const Image *i, int operation, ImageLock *ret) {
         int r = image_lock(i->path, operation, ret);
 
@@ -255,7 +241,7 @@ int verb_image_status(int argc, char *argv[]) {
         for (int k = optind; k < argc; k++) {
                 Image i;
 
-                r = find_image(argv[k], &i);
+                r = image_find_logged(argv[k], &i);
                 if (r < 0) {
                         ret = ret ?: r;
                         continue;
@@ -394,7 +380,7 @@ int verb_clone(int argc, char *argv[]) {
                 return r;
         if (argc - optind != 2)
                 return log_usage("'berth clone' needs two image names: SRC DST.");
-        r = find_image(argv[optind], &src);
+        r = image_find_logged(argv[optind], &src);
         r = r ?: image_claim_new_name(argv[optind + 1], &name_lock);
         r = r ?: lock_image(&src, LOCK_SH, &lock);
         if (r < 0)
@@ -490,7 +476,7 @@ int verb_set_limit(int argc, char *argv[]) {
                 bytes = UINT64_MAX;
         else if (parse_size(argv[optind + 1], &bytes) < 0)
                 return log_usage("Invalid size '%s': bytes, or with K, M, G or T.", argv[optind + 1]);
-        r = find_image(argv[optind], &i);
+        r = image_find_logged(argv[optind], &i);
         if (r < 0)
                 return r;
         if (i.vendor)
@@ -641,7 +627,7 @@ int verb_export_tar(int argc, char *argv[]) {
                 }
         if (argc - optind != 2)
                 return log_usage("'berth export-tar' needs an image name and a file (or -).");
-        r = find_image(argv[optind], &i);
+        r = image_find_logged(argv[optind], &i);
         if (r < 0)
                 return r;
         if (!IN_SET(i.type, IMAGE_DIRECTORY, IMAGE_SUBVOLUME))
@@ -659,7 +645,7 @@ int verb_export_tar(int argc, char *argv[]) {
 
 /* The image, found and locked for writing; not a vendor image. */
 static int image_for_change(const char *name, const char *what, Image *ret, ImageLock *lock) {
-        int r = find_image(name, ret);
+        int r = image_find_logged(name, ret);
 
         if (r < 0)
                 return r;

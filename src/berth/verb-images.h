@@ -30,6 +30,10 @@ typedef struct ImageSource {
  * image it was making: every image verb looks for it first. */
 void image_store_sweep(void);
 
+/* The image name in the store, after a sweep. Logs "No image 'NAME'."
+ * and friends; an invalid name is bad usage. */
+int image_find_logged(const char *name, Image *ret);
+
 /* The new name is free in the whole store, and stays so while we hold it
  * (its name lock, in *ret). An invalid name is bad usage. */
 int image_claim_new_name(const char *name, LockFile *ret);

@@ -639,13 +639,9 @@ int verb_commit(int argc, char *argv[]) {
                 return r;
         if (running_machine(argv[optind], &m) > 0)
                 return commit_machine(&m, argv[optind + 1], &a);
-        image_remove_stale_locks(BERTH_IMAGE_DIR);
-        (void) image_remove_stale_temporaries(BERTH_IMAGE_DIR);
-        r = image_store_find(BERTH_IMAGE_DIR, argv[optind], &i);
-        if (r == -ENOENT)
-                return log_error_errno(r, "No image '%s'.", argv[optind]);
+        r = image_find_logged(argv[optind], &i);
         if (r < 0)
-                return log_error_errno(r, "Failed to look for image '%s': %m", argv[optind]);
+                return r;
         if (i.type != IMAGE_MSTACK)
                 return log_error_errno(SYNTHETIC_ERRNO(EMEDIUMTYPE),
                                        "Image '%s' is no layered image: only a layered image's changes (its top) "
@@ -802,13 +798,9 @@ int verb_export_oci(int argc, char *argv[]) {
                 return r;
         if (argc - optind != 2)
                 return log_usage("'berth export-oci' needs an image name and a directory.");
-        if (!image_name_is_valid(argv[optind]))
-                return log_usage("Invalid image name '%s'.", argv[optind]);
-        r = image_store_find(BERTH_IMAGE_DIR, argv[optind], &i);
-        if (r == -ENOENT)
-                return log_error_errno(r, "No image '%s'.", argv[optind]);
+        r = image_find_logged(argv[optind], &i);
         if (r < 0)
-                return log_error_errno(r, "Failed to look for image '%s': %m", argv[optind]);
+                return r;
         if (!IN_SET(i.type, IMAGE_MSTACK, IMAGE_DIRECTORY, IMAGE_SUBVOLUME))
                 return log_error_errno(SYNTHETIC_ERRNO(EOPNOTSUPP),
                                        "Image '%s' is a disk image: only trees and layered images are exported as "
