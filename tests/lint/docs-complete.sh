@@ -272,8 +272,12 @@ usage_args() {
 #   user@machine  the same, also after "USER@" (users are not listed)
 #   image         the images that are trees (what enable and export-tar
 #                 take): directories of the image store
-#   any-image     every image of the store: trees and NAME.raw files (what
-#                 -M and start take)
+#   any-image     every image of the store: trees, NAME.raw files and
+#                 NAME.mstack directories (what -M and start take)
+#   tree+layered  the trees and the layered images (NAME.mstack): what
+#                 export-oci takes
+#   layered+machine  the layered images and the running machines: what
+#                 commit takes
 #   directory     directories on the host
 #   boolean       yes and no
 #   host          paths on the host (for a FILE|-, "-" is not offered)
@@ -308,6 +312,9 @@ declare -A arg_kinds=(
         [import-fs]="DIRECTORY:directory NAME:-"
         [import-tar]="FILE|-:host NAME:-"
         [export-tar]="NAME:image FILE|-:host"
+        [import-oci]="PATH:host NAME:-"
+        [export-oci]="NAME:tree+layered PATH:directory"
+        [commit]="NAME:layered+machine NEWIMAGE:-"
         [create]="NAME:- --from=DEFINITION:-"
         [rename]="OLD:any-image NEW:-"
         [remove]="NAME…:any-image"
@@ -327,11 +334,12 @@ declare -A option_value_kinds=(
 )
 
 # A stand-in berth that knows two machines, a failing one, an image store
-# with two trees and a raw image (and a settings file and a lock that are
-# none), and host files.
+# with two trees, a raw image and a layered one (and a settings file, a
+# lock and a layer that are none), and host files.
 fake=$(mktemp -d)
 trap 'rm -rf "$fake"' EXIT
-mkdir -p "$fake/bin" "$fake/failing" "$fake/images/deb-12" "$fake/images/f41" "$fake/files/a-dir"
+mkdir -p "$fake/bin" "$fake/failing" "$fake/images/deb-12" "$fake/images/f41" "$fake/files/a-dir" \
+        "$fake/images/app.mstack" "$fake/images/.oci-sha256:0123"
 : >"$fake/images/plain.raw"
 : >"$fake/images/deb-12.nspawn"
 : >"$fake/images/.#deb-12.lck"
@@ -345,7 +353,8 @@ printf '#!/bin/sh\necho oops >&2\nexit 1\n' >"$fake/failing/berth"
 chmod +x "$fake/bin/berth" "$fake/failing/berth"
 machines="db-1.x web"
 images="deb-12 f41"
-all_images="deb-12 f41 plain"
+all_images="app deb-12 f41 plain"
+layered="app"
 # The resource limits, as set-property's --help names them.
 resources=""
 if [[ " ${verbs[*]} " == *" set-property "* ]]; then
@@ -403,6 +412,8 @@ add_arg_cases() {
                 ;;
         image) add_case "$what" "berth $v $before" exact "$images" ;;
         any-image) add_case "$what" "berth $v $before" exact "$all_images" ;;
+        tree+layered) add_case "$what" "berth $v $before" exact "$images $layered" ;;
+        layered+machine) add_case "$what" "berth $v $before" exact "$layered $machines" ;;
         host) add_case "$what" "berth $v $before$fake/files/a" path "a-dir a-file" ;;
         directory) add_case "$what" "berth $v $before$fake/files/a" path "a-dir" ;;
         boolean) add_case "$what" "berth $v $before" exact "yes no" ;;
@@ -454,7 +465,8 @@ build_cases() {
                         add_arg_cases "$v" "$n" "$kind" "$before"
                         case $kind in
                         machine | user@machine) sample=web ;;
-                        image | any-image) sample=deb-12 ;;
+                        image | any-image | tree+layered) sample=deb-12 ;;
+                        layered+machine) sample=app ;;
                         resource) sample=TasksMax=10 ;;
                         host | directory) sample=/ ;;
                         *) sample=x ;;
