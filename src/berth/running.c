@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
 #include "log.h"
+#include "machine-freeze.h"
 #include "machine-name.h"
 #include "running.h"
 #include "systemd-manager.h"
@@ -32,6 +33,11 @@ int machine_enter_open(const char *name, EnterTarget *ret) {
         r = machine_get(name, &m);
         if (r < 0)
                 return r;
+        /* Whatever joins a frozen machine's cgroup freezes with it: we
+         * would hang. */
+        if (machine_cgroup_is_frozen(&m.cgroup) > 0)
+                return log_error_errno(SYNTHETIC_ERRNO(EBUSY),
+                                       "Machine '%s' is frozen: thaw it first ('berth thaw %s').", name, name);
         r = enter_target_open(&m, ret);
         if (r == -EBADMSG)
                 return log_error_errno(r,
@@ -46,4 +52,22 @@ int machine_enter_open(const char *name, EnterTarget *ret) {
 int systemd_manager_bus(sd_bus **ret) {
         *ret = NULL;
         return systemd_manager_present(cli_bus(), ret) > 0 ? 1 : 0;
+}
+
+const char *machine_state_text(const MachineRecord *m) {
+        if (m->state != MACHINE_STOPPING && machine_cgroup_is_frozen(&m->cgroup) > 0)
+                return "frozen";
+        return machine_state_to_string(m->state);
+}
+
+int machine_thaw_if_frozen(const MachineRecord *m) {
+        int r;
+
+        if (machine_cgroup_is_frozen(&m->cgroup) <= 0)
+                return 0;
+        r = machine_cgroup_freeze(&m->cgroup, false);
+        if (r < 0)
+                return log_error_errno(r, "Failed to thaw machine '%s': %m", m->name);
+        log_debug("Thawed machine '%s' first.", m->name);
+        return 0;
 }

@@ -9,12 +9,16 @@
 #include "log.h"
 #include "running.h"
 #include "string-util.h"
+#include "strv.h"
 #include "verbs.h"
 
 static void help(void) {
         printf("berth set-property NAME NAME=VALUE…\n\n"
                "Change resource limits of a running machine, until it stops:\n"
-               "MemoryMax=, MemoryHigh=, CPUWeight=, CPUQuota=, TasksMax=, IOWeight=.\n"
+               "MemoryMax=, MemoryHigh=, MemorySwapMax=, CPUWeight=, CPUQuota=,\n"
+               "CPUQuotaPeriodSec=, AllowedCPUs=, AllowedMemoryNodes=, TasksMax=, IOWeight=,\n"
+               "IOReadBandwidthMax=, IOWriteBandwidthMax=, IOReadIOPSMax=, IOWriteIOPSMax=\n"
+               "(DEVICE VALUE: a block device or a path on its file system).\n"
                "Set through systemd where it manages the machine's unit, on the machine's\n"
                "cgroups otherwise (v1 hierarchies on a hybrid host).\n\n"
                "  -h --help  Show this help\n");
@@ -63,8 +67,12 @@ static int set_limits(const MachineRecord *m, const Resources *res) {
                 if (unsupported & (1U << k))
                         return log_error_errno(SYNTHETIC_ERRNO(EOPNOTSUPP),
                                                "Can't set %s= on machine '%s': its %s controller has no such limit "
-                                               "here.",
-                                               resource_kind_to_string(k), m->name, resource_controller(k, true));
+                                               "here%s.",
+                                               resource_kind_to_string(k), m->name, resource_controller(k, true),
+                                               k == RESOURCE_MEMORY_SWAP_MAX && limit_route(&t, k) == LIMIT_ROUTE_V1
+                                                       ? " (v1 limits swap only with MemoryMax=, and only with "
+                                                         "swap accounting)"
+                                                       : "");
         return 0;
 }
 
@@ -104,6 +112,7 @@ void machine_limits_done(MachineLimits *l) {
         free(l->memory_text);
         free(l->tasks_text);
         free(l->cpu_text);
+        free(l->cpus_text);
         *l = (MachineLimits) {};
 }
 
@@ -145,7 +154,7 @@ static char *tasks_text(const MachineLimits *l) {
 }
 
 static char *cpu_text(const MachineLimits *l) {
-        char buf[64] = "";
+        char buf[128] = "";
 
         if (limit_known(l, RESOURCE_CPU_WEIGHT))
                 snprintf(buf, sizeof buf, "weight %" PRIu64, l->limits.value[RESOURCE_CPU_WEIGHT]);
@@ -153,6 +162,10 @@ static char *cpu_text(const MachineLimits *l) {
                 size_t n = strlen(buf);
                 snprintf(buf + n, sizeof buf - n, "%squota %" PRIu64 "%%", n > 0 ? ", " : "",
                          l->limits.value[RESOURCE_CPU_QUOTA] / (USEC_PER_SEC / 100));
+        }
+        if (!isempty(l->cpus_text)) {
+                size_t n = strlen(buf);
+                snprintf(buf + n, sizeof buf - n, "%sCPUs %s", n > 0 ? ", " : "", l->cpus_text);
         }
         return isempty(buf) ? NULL : strdup(buf);
 }
@@ -168,6 +181,8 @@ int machine_limits_get(const MachineRecord *m, MachineLimits *ret) {
         limits_read_usage(&t, &l.usage);
 
         /* NULL texts are fine: nothing to show. */
+        if (limit_known(&l, RESOURCE_ALLOWED_CPUS) && resource_set_to_string(&l.limits.cpus, &l.cpus_text) < 0)
+                return -ENOMEM;
         l.memory_text = memory_text(&l);
         l.tasks_text = tasks_text(&l);
         l.cpu_text = cpu_text(&l);
@@ -180,4 +195,29 @@ int machine_limits_value(const MachineLimits *l, ResourceKind k, uint64_t *ret) 
                 return -ENODATA;
         *ret = l->limits.value[k];
         return 0;
+}
+
+int machine_limits_show_cells(Table *t, const MachineLimits *l, ResourceKind k) {
+        _cleanup_strv_free_ char **items = NULL;
+        _cleanup_free_ char *text = NULL;
+        int r;
+
+        if (!limit_known(l, k))
+                return table_add_string(t, "[not set]") ?: table_add_null(t);
+        if (resource_kind_is_set(k)) {
+                r = resource_set_to_string(k == RESOURCE_ALLOWED_CPUS ? &l->limits.cpus : &l->limits.mems, &text);
+                return r ?: table_add_string(t, text) ?: table_add_string(t, text);
+        }
+        for (size_t i = 0; i < l->limits.n_io; i++) {
+                char *item;
+
+                if (l->limits.io[i].kind != k)
+                        continue;
+                if (resource_device_limit_to_string(&l->limits.io[i], &item) < 0 || strv_consume(&items, item) < 0)
+                        return -ENOMEM;
+        }
+        text = strv_join(items, ", ");
+        if (!text)
+                return -ENOMEM;
+        return table_add_string(t, text) ?: table_add_strv(t, items);
 }

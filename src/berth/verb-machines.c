@@ -295,7 +295,7 @@ static int add_machine_row(Table *t, const MachineRecord *m) {
         r = r ?: table_add_string(t, m->name);
         r = r ?: table_add_string(t, m->class);
         r = r ?: table_add_string(t, m->service);
-        r = r ?: table_add_string(t, machine_state_to_string(m->state));
+        r = r ?: table_add_string(t, machine_state_text(m));
         r = r ?: table_add_string(t, os);
         r = r ?: table_add_string(t, version);
         r = r ?: add_addresses(t, m->addresses);
@@ -377,6 +377,9 @@ static int poweroff_one(const MachineRecord *m, const Args *a) {
 
         /* A booted init powers off on SIGRTMIN+4 (as machinectl sends it);
          * a command run as PID 1 can't be asked, so its supervisor stops it. */
+        r = machine_thaw_if_frozen(m);
+        if (r < 0)
+                return r;
         if (streq_ptr(m->mode, "run"))
                 r = machine_ref_signal_supervisor(m, SIGTERM);
         else
@@ -395,6 +398,9 @@ static int reboot_one(const MachineRecord *m, const Args *a) {
         if (streq_ptr(m->mode, "run"))
                 return log_error_errno(SYNTHETIC_ERRNO(EOPNOTSUPP),
                                        "Machine '%s' runs a command, not an init: it can't be rebooted.", m->name);
+        r = machine_thaw_if_frozen(m);
+        if (r < 0)
+                return r;
         r = machine_ref_signal_leader(m, SIGINT);
         if (r < 0)
                 return log_error_errno(r, "Failed to reboot machine '%s': %m", m->name);
@@ -413,6 +419,9 @@ static int terminate_one(const MachineRecord *m, const Args *a) {
         path = path_join(m->cgroup.unified_mount, payload);
         if (!path)
                 return log_oom();
+        /* A frozen machine dies too, but its init would be reaped only
+         * once thawed. */
+        (void) machine_thaw_if_frozen(m);
         r = machine_ref_signal_leader(m, SIGKILL);
         if (r >= 0) {
                 _cleanup_free_ char *kill_file = path_join(path, "cgroup.kill");
@@ -610,6 +619,7 @@ static const Column status_columns[] = {
         { "CPU weight", "cpu_weight", COLUMN_JSON_ONLY },
         { "CPU quota", "cpu_quota_percent", COLUMN_JSON_ONLY },
         { "IO weight", "io_weight", COLUMN_JSON_ONLY },
+        { "Allowed CPUs", "allowed_cpus", COLUMN_JSON_ONLY },
         { "Supervisor", "supervisor" },
         { "OS", "os_pretty_name" },
         { "OS ID", "os", COLUMN_JSON_ONLY },
@@ -654,6 +664,7 @@ static int add_limit_cells(Table *t, const MachineLimits *l) {
         r = r ?: add_limit(t, l, RESOURCE_CPU_WEIGHT);
         r = r ?: add_limit(t, l, RESOURCE_CPU_QUOTA);
         r = r ?: add_limit(t, l, RESOURCE_IO_WEIGHT);
+        r = r ?: table_add_string(t, l->cpus_text);
         return r;
 }
 
@@ -664,7 +675,7 @@ static int add_status_row(Table *t, const MachineRecord *m, const MachineStatus 
         r = r ?: table_add_string(t, s->title);
         r = r ?: table_add_string(t, m->name);
         r = r ?: table_add_string(t, id128_to_string(m->uuid, id));
-        r = r ?: table_add_string(t, machine_state_to_string(m->state));
+        r = r ?: table_add_string(t, machine_state_text(m));
         r = r ?: table_add_string(t, s->since);
         r = r ?: (m->since > 0 ? table_add_uint(t, m->since) : table_add_null(t));
         r = r ?: table_add_string(t, s->leader);
@@ -770,6 +781,15 @@ static const Column show_columns[] = {
         LIMIT_PROPERTY("CPUWeight"),
         LIMIT_PROPERTY("CPUQuota"),
         LIMIT_PROPERTY("IOWeight"),
+        LIMIT_PROPERTY("MemorySwapMax"),
+        LIMIT_PROPERTY("CPUQuotaPeriodUSec"),
+        LIMIT_PROPERTY("AllowedCPUs"),
+        LIMIT_PROPERTY("AllowedMemoryNodes"),
+        LIMIT_PROPERTY("IOReadBandwidthMax"),
+        LIMIT_PROPERTY("IOWriteBandwidthMax"),
+        LIMIT_PROPERTY("IOReadIOPSMax"),
+        LIMIT_PROPERTY("IOWriteIOPSMax"),
+        STATS_SHOW_COLUMNS(LIMIT_PROPERTY),
 #undef LIMIT_PROPERTY
         { "CapabilityBoundingSet", "CapabilityBoundingSet" },
         { "AmbientCapabilities", "AmbientCapabilities" },
@@ -826,6 +846,10 @@ static int add_show_limits(Table *t, const MachineRecord *m) {
         r = r ?: add_show_limit(t, &l, RESOURCE_CPU_WEIGHT);
         r = r ?: add_show_limit(t, &l, RESOURCE_CPU_QUOTA);
         r = r ?: add_show_limit(t, &l, RESOURCE_IO_WEIGHT);
+        r = r ?: add_show_limit(t, &l, RESOURCE_MEMORY_SWAP_MAX);
+        r = r ?: add_show_limit(t, &l, RESOURCE_CPU_QUOTA_PERIOD);
+        for (ResourceKind k = RESOURCE_ALLOWED_CPUS; r >= 0 && k <= RESOURCE_IO_WRITE_IOPS_MAX; k++)
+                r = machine_limits_show_cells(t, &l, k);
         return r;
 }
 
@@ -858,7 +882,7 @@ static int add_show_row(Table *t, const MachineRecord *m) {
         r = r ?: add_pid(t, m->leader);
         r = r ?: table_add_string(t, m->class);
         r = r ?: table_add_string(t, m->root);
-        r = r ?: table_add_string(t, machine_state_to_string(m->state));
+        r = r ?: table_add_string(t, machine_state_text(m));
         r = r ?: table_add_string(t, m->mode);
         r = r ?: add_pid(t, m->supervisor);
         r = r ?: table_add_bool(t, m->ephemeral);
@@ -866,6 +890,7 @@ static int add_show_row(Table *t, const MachineRecord *m) {
         r = r ?: table_add_uint(t, m->uid_count);
         r = r ?: table_add_string(t, m->cgroup.path);
         r = r ?: add_show_limits(t, m);
+        r = r ?: machine_show_stats(t, m);
         r = r ?: add_show_confinement(t, m);
         r = r ?: table_add_string(t, m->link);
         r = r ?: table_add_string(t, m->zone);
@@ -995,6 +1020,9 @@ static int stop_unit(sd_bus *bus, const MachineRecord *m) {
         _cleanup_free_ char *message = NULL;
         int r;
 
+        r = machine_thaw_if_frozen(m);
+        if (r < 0)
+                return r;
         r = systemd_stop_unit(bus, m->cgroup.unit, &message);
         if (r < 0)
                 return log_error_errno(r, "Failed to stop %s: %s", m->cgroup.unit, message ?: strerror(ERRNO_VALUE(r)));

@@ -16,10 +16,10 @@
 #include "image-store.h"
 #include "layered-image.h"
 #include "log.h"
-#include "fileio.h"
 #include "uid-shift.h"
 #include "registry.h"
 #include "machine-paths.h"
+#include "machine-freeze.h"
 #include "machine-name.h"
 #include "oci-image.h"
 #include "oci-layer.h"
@@ -505,29 +505,6 @@ static int commit_image(const Image *i, int changes_fd, const char *new_name, co
         return r;
 }
 
-/* Stops (or lets go on) every process of the machine: its payload cgroup
- * (v2, whose cgroup.freeze needs no controller), waiting until the kernel
- * says the freeze is complete. */
-static int freeze_machine(const MachineRecord *m, bool freeze) {
-        _cleanup_free_ char *dir = strjoin(m->cgroup.unified_mount, m->cgroup.path, "/payload");
-        _cleanup_free_ char *file = dir ? path_join(dir, "cgroup.freeze") : NULL;
-        _cleanup_free_ char *events = dir ? path_join(dir, "cgroup.events") : NULL;
-        int r;
-
-        if (!file || !events)
-                return -ENOMEM;
-        r = write_string_file(file, freeze ? "1" : "0", 0);
-        for (int tries = 0; r >= 0 && freeze && tries < 100; tries++) {
-                _cleanup_free_ char *text = NULL;
-
-                r = read_full_file(events, &text, NULL);
-                if (r >= 0 && strstr(text, "\nfrozen 1"))
-                        return 0;
-                (void) usleep(10 * USEC_PER_MSEC);
-        }
-        return r < 0 ? r : freeze ? -ETIMEDOUT : 0;
-}
-
 /* The changes of an ephemeral machine: in the supervisor's tmpfs (its fd
  * is in the record), owned by the machine's UIDs; copied into a temporary
  * of the store and moved to 0…, as a layer has them. */
@@ -571,6 +548,7 @@ static int commit_machine(const MachineRecord *m, const char *new_name, const Oc
         Image i = { .name = m->name, .path = m->root, .type = IMAGE_MSTACK };
         _cleanup_close_ int store_fd = -EBADF, changes = -EBADF;
         _cleanup_free_ char *tmp = NULL;
+        bool frozen;
         int r, k;
 
         if (!endswith(m->root, MSTACK_SUFFIX))
@@ -581,14 +559,14 @@ static int commit_machine(const MachineRecord *m, const char *new_name, const Oc
         r = open_store(&store_fd);
         if (r < 0)
                 return r;
-        r = freeze_machine(m, true);
-        if (r < 0) {
-                (void) freeze_machine(m, false);
+        /* One that was frozen before stays so. */
+        frozen = machine_cgroup_is_frozen(&m->cgroup) > 0;
+        r = machine_cgroup_freeze(&m->cgroup, true);
+        if (r < 0)
                 return log_error_errno(r, "Failed to freeze machine '%s': %m", m->name);
-        }
         if (m->ephemeral)
                 r = copy_changes(m, store_fd, new_name, &tmp, &changes);
-        k = freeze_machine(m, false);
+        k = frozen ? 0 : machine_cgroup_freeze(&m->cgroup, false);
         if (k < 0)
                 log_warning_errno(k, "Failed to thaw machine '%s': %m", m->name);
         if (r >= 0)

@@ -17,7 +17,7 @@
  *
  * On a hybrid host the controllers are on v1 hierarchies, which the
  * machine's cgroup2 tree can't reach: there the machine gets a cgroup of
- * its own in the memory, cpu and pids hierarchies (and blkio for IOWeight=),
+ * its own in the memory, cpu, pids, blkio and cpuset hierarchies,
  * named like its scope, below the supervisor's own cgroup and never above
  * it. The outer child joins them before it clones the machine, so init and
  * everything below it is limited (limits.c) from its first instruction.
@@ -31,6 +31,7 @@
 #include <sys/sysmacros.h>
 
 #include "bpf-devices.h"
+#include "fileio.h"
 #include "cgroup-limits.h"
 #include "cgroups.h"
 #include "log.h"
@@ -218,8 +219,6 @@ static int plan_hybrid(const BootConfig *c, Record *rec, MachineCgroups *g) {
                 if (r < 0)
                         return r;
         }
-        if (resources_has(&c->resources, RESOURCE_IO_WEIGHT))
-                return plan_v1("blkio", rec, &g->where);
         return 0;
 }
 
@@ -278,6 +277,28 @@ int machine_renew_cgroups(const BootConfig *c, uid_t uid_base, MachineCgroups *g
         return restrict_devices(c, w);
 }
 
+/* A new v1 cpuset cgroup has no CPUs and no memory nodes, and no process
+ * may join it: it gets its parent's (unless AllowedCPUs= says otherwise). */
+static int init_cpuset(const char *parent, const char *dir) {
+        static const char *const files[] = { "cpuset.cpus", "cpuset.mems" };
+
+        if (!startswith(dir, "/sys/fs/cgroup/cpuset/"))
+                return 0;
+        for (size_t i = 0; i < ELEMENTSOF(files); i++) {
+                _cleanup_free_ char *from = path_join(parent, files[i]), *to = path_join(dir, files[i]), *text = NULL;
+                int r;
+
+                if (!from || !to)
+                        return -ENOMEM;
+                r = read_one_line_file(from, &text);
+                if (r >= 0)
+                        r = write_string_file(to, text, WRITE_FILE_NO_NEWLINE);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
 static int create_v1(const MachineCgroup *w) {
         STRV_FOREACH(d, w->v1) {
                 _cleanup_free_ char *parent = NULL, *last = NULL, *made = NULL;
@@ -285,6 +306,8 @@ static int create_v1(const MachineCgroup *w) {
 
                 if (r >= 0)
                         r = cgroup_v1_create(parent, last, &made);
+                if (r >= 0)
+                        r = init_cpuset(parent, made);
                 if (r < 0)
                         return log_error_errno(r, "Failed to create cgroup '%s': %m", *d);
         }

@@ -31,7 +31,8 @@ int machine_apply_limits(const BootConfig *c, const char *name, const MachineCgr
         }
         for (ResourceKind k = 0; k < _RESOURCE_KIND_MAX; k++)
                 if (unsupported & (1U << k))
-                        log_warning("%s= is not supported on this host (no %s controller for the machine), ignoring.",
+                        log_warning("%s= is not supported on this host (no %s controller for the machine, or no such "
+                                    "limit in it), ignoring.",
                                     resource_kind_to_string(k), resource_controller(k, false));
         return 0;
 }

@@ -8,6 +8,7 @@
 #include "ptyfwd.h"
 #include "supervise.h"
 #include "fd-util.h"
+#include "machine-freeze.h"
 #include "log.h"
 #include "notify.h"
 #include "path-util.h"
@@ -90,6 +91,8 @@ static int on_terminate(sd_event_source *s, const struct signalfd_siginfo *si, v
         }
 
         (void) record_set_state(m->s->record, MACHINE_STOPPING);
+        /* A frozen machine (berth freeze) can't answer: it goes on first. */
+        (void) machine_cgroup_freeze(m->s->cgroup, false);
         if (m->s->config->mode == BOOT_MODE_BOOT)
                 (void) pidfd_send_signal(m->s->processes->leader_pidfd, SIGRTMIN + 4, NULL, 0); /* systemd: poweroff */
         else if (m->s->config->as_pid2)

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/sysmacros.h>
 
 #include "fileio.h"
 #include "cgroup-limits.h"
@@ -11,7 +13,7 @@
 #include "string-util.h"
 #include "strv.h"
 
-const char *const limits_v1_controllers[] = { "memory", "cpu", "pids", NULL };
+const char *const limits_v1_controllers[] = { "memory", "cpu", "pids", "blkio", "cpuset", NULL };
 
 /* The machine's v1 cgroup in controller's hierarchy, if it has one. */
 static const char *v1_dir(const LimitTarget *t, const char *controller) {
@@ -63,34 +65,180 @@ LimitRoute limit_route(const LimitTarget *t, ResourceKind k) {
         return LIMIT_ROUTE_NONE;
 }
 
-static int write_files(const LimitTarget *t, ResourceKind k, uint64_t v, bool v1) {
-        _cleanup_free_ char *dir = v1 ? strdup(v1_dir(t, resource_controller(k, true))) : unified_dir(t);
-        ResourceWrite w[2];
-        int n, r;
+static int write_one(const char *dir, const char *file, const char *value) {
+        _cleanup_free_ char *p = path_join(dir, file);
 
-        if (!dir)
-                return -ENOMEM;
-        n = resource_writes(k, v, v1, w);
-        if (n < 0)
-                return n;
+        return p ? write_string_file(p, value, WRITE_FILE_NO_NEWLINE) : -ENOMEM;
+}
+
+static int write_all(const char *dir, const ResourceWrite *w, int n) {
         for (int i = 0; i < n; i++) {
-                _cleanup_free_ char *p = path_join(dir, w[i].file);
-
-                if (!p)
-                        return -ENOMEM;
-                r = write_string_file(p, w[i].value, WRITE_FILE_NO_NEWLINE);
+                int r = write_one(dir, w[i].file, w[i].value);
                 if (r < 0)
                         return r;
         }
         return 0;
 }
 
+static int read_one(const char *dir, ResourceKind k, bool v1, uint64_t *ret);
+static int read_line(const char *dir, const char *file, char **ret);
+static int read_u64_file(const char *dir, const char *file, uint64_t *ret);
+static int read_cpu_period(const char *dir, bool v1, uint64_t *ret);
+
+/* CPUQuota= and CPUQuotaPeriodSec= are one write: each keeps the other's
+ * value in force. */
+static int write_cpu(const char *dir, const Resources *r, bool v1) {
+        uint64_t quota = r->value[RESOURCE_CPU_QUOTA], period = r->value[RESOURCE_CPU_QUOTA_PERIOD];
+        ResourceWrite w[2];
+        int q;
+
+        if (!resources_has(r, RESOURCE_CPU_QUOTA) && read_one(dir, RESOURCE_CPU_QUOTA, v1, &quota) < 0)
+                quota = RESOURCE_INFINITY;
+        if (!resources_has(r, RESOURCE_CPU_QUOTA_PERIOD) && read_cpu_period(dir, v1, &period) < 0)
+                period = RESOURCE_CPU_PERIOD_USEC;
+        q = resource_cpu_writes(quota, period, v1, w);
+        return q < 0 ? q : write_all(dir, w, q);
+}
+
+/* v1's memsw limit is of memory and swap together: the memory limit in
+ * force plus the swap allowed. */
+static int write_memsw(const char *dir, uint64_t swap) {
+        uint64_t mem;
+        char buf[DECIMAL_STR_MAX(uint64_t)];
+        int r;
+
+        r = read_u64_file(dir, "memory.limit_in_bytes", &mem);
+        if (r < 0)
+                return r;
+        if (swap == RESOURCE_INFINITY)
+                return write_one(dir, "memory.memsw.limit_in_bytes", "-1");
+        /* Without a memory limit, v1 can't limit swap alone. */
+        if (mem == RESOURCE_INFINITY)
+                return -ENOENT;
+        snprintf(buf, sizeof buf, "%" PRIu64, mem + swap);
+        return write_one(dir, "memory.memsw.limit_in_bytes", buf);
+}
+
+/* An empty set is no restriction: on v1 the parent's CPUs (or nodes), on
+ * cgroup2 an empty file (inherit). */
+static int write_set(const char *dir, const ResourceSet *set, const char *file, bool v1) {
+        _cleanup_free_ char *text = NULL;
+        int r;
+
+        r = resource_set_to_string(set, &text);
+        if (r < 0)
+                return r;
+        if (v1 && isempty(text)) {
+                _cleanup_free_ char *parent = NULL, *last = NULL;
+
+                free(text);
+                text = NULL;
+                r = path_split_last(dir, &parent, &last);
+                if (r >= 0)
+                        r = read_line(parent, file, &text);
+                if (r < 0)
+                        return r;
+        }
+        return write_one(dir, file, text);
+}
+
+static int write_files(const LimitTarget *t, const Resources *res, ResourceKind k, bool v1) {
+        _cleanup_free_ char *dir = v1 ? strdup(v1_dir(t, resource_controller(k, true))) : unified_dir(t);
+        ResourceWrite w[2];
+        int n;
+
+        if (!dir)
+                return -ENOMEM;
+        switch (k) {
+        case RESOURCE_CPU_QUOTA:
+                return write_cpu(dir, res, v1);
+        case RESOURCE_CPU_QUOTA_PERIOD:
+                /* Written with the quota, if that is set too. */
+                return resources_has(res, RESOURCE_CPU_QUOTA) ? 0 : write_cpu(dir, res, v1);
+        case RESOURCE_MEMORY_SWAP_MAX:
+                if (v1)
+                        return write_memsw(dir, res->value[k]);
+                break;
+        case RESOURCE_ALLOWED_CPUS:
+                return write_set(dir, &res->cpus, "cpuset.cpus", v1);
+        case RESOURCE_ALLOWED_MEMORY_NODES:
+                return write_set(dir, &res->mems, "cpuset.mems", v1);
+        default:
+                if (resource_kind_is_device(k)) {
+                        for (size_t i = 0; i < res->n_io; i++)
+                                if (res->io[i].kind == k) {
+                                        resource_device_write(&res->io[i], v1, &w[0]);
+                                        int r = write_all(dir, w, 1);
+                                        if (r < 0)
+                                                return r;
+                                }
+                        return 0;
+                }
+        }
+        n = resource_writes(k, res->value[k], v1, w);
+        return n < 0 ? n : write_all(dir, w, n);
+}
+
+/* Unit properties in the making, and what they point to. */
+typedef struct UnitProperties {
+        UnitProperty p[_RESOURCE_KIND_MAX];
+        ResourceKind kinds[_RESOURCE_KIND_MAX];
+        size_t n;
+        uint8_t masks[2][RESOURCE_SET_MAX / 8]; /* AllowedCPUs, AllowedMemoryNodes */
+        char **paths[4];                        /* the IO…Max kinds */
+        uint64_t values[4][RESOURCE_DEVICE_LIMITS_MAX];
+} UnitProperties;
+
+static void unit_properties_done(UnitProperties *u) {
+        for (size_t i = 0; i < ELEMENTSOF(u->paths); i++)
+                strv_free(u->paths[i]);
+}
+
+/* systemd's AllowedCPUs=: a bit mask, byte 0 for CPUs 0…7. */
+static void add_mask(UnitProperty *p, uint8_t *mask, const ResourceSet *set) {
+        size_t n = 0;
+
+        for (size_t i = 0; i < RESOURCE_SET_MAX / 8; i++) {
+                mask[i] = (uint8_t) (set->bits[i / 8] >> (8 * (i % 8)));
+                if (mask[i])
+                        n = i + 1;
+        }
+        p->is_bytes = true;
+        p->bytes = mask;
+        p->n_bytes = n;
+}
+
+static int add_property(UnitProperties *u, const Resources *r, ResourceKind k) {
+        UnitProperty *p = &u->p[u->n];
+
+        *p = (UnitProperty) { .name = resource_dbus_property(k), .value = resource_dbus_value(k, r->value[k]) };
+        if (resource_kind_is_set(k))
+                add_mask(p, u->masks[k == RESOURCE_ALLOWED_MEMORY_NODES],
+                         k == RESOURCE_ALLOWED_CPUS ? &r->cpus : &r->mems);
+        else if (resource_kind_is_device(k)) {
+                size_t d = (size_t) (k - RESOURCE_IO_READ_BANDWIDTH_MAX), n = 0;
+
+                for (size_t i = 0; i < r->n_io; i++) {
+                        char *path;
+
+                        if (r->io[i].kind != k)
+                                continue;
+                        path = strdup_printf("/dev/block/%u:%u", major(r->io[i].device), minor(r->io[i].device));
+                        if (!path || strv_consume(&u->paths[d], path) < 0)
+                                return -ENOMEM;
+                        u->values[d][n++] = r->io[i].value;
+                }
+                p->paths = u->paths[d];
+                p->values = u->values[d];
+        }
+        u->kinds[u->n++] = k;
+        return 0;
+}
+
 static int apply(const LimitTarget *t, const Resources *r, unsigned *ret_unsupported, ResourceKind *ret_failed,
                  char **ret_message) {
-        const char *names[_RESOURCE_KIND_MAX];
-        uint64_t values[_RESOURCE_KIND_MAX];
+        _cleanup_(unit_properties_done) UnitProperties u = {};
         unsigned unsupported = 0;
-        size_t n = 0;
         int q;
 
         *ret_failed = _RESOURCE_KIND_INVALID;
@@ -102,15 +250,17 @@ static int apply(const LimitTarget *t, const Resources *r, unsigned *ret_unsuppo
                         continue;
                 switch (limit_route(t, k)) {
                 case LIMIT_ROUTE_SYSTEMD:
-                        names[n] = resource_dbus_property(k);
-                        values[n++] = resource_dbus_value(k, r->value[k]);
+                        if (add_property(&u, r, k) < 0)
+                                return -ENOMEM;
                         continue;
                 case LIMIT_ROUTE_UNIFIED:
                 case LIMIT_ROUTE_V1:
-                        q = write_files(t, k, r->value[k], limit_route(t, k) == LIMIT_ROUTE_V1);
+                        q = write_files(t, r, k, limit_route(t, k) == LIMIT_ROUTE_V1);
                         if (q == -ENOENT) {
                                 /* The controller without this knob (blkio
-                                 * without a weight-aware I/O scheduler). */
+                                 * without a weight-aware I/O scheduler, memory
+                                 * without swap accounting or, on v1, a swap
+                                 * limit without a memory limit). */
                                 unsupported |= 1U << k;
                                 continue;
                         }
@@ -125,10 +275,10 @@ static int apply(const LimitTarget *t, const Resources *r, unsigned *ret_unsuppo
                 }
         }
 
-        if (n > 0) {
-                q = systemd_set_unit_properties(t->bus, t->cgroup->unit, names, values, n, ret_message);
+        if (u.n > 0) {
+                q = systemd_set_unit_properties(t->bus, t->cgroup->unit, u.p, u.n, ret_message);
                 if (q < 0) {
-                        *ret_failed = resource_kind_from_string(names[0]);
+                        *ret_failed = u.kinds[0];
                         return q;
                 }
         }
@@ -152,7 +302,14 @@ char *limit_failure_explain(const LimitFailure *f, const Resources *r, const cha
 
         if (f->kind < 0)
                 return strdup_printf("Failed to set limits on machine '%s': %s", machine, strerror(ERRNO_VALUE(error)));
-        (void) resource_value_to_string(f->kind, r->value[f->kind], &value);
+        if (resource_kind_is_set(f->kind))
+                (void) resource_set_to_string(f->kind == RESOURCE_ALLOWED_CPUS ? &r->cpus : &r->mems, &value);
+        else if (resource_kind_is_device(f->kind)) {
+                for (size_t i = 0; i < r->n_io && !value; i++)
+                        if (r->io[i].kind == f->kind)
+                                (void) resource_device_limit_to_string(&r->io[i], &value);
+        } else
+                (void) resource_value_to_string(f->kind, r->value[f->kind], &value);
         return strdup_printf("Failed to set %s=%s on machine '%s': %s", resource_kind_to_string(f->kind), strna(value),
                              machine, f->message ?: strerror(ERRNO_VALUE(error)));
 }
@@ -214,6 +371,123 @@ static int read_v1_quota(const char *dir, uint64_t *ret) {
         return 0;
 }
 
+static int read_cpu_period(const char *dir, bool v1, uint64_t *ret) {
+        _cleanup_free_ char *text = NULL;
+        unsigned long long period;
+        int r;
+
+        if (v1)
+                return read_u64_file(dir, "cpu.cfs_period_us", ret);
+        r = read_line(dir, "cpu.max", &text);
+        if (r < 0)
+                return r;
+        if (sscanf(text, "%*s %llu", &period) != 1)
+                return -EBADMSG;
+        *ret = period;
+        return 0;
+}
+
+static int read_v1_swap(const char *dir, uint64_t *ret) {
+        uint64_t mem, memsw;
+        int r;
+
+        r = read_u64_file(dir, "memory.memsw.limit_in_bytes", &memsw);
+        if (r >= 0)
+                r = read_u64_file(dir, "memory.limit_in_bytes", &mem);
+        if (r < 0)
+                return r;
+        *ret = memsw == RESOURCE_INFINITY || mem == RESOURCE_INFINITY ? RESOURCE_INFINITY
+               : memsw > mem                                          ? memsw - mem
+                                                                      : 0;
+        return 0;
+}
+
+static int read_set(const char *dir, const char *file, ResourceSet *ret) {
+        _cleanup_free_ char *text = NULL;
+        int r;
+
+        r = read_line(dir, file, &text);
+        return r < 0 ? r : resource_set_parse(text, ret);
+}
+
+/* Adds one limit to r->io, unless it is full. */
+static void add_io(Resources *r, ResourceKind k, unsigned maj, unsigned min, uint64_t v) {
+        if (r->n_io >= RESOURCE_DEVICE_LIMITS_MAX)
+                return;
+        r->io[r->n_io++] = (ResourceDeviceLimit) { .kind = k, .device = makedev(maj, min), .value = v };
+        r->set |= 1U << k;
+}
+
+/* io.max: "254:0 rbps=max wbps=1048576 riops=max wiops=max", a line a device. */
+static int read_io_max(const char *dir, Resources *r) {
+        static const char *const keys[] = { "rbps", "wbps", "riops", "wiops" };
+        _cleanup_free_ char *p = path_join(dir, "io.max"), *text = NULL;
+        int q;
+
+        if (!p)
+                return -ENOMEM;
+        q = read_full_file(p, &text, NULL);
+        if (q < 0)
+                return q;
+        for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+                unsigned maj, min;
+
+                if (sscanf(line, "%u:%u", &maj, &min) != 2)
+                        continue;
+                for (size_t i = 0; i < ELEMENTSOF(keys); i++) {
+                        _cleanup_free_ char *key = strjoin(" ", keys[i], "=");
+                        const char *v = key ? strstr(line, key) : NULL;
+                        unsigned long long n;
+
+                        if (!v || startswith(v + strlen(key), "max"))
+                                continue;
+                        if (sscanf(v + strlen(key), "%llu", &n) == 1)
+                                add_io(r, RESOURCE_IO_READ_BANDWIDTH_MAX + (ResourceKind) i, maj, min, n);
+                }
+        }
+        return 0;
+}
+
+/* blkio.throttle.*_device: "254:0 1048576" lines. */
+static int read_blkio_throttle(const char *dir, Resources *r) {
+        static const char *const files[] = { "blkio.throttle.read_bps_device", "blkio.throttle.write_bps_device",
+                                             "blkio.throttle.read_iops_device", "blkio.throttle.write_iops_device" };
+
+        for (size_t i = 0; i < ELEMENTSOF(files); i++) {
+                _cleanup_free_ char *p = path_join(dir, files[i]), *text = NULL;
+
+                if (!p)
+                        return -ENOMEM;
+                if (read_full_file(p, &text, NULL) < 0)
+                        continue;
+                for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+                        unsigned maj, min;
+                        unsigned long long n;
+
+                        if (sscanf(line, "%u:%u %llu", &maj, &min, &n) == 3)
+                                add_io(r, RESOURCE_IO_READ_BANDWIDTH_MAX + (ResourceKind) i, maj, min, n);
+                }
+        }
+        return 0;
+}
+
+/* The kinds that are not one number, into r. */
+static int read_other(const char *dir, ResourceKind k, bool v1, Resources *r) {
+        int q;
+
+        if (k == RESOURCE_ALLOWED_CPUS || k == RESOURCE_ALLOWED_MEMORY_NODES) {
+                q = read_set(dir, k == RESOURCE_ALLOWED_CPUS ? "cpuset.cpus" : "cpuset.mems",
+                             k == RESOURCE_ALLOWED_CPUS ? &r->cpus : &r->mems);
+                if (q >= 0)
+                        r->set |= 1U << k;
+                return q;
+        }
+        /* All four kinds at once, with the first. */
+        if (k != RESOURCE_IO_READ_BANDWIDTH_MAX)
+                return 0;
+        return v1 ? read_blkio_throttle(dir, r) : read_io_max(dir, r);
+}
+
 static int read_one(const char *dir, ResourceKind k, bool v1, uint64_t *ret) {
         uint64_t v;
         int r;
@@ -239,6 +513,10 @@ static int read_one(const char *dir, ResourceKind k, bool v1, uint64_t *ret) {
                 if (r >= 0)
                         *ret = v1 ? MAX(v * 100 / 500, UINT64_C(1)) : v;
                 return r;
+        case RESOURCE_MEMORY_SWAP_MAX:
+                return v1 ? read_v1_swap(dir, ret) : read_u64_file(dir, "memory.swap.max", ret);
+        case RESOURCE_CPU_QUOTA_PERIOD:
+                return read_cpu_period(dir, v1, ret);
         default:
                 return -EINVAL;
         }
@@ -256,7 +534,11 @@ int limits_read(const LimitTarget *t, Resources *ret) {
                 dir = route == LIMIT_ROUTE_V1 ? strdup(v1_dir(t, resource_controller(k, true))) : unified_dir(t);
                 if (!dir)
                         return -ENOMEM;
-                if (read_one(dir, k, route == LIMIT_ROUTE_V1, &r.value[k]) >= 0)
+                if (resource_kind_is_set(k) || resource_kind_is_device(k)) {
+                        int q = read_other(dir, k, route == LIMIT_ROUTE_V1, &r);
+                        if (q == -ENOMEM)
+                                return q;
+                } else if (read_one(dir, k, route == LIMIT_ROUTE_V1, &r.value[k]) >= 0)
                         r.set |= 1U << k;
         }
         *ret = r;

@@ -425,6 +425,14 @@ static const SettingKey setting_keys[] = {
         { "Resources", "CPUQuota",          parse_resource,          0, 0, 0, "expected a percentage above 0, such as 50% or 200%" },
         { "Resources", "TasksMax",          parse_resource,          0, 0, 0, "expected a number above 0 or infinity" },
         { "Resources", "IOWeight",          parse_resource,          0, 0, 0, WEIGHT },
+        { "Resources", "MemorySwapMax",     parse_resource,          0, 0, 0, "expected a size (K, M, G, T) or infinity" },
+        { "Resources", "CPUQuotaPeriodSec", parse_resource,          0, 0, 0, "expected a time span of 1ms…1s" },
+        { "Resources", "AllowedCPUs",       parse_resource,          0, 0, 0, "expected CPU numbers and ranges of this host, such as 0-3,6" },
+        { "Resources", "AllowedMemoryNodes", parse_resource,         0, 0, 0, "expected NUMA node numbers and ranges of this host, such as 0" },
+        { "Resources", "IOReadBandwidthMax", parse_resource,         0, 0, 0, "expected a block device (or a path on one) and bytes per second" },
+        { "Resources", "IOWriteBandwidthMax", parse_resource,        0, 0, 0, "expected a block device (or a path on one) and bytes per second" },
+        { "Resources", "IOReadIOPSMax",     parse_resource,          0, 0, 0, "expected a block device (or a path on one) and operations per second" },
+        { "Resources", "IOWriteIOPSMax",    parse_resource,          0, 0, 0, "expected a block device (or a path on one) and operations per second" },
         /* clang-format on */
 };
 
@@ -764,10 +772,8 @@ static int copy_ports(BootConfig *c, const BootConfig *s, size_t offset, bool ov
 
 static int merge_resources(BootConfig *c, const BootConfig *s, size_t offset, bool override) {
         for (ResourceKind k = 0; k < _RESOURCE_KIND_MAX; k++)
-                if (resources_has(&s->resources, k) && (override || !resources_has(&c->resources, k))) {
-                        c->resources.value[k] = s->resources.value[k];
-                        c->resources.set |= 1U << k;
-                }
+                if (resources_has(&s->resources, k) && (override || !resources_has(&c->resources, k)))
+                        resources_copy_kind(&c->resources, &s->resources, k);
         return 0;
 }
 

@@ -154,8 +154,32 @@ int systemd_stop_unit(sd_bus *bus, const char *unit, char **ret_message) {
         return unit_job(bus, "StopUnit", unit, ret_message);
 }
 
-int systemd_set_unit_properties(sd_bus *bus, const char *unit, const char *const *names, const uint64_t *values,
-                                size_t n, char **ret_message) {
+static int append_property(sd_bus_message *m, const UnitProperty *p) {
+        int r;
+
+        if (!p->is_bytes && !p->paths)
+                return sd_bus_message_append(m, "(sv)", p->name, "t", p->value);
+        r = sd_bus_message_open_container(m, 'r', "sv");
+        if (r >= 0)
+                r = sd_bus_message_append(m, "s", p->name);
+        if (r >= 0)
+                r = sd_bus_message_open_container(m, 'v', p->is_bytes ? "ay" : "a(st)");
+        if (r >= 0 && p->is_bytes)
+                r = sd_bus_message_append_array(m, 'y', p->bytes, p->n_bytes);
+        else if (r >= 0) {
+                r = sd_bus_message_open_container(m, 'a', "(st)");
+                for (size_t i = 0; r >= 0 && p->paths[i]; i++)
+                        r = sd_bus_message_append(m, "(st)", p->paths[i], p->values[i]);
+                if (r >= 0)
+                        r = sd_bus_message_close_container(m);
+        }
+        if (r >= 0)
+                r = sd_bus_message_close_container(m);
+        return r >= 0 ? sd_bus_message_close_container(m) : r;
+}
+
+int systemd_set_unit_properties(sd_bus *bus, const char *unit, const UnitProperty *properties, size_t n,
+                                char **ret_message) {
         _cleanup_bus_error_ sd_bus_error error = SD_BUS_ERROR_NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *call = NULL;
         int r;
@@ -168,7 +192,7 @@ int systemd_set_unit_properties(sd_bus *bus, const char *unit, const char *const
         if (r >= 0)
                 r = sd_bus_message_open_container(call, 'a', "(sv)");
         for (size_t i = 0; r >= 0 && i < n; i++)
-                r = sd_bus_message_append(call, "(sv)", names[i], "t", values[i]);
+                r = append_property(call, &properties[i]);
         if (r >= 0)
                 r = sd_bus_message_close_container(call);
         if (r < 0)

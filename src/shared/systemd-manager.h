@@ -27,9 +27,22 @@ int systemd_start_scope(sd_bus *bus, const char *scope, const char *slice, const
 /* StopUnit(unit, "replace") and waits for the job to finish. */
 int systemd_stop_unit(sd_bus *bus, const char *unit, char **ret_message);
 
-/* SetUnitProperties(unit, runtime) with n properties of type "t". */
-int systemd_set_unit_properties(sd_bus *bus, const char *unit, const char *const *names, const uint64_t *values,
-                                size_t n, char **ret_message);
+/* A unit property of systemd's: "t" (a number), "ay" (a bit mask: the
+ * CPUs of AllowedCPUs=) or "a(st)" (a device path and a number each:
+ * IOReadBandwidthMax=), by which of bytes and paths is set. */
+typedef struct UnitProperty {
+        const char *name;
+        uint64_t value;       /* "t" */
+        const uint8_t *bytes; /* "ay", n_bytes of them (0: the empty mask) */
+        size_t n_bytes;
+        bool is_bytes;
+        char **paths; /* "a(st)": paths[i] with values[i] */
+        const uint64_t *values;
+} UnitProperty;
+
+/* SetUnitProperties(unit, runtime) with n properties. */
+int systemd_set_unit_properties(sd_bus *bus, const char *unit, const UnitProperty *properties, size_t n,
+                                char **ret_message);
 
 /* Reload: systemd reads its unit files again (after enable/disable). */
 int systemd_reload(sd_bus *bus, char **ret_message);

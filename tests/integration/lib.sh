@@ -103,7 +103,7 @@ leak_snapshot() {
                 find "$CGROUP_UNIFIED/machine.slice" -mindepth 1 -type d | sort
         fi
         echo "## v1 cgroups"
-        find /sys/fs/cgroup/memory /sys/fs/cgroup/cpu /sys/fs/cgroup/pids /sys/fs/cgroup/blkio \
+        find /sys/fs/cgroup/memory /sys/fs/cgroup/cpu /sys/fs/cgroup/pids /sys/fs/cgroup/blkio /sys/fs/cgroup/cpuset \
                 -type d -name 'machine-*' 2>/dev/null | sort || true
         echo "## links"
         ip -o link show | awk -F': ' '{ print $2 }' | sort

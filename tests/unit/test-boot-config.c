@@ -279,8 +279,13 @@ TEST(properties) {
         ASSERT_OK(boot_config_add_property(&c, "CPUQuota=150%"));
         ASSERT_OK(boot_config_add_property(&c, "TasksMax=1"));
         ASSERT_OK(boot_config_add_property(&c, "IOWeight=1"));
+        ASSERT_OK(boot_config_add_property(&c, "MemorySwapMax=1G"));
+        ASSERT_OK(boot_config_add_property(&c, "CPUQuotaPeriodSec=1s"));
+        ASSERT_OK(boot_config_add_property(&c, "AllowedCPUs=0"));
+        ASSERT_OK(boot_config_add_property(&c, "AllowedMemoryNodes="));
         ASSERT_TRUE(c.set_by & SETTING_PROPERTIES);
-        ASSERT_EQ(c.resources.set, (1U << _RESOURCE_KIND_MAX) - 1);
+        /* All but the per-device limits (test-resources.c). */
+        ASSERT_EQ(c.resources.set, (1U << RESOURCE_IO_READ_BANDWIDTH_MAX) - 1);
         ASSERT_EQ(c.resources.value[RESOURCE_MEMORY_MAX], 512ULL << 20);
         ASSERT_TRUE(c.resources.value[RESOURCE_MEMORY_HIGH] == RESOURCE_INFINITY);
         ASSERT_EQ(c.resources.value[RESOURCE_CPU_WEIGHT], 10000);
@@ -293,7 +298,7 @@ TEST(properties) {
         ASSERT_OK(boot_config_add_property(&c, "TasksMax=infinity"));
         ASSERT_EQ(c.resources.value[RESOURCE_MEMORY_MAX], 2ULL << 30);
         ASSERT_TRUE(c.resources.value[RESOURCE_TASKS_MAX] == RESOURCE_INFINITY);
-        ASSERT_EQ(c.resources.set, (1U << _RESOURCE_KIND_MAX) - 1);
+        ASSERT_EQ(c.resources.set, (1U << RESOURCE_IO_READ_BANDWIDTH_MAX) - 1);
 
         /* a percentage of the host's memory */
         ASSERT_OK(boot_config_add_property(&c, "MemoryMax=50%"));
