@@ -413,7 +413,7 @@ static int pack_entry(Pack *p, int dir_fd, const char *name, size_t parent_len, 
         if (is_whiteout(dir_fd, name, &st))
                 return pack_marker(p, parent_len, name, false, ret_error);
         r = tar_writer_add(p->writer, dir_fd, name, &st, p->path.buf,
-                           &(TarAddOptions) { add.drop_xattr_prefix, action == OCI_PACK_EMPTY }, ret_error);
+                           &(TarAddOptions) { add.drop_xattr_prefix, action == OCI_PACK_EMPTY, true }, ret_error);
         if (r < 0 || !S_ISDIR(st.st_mode))
                 return r;
         return pack_subdir(p, dir_fd, name, &st, depth, ret_error);

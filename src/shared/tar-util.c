@@ -753,6 +753,29 @@ static int writer_add_data(TarWriter *w, int fd, int64_t size, const char *path,
         return 0;
 }
 
+/* The file's ACLs as the xattrs that hold them (SCHILY.xattr.system.
+ * posix_acl_* in the pax header, as OCI tools write and read them)
+ * instead of libarchive's own text form. */
+static int acl_to_xattrs(struct archive_entry *e, int dir_fd, const char *name, const struct stat *st) {
+        char source[64 + NAME_MAX];
+
+        if (S_ISLNK(st->st_mode))
+                return 0;
+        sym_archive_entry_acl_clear(e);
+        (void) snprintf(source, sizeof source, "/proc/self/fd/%d/%s", dir_fd, name);
+        for (size_t i = 0; i < ELEMENTSOF(acl_attribute); i++) {
+                char value[4096];
+                ssize_t n = lgetxattr(source, acl_attribute[i], value, sizeof value);
+
+                if (n < 0 && IN_SET(errno, ENODATA, EOPNOTSUPP))
+                        continue;
+                if (n < 0)
+                        return -errno;
+                sym_archive_entry_xattr_add_entry(e, acl_attribute[i], value, (size_t) n);
+        }
+        return 0;
+}
+
 /* The entry from the file: opened (regular files and directories) and
  * checked to be what st says, or else looked at through its directory. */
 static int writer_fill_entry(TarWriter *w, int dir_fd, const char *name, const struct stat *st, int *ret_fd) {
@@ -800,6 +823,8 @@ int tar_writer_add(TarWriter *w, int dir_fd, const char *name, const struct stat
                 sym_archive_entry_set_nlink(e, 1);
         }
         r = drop_xattrs(e, options->drop_xattr_prefix);
+        if (r >= 0 && options->acl_as_xattrs)
+                r = acl_to_xattrs(e, dir_fd, name, st);
         if (r < 0)
                 return refuse(-r, path, "its extended attributes can't be read", ret_error);
         sym_archive_entry_linkify(w->links, &e, &spare);

@@ -90,6 +90,8 @@ int tar_writer_new(TarWriteFn write, void *userdata, TarWriter **ret);
 typedef struct TarAddOptions {
         const char *drop_xattr_prefix; /* xattrs named so are left out; or NULL */
         bool no_data;                  /* a regular file as an empty one */
+        bool acl_as_xattrs;            /* ACLs as the system.posix_acl_* xattrs they are on disk (what OCI
+                                        * tools read), not as libarchive's text */
 } TarAddOptions;
 
 /* Adds the file name in dir_fd, as lstat'ed to st (and checked to be still
