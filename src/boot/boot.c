@@ -25,6 +25,7 @@
 #include "fd-util.h"
 #include "journal-link.h"
 #include "limits-setup.h"
+#include "listen-fds.h"
 #include "lock.h"
 #include "log.h"
 #include "machine-paths.h"
@@ -54,6 +55,8 @@ typedef struct Machine {
         MachineNetwork network;
         MachineConsole console;
         MachineConfinement confinement;
+        /* Socket activation: for init, on every boot. */
+        MachineListenFds listen_fds;
         MachineProcesses processes;
         sd_event *event;
         Registration registration;
@@ -106,6 +109,14 @@ static int save_record(Record *rec) {
 }
 
 /* --- The phases, as the machine sees them ---------------------------------- */
+
+static int take_listen_fds(Machine *m) {
+        return machine_take_listen_fds(&m->listen_fds);
+}
+
+static void close_listen_fds(Machine *m) {
+        machine_listen_fds_done(&m->listen_fds);
+}
 
 static int prepare(Machine *m) {
         return machine_check(m->config, m->id, &m->facts);
@@ -226,6 +237,7 @@ static int start(Machine *m) {
                 .network = &m->network,
                 .console = &m->console,
                 .confinement = &m->confinement,
+                .listen_fds = &m->listen_fds,
         };
 
         log_start(m);
@@ -330,6 +342,7 @@ typedef struct Phase {
 /* clang-format off */
 static const Phase phases[] = {
         /* what                               do                undo             */
+        { "take the sockets passed to us",    take_listen_fds,  close_listen_fds },
         { "check the tree and the options",   prepare,          NULL             },
         { "claim the name",                   claim_name,       release_name     },
         { "lock the tree",                    lock_tree,        unlock_tree      },
@@ -349,6 +362,7 @@ static const Phase phases[] = {
 /* clang-format on */
 
 static void machine_done(Machine *m) {
+        machine_listen_fds_done(&m->listen_fds);
         machine_facts_done(&m->facts);
         machine_root_done(&m->root);
         machine_users_done(&m->users);

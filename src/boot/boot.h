@@ -20,7 +20,7 @@
  * The supervisor's work is an ordered table of phases (boot.c), each in a
  * file of its own that knows only what it is given: check.c, lock.c,
  * users.c, journal-link.c, cgroups.c, limits-setup.c, network.c,
- * console.c, confine.c, start.c (with outer-child.c, inner-child.c,
+ * console.c, confine.c, listen-fds.c, start.c (with outer-child.c, inner-child.c,
  * stub-init.c), register.c, supervise.c.
  * What a phase does on the host goes into the machine's record first
  * (record.h). */

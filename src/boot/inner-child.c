@@ -107,9 +107,12 @@ static char **build_argv(const SpawnPlan *p, const UserEntry *user, int channel)
         return TAKE_PTR(argv);
 }
 
-static _noreturn_ void exec_payload(char **argv, char **env, int channel) {
+static _noreturn_ void exec_payload(const SpawnPlan *p, char **argv, char **env, int channel) {
         if (reset_all_signals() < 0)
                 channel_fail(channel, errno, "reset signals");
+        /* Ours: PID 1, or PID 2 under the stub. */
+        if (listen_fds_set_pid(p->listen_fds, &env) < 0)
+                channel_fail(channel, ENOMEM, "set LISTEN_PID");
         execve_search_path(argv, env);
         channel_fail(channel, errno, "execute '%s' in the machine", argv[0]);
 }
@@ -166,6 +169,23 @@ static void setup_host_files(const SpawnPlan *p, int root_fd) {
                 else if (r < 0)
                         log_warning_errno(r, "Failed to set up %s in the machine, ignoring: %m", files[i]->path);
         }
+}
+
+/* What crosses into the machine: stdio, and the sockets we were started
+ * with (socket activation) at 3…; the channel to the supervisor closes at
+ * the exec. */
+static int close_fds(const SpawnPlan *p, int *channel, char ***env) {
+        const MachineListenFds *l = p->listen_fds;
+        int keep[4 + l->n];
+        int r;
+
+        keep[0] = 0, keep[1] = 1, keep[2] = 2, keep[3] = *channel;
+        for (size_t i = 0; i < l->n; i++)
+                keep[4 + i] = l->fds[i];
+        r = close_all_fds_except(keep, 4 + l->n);
+        if (r < 0)
+                return r;
+        return listen_fds_install(l, channel, env);
 }
 
 _noreturn_ void inner_child(const SpawnPlan *p, int channel) {
@@ -242,7 +262,7 @@ _noreturn_ void inner_child(const SpawnPlan *p, int channel) {
         if (chdir(wd) < 0 && (p->config->working_directory || chdir("/") < 0))
                 channel_fail(channel, errno, "change to directory '%s' in the machine", wd);
 
-        r = close_all_fds_except((const int[]) { 0, 1, 2, channel }, 4);
+        r = close_fds(p, &channel, &env);
         if (r < 0)
                 channel_fail(channel, r, "close file descriptors");
 
@@ -253,12 +273,13 @@ _noreturn_ void inner_child(const SpawnPlan *p, int channel) {
                 if (pid < 0)
                         channel_fail(channel, errno, "fork the command");
                 if (pid == 0)
-                        exec_payload(argv, env, channel);
+                        exec_payload(p, argv, env, channel);
                 safe_close(channel);
+                (void) close_all_fds_except((const int[]) { 0, 1, 2 }, 3); /* the sockets are the command's */
                 _exit(stub_init(pid));
         }
 
-        exec_payload(argv, env, channel);
+        exec_payload(p, argv, env, channel);
 }
 
 int inner_child_main(void *args) {

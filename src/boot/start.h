@@ -6,6 +6,7 @@
 #include "check.h"
 #include "confine.h"
 #include "console.h"
+#include "listen-fds.h"
 #include "network.h"
 #include "root.h"
 #include "users.h"
@@ -34,6 +35,7 @@ typedef struct SpawnPlan {
         const MachineNetwork *network;
         const MachineConsole *console;
         const MachineConfinement *confinement;
+        const MachineListenFds *listen_fds; /* for init, at 3… */
 } SpawnPlan;
 
 typedef struct MachineProcesses {

@@ -10,6 +10,12 @@
 # reboot inside restarts the unit (exit 133); systemctl stop, berth stop,
 # berth start and berth disable do what they say; the supervisor's errors
 # reach the journal with MACHINE=; and nothing is left in the host.
+# Socket activation (machines/socket-activation): berth-web.socket in the
+# host, and the first connection to its port boots berth@web.service, a
+# machine with only loopback (--private-network), whose own web.socket
+# answers it; a second connection is served by the same machine. The host
+# machine has a network namespace of its own: the port is never the real
+# host's.
 . "$(dirname "$0")/lib.sh"
 
 : "${BERTH_BUILD:?BERTH_BUILD must point at the build directory}"
@@ -19,13 +25,19 @@ UNIT=$BERTH_BUILD/units/berth@.service
 UNIT_DIR=/usr/local/lib/systemd/system
 grep -q "^ExecStart=/usr/local/bin/berth " "$UNIT" || fail "$UNIT does not run /usr/local/bin/berth: build with the default prefix"
 
-mkdir -p "$WORK/machines"
-start_machine e2e-host -D "$HOST_TREE" -x --private-users=no \
+mkdir -p "$WORK/machines" "$WORK/web-units/sockets.target.wants"
+# The machine web's own units, where systemd looks for an administrator's.
+SA=$BERTH_SRC/machines/socket-activation
+cp "$SA/web.socket" "$SA/web@.service" "$WORK/web-units/"
+ln -s ../web.socket "$WORK/web-units/sockets.target.wants/web.socket"
+start_machine e2e-host -D "$HOST_TREE" -x --private-users=no --private-network \
+        --bind-ro="$SA:/srv/socket-activation" --bind-ro="$WORK/web-units:/srv/web-units" \
         --bind-ro="$BERTH:/usr/local/bin/berth" \
         --bind-ro="$UNIT:$UNIT_DIR/berth@.service" \
         --bind-ro="$BERTH_SRC/units/berth-machines.target:$UNIT_DIR/berth-machines.target" \
         --bind="$WORK/machines:/var/lib/machines" \
-        --bind="$TREE:/var/lib/machines/inner"
+        --bind="$TREE:/var/lib/machines/inner" \
+        --bind="$TREE:/var/lib/machines/web"
 wait_running e2e-host
 
 # host CMD…: CMD in the host machine, its output and exit status ours.
@@ -124,6 +136,47 @@ entries=$(host /bin/journalctl -u berth@missing -o json --no-pager MACHINE=missi
 check "the supervisor's error is in the journal of berth@missing, PRIORITY=3 and MACHINE=missing" \
         grep -q '"MESSAGE":"[^"]*missing' <<<"$entries"
 host /bin/systemctl reset-failed berth@missing
+
+# Socket activation: the examples, as documented. The machine web is the
+# test tree again (ephemeral), with its units bound in.
+host /bin/cp /srv/socket-activation/berth-web.socket /etc/systemd/system/
+printf '[Exec]\nEphemeral=yes\n[Files]\nBindReadOnly=/srv/web-units:/usr/local/lib/systemd/system\n' |
+        "$BERTH" shell e2e-host /bin/sh -c 'mkdir -p /etc/berth && cat /srv/socket-activation/web.berth - >/etc/berth/web.berth'
+host /bin/systemctl daemon-reload
+check "systemd-analyze verify passes on the example units" \
+        host /bin/systemd-analyze verify --man=no /etc/systemd/system/berth-web.socket \
+        /srv/socket-activation/web.socket "/srv/socket-activation/web@.service"
+check "systemctl start berth-web.socket" host /bin/systemctl start berth-web.socket
+check "… does not boot the machine yet" test "$(host /bin/systemctl is-active berth@web || true)" = inactive
+
+# ask: one HTTP request to the host's port 8080 (bash's /dev/tcp: the tree
+# has no curl); prints the answer's body. The limit only turns a hang into
+# a failure.
+ask() {
+        # shellcheck disable=SC2016 # for the machine's shell
+        host /usr/bin/timeout 300 /bin/bash -c 'exec 5<>/dev/tcp/127.0.0.1/8080 &&
+                printf "GET / HTTP/1.0\r\nHost: web\r\n\r\n" >&5 && sed -n "\$p" <&5'
+}
+answer=$(ask) || true
+check "the first connection boots the machine, and its web.socket answers it: '$answer'" \
+        test "$answer" = "hello from web"
+state=$(host /bin/systemctl is-active berth@web || true)
+check "… berth@web.service is starting or started ($state: the machine serves before it is ready)" \
+        grep -qxE 'activating|active' <<<"$state"
+check "… and becomes ready" test "$(host /bin/systemctl -M web is-system-running --wait)" = running -a \
+        "$(host /bin/systemctl is-active berth@web)" = active
+leader=$(host /usr/local/bin/berth show web -p Leader --value)
+check "… the machine has only loopback (Private=yes)" \
+        test "$(host /usr/local/bin/berth shell web -- /bin/ls /sys/class/net)" = lo
+answer=$(ask) || true
+check "a second connection is answered too: '$answer'" test "$answer" = "hello from web"
+check "… by the same machine (leader $leader), whose web.socket accepted both" \
+        test "$(host /usr/local/bin/berth show web -p Leader --value)" = "$leader" -a \
+        "$(host /bin/systemctl -M web show web.socket -p NAccepted --value)" = 2
+check "systemctl stop berth-web.socket berth@web.service" \
+        host /bin/systemctl stop berth-web.socket berth@web.service
+check "… the unit is inactive, not failed" test "$(host /bin/systemctl is-active berth@web)" = inactive
+check "… and berth lists no machine" test "$(host /usr/local/bin/berth list --json)" = "[]"
 
 after=$(host_snapshot)
 check "nothing of the inner machine is left in the host: $(diff <(echo "$before") <(echo "$after") | tr '\n' ' ')" \
