@@ -92,10 +92,19 @@ static int open_store(int *ret_fd) {
         return 0;
 }
 
+/* The store's layers, ours to change. Layers no image links to (what an
+ * import or commit killed before its image was made left) go first. */
 static int lock_layers(LockFile *ret) {
+        _cleanup_close_ int fd = -EBADF;
         int r = layers_lock(BERTH_IMAGE_DIR, ret);
 
-        return r < 0 ? log_error_errno(r, "Failed to lock the layers of %s: %m", BERTH_IMAGE_DIR) : 0;
+        if (r < 0)
+                return log_error_errno(r, "Failed to lock the layers of %s: %m", BERTH_IMAGE_DIR);
+        fd = open(BERTH_IMAGE_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        r = fd < 0 ? -errno : layers_remove_unused(fd);
+        if (r < 0)
+                log_debug_errno(r, "Failed to remove the layers no image uses, ignoring: %m");
+        return 0;
 }
 
 static void progress_written(uint64_t bytes, void *userdata) {

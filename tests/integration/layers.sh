@@ -327,7 +327,12 @@ stop_machine "$S"
 check "$S's own top got nothing" test ! -e "$STORE/$S.mstack/rw/data/root/tl-eph"
 
 # --- App mode: the config's Entrypoint, Cmd, Env, WorkingDir ------------------------
+# A layer no image links, as an import killed before it made its image
+# leaves one: the next change to the layers removes it.
+orphan="$STORE/.oci-sha256:$(printf 'e%.0s' {1..64})"
+mkdir "$orphan"
 check "import-oci of the app image" "$BERTH" import-oci "$OCI/app" "$A"
+check "… and the layer nobody linked is gone" test ! -e "$orphan"
 got=$("$BERTH" run -M "$A" </dev/null 2>"$WORK/app.stderr") || { cat "$WORK/app.stderr" >&2; fail "berth run -M $A failed"; }
 check "berth run -M $A runs Entrypoint+Cmd with Env and WorkingDir ($got)" test "$got" = "$APP_OUTPUT"
 
