@@ -48,11 +48,13 @@ SH
 }
 
 # bench_stop PID…: ends the benchmark's own background processes (a bus, a
-# machined) and reaps them.
+# machined, supervisors: all asked at once, then reaped).
 bench_stop() {
         local p
         for p; do
                 kill "$p" 2>/dev/null || true
+        done
+        for p; do
                 wait "$p" 2>/dev/null || true
         done
 }

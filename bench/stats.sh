@@ -18,16 +18,7 @@ src=$(cd "$(dirname "$0")/.." && pwd)
 tree=$("$src/tests/fixtures/debian-tree.sh")
 
 pids=()
-cleanup() {
-        local p
-        for p in "${pids[@]}"; do
-                kill -TERM "$p" 2>/dev/null || true
-        done
-        for p in "${pids[@]}"; do
-                wait "$p" 2>/dev/null || true
-        done
-}
-trap cleanup EXIT
+trap 'bench_stop "${pids[@]}"' EXIT
 
 for ((i = 0; i < n; i++)); do
         "$BERTH" boot -q -x -D "$tree" -M "bstat$i" --console=passive </dev/null >/dev/null 2>&1 &

@@ -87,29 +87,6 @@ int fd_move_to(int fd, int to, bool cloexec) {
         return to;
 }
 
-int fds_move_to_sequence(const int fds[], size_t n, int first) {
-        int moved[n + 1];
-        int end = first + (int) n;
-
-        /* Out of the way first: a misplaced fd may sit where another goes. */
-        for (size_t i = 0; i < n; i++) {
-                moved[i] = fds[i];
-                if (fds[i] == first + (int) i)
-                        continue;
-                moved[i] = fcntl(fds[i], F_DUPFD_CLOEXEC, end);
-                if (moved[i] < 0)
-                        return -errno;
-                safe_close(fds[i]);
-        }
-        for (size_t i = 0; i < n; i++) {
-                int r = fd_move_to(moved[i], first + (int) i, false);
-
-                if (r < 0)
-                        return r;
-        }
-        return 0;
-}
-
 ssize_t send_with_fds(int sock, const void *data, size_t size, const int *fds, size_t n_fds) {
         union {
                 struct cmsghdr cmsghdr;

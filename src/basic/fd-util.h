@@ -40,11 +40,6 @@ int close_all_fds_except(const int except[], size_t n_except);
  * the original; a no-op when it already is there. */
 int fd_move_to(int fd, int to, bool cloexec);
 
-/* Puts fds[0…n-1] at first, first+1, … (closing the originals), without
- * O_CLOEXEC: for a protocol that passes fds by number (sd_listen_fds(3)).
- * Nothing else may be open in [first, first+n). */
-int fds_move_to_sequence(const int fds[], size_t n, int first);
-
 /* SCM_RIGHTS: send or receive data plus up to n_fds fds over a socket. On
  * receipt, fds come with O_CLOEXEC set; missing fds are -EBADF. */
 ssize_t send_with_fds(int sock, const void *data, size_t size, const int *fds, size_t n_fds);

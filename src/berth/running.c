@@ -12,13 +12,17 @@ SystemBus *cli_bus(void) {
         return &bus;
 }
 
+int machine_find(const char *name, MachineRecord *ret) {
+        (void) registry_gc_one(MACHINES_DIR, name, cli_bus());
+        return registry_read(MACHINES_DIR, name, ret);
+}
+
 int machine_get(const char *name, MachineRecord *ret) {
         int r;
 
         if (!machine_name_is_valid(name))
                 return log_error_errno(SYNTHETIC_ERRNO(EINVAL), "Invalid machine name '%s'.", name);
-        (void) registry_gc_one(MACHINES_DIR, name, cli_bus());
-        r = registry_read(MACHINES_DIR, name, ret);
+        r = machine_find(name, ret);
         if (r == -ENOENT)
                 return log_error_errno(SYNTHETIC_ERRNO(ESRCH), "Machine '%s' is not running.", name);
         if (r < 0)

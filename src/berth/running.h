@@ -16,6 +16,9 @@ SystemBus *cli_bus(void);
  * are cleaned up first, so what is returned has a live supervisor. Logs
  * "Machine 'NAME' is not running." and friends. */
 int machine_get(const char *name, MachineRecord *ret);
+/* The same without a word: -ENOENT when it is not running. name must be
+ * a valid machine name. */
+int machine_find(const char *name, MachineRecord *ret);
 
 /* The machine's state for people and scripts: its record's, or "frozen"
  * when it is frozen (berth freeze) and not stopping. */

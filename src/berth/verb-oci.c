@@ -16,9 +16,6 @@
 #include "image-store.h"
 #include "layered-image.h"
 #include "log.h"
-#include "uid-shift.h"
-#include "registry.h"
-#include "machine-paths.h"
 #include "machine-freeze.h"
 #include "machine-name.h"
 #include "oci-image.h"
@@ -26,10 +23,12 @@
 #include "path-util.h"
 #include "progress.h"
 #include "rm-rf.h"
+#include "running.h"
 #include "string-util.h"
 #include "strv.h"
 #include "tar-util.h"
 #include "tree-clone.h"
+#include "uid-shift.h"
 #include "verb-images.h"
 #include "verbs.h"
 
@@ -37,8 +36,6 @@
  * (import-oci), a layered image's top made a layer of a new image
  * (commit), and any image written as an OCI layout (export-oci). Layers
  * are added and removed under the store's layers lock. */
-
-#define HELP_SHOWN 1
 
 enum {
         OPT_REF = 0x100,
@@ -48,7 +45,7 @@ enum {
 
 typedef struct OciArgs {
         const char *ref;
-        bool read_only, keep_identity;
+        bool help, read_only, keep_identity;
 } OciArgs;
 
 static int parse_oci_args(int argc, char *argv[], const char *usage, const char *takes, OciArgs *a) {
@@ -67,8 +64,9 @@ static int parse_oci_args(int argc, char *argv[], const char *usage, const char 
                 const char *name = opt == OPT_REF ? "ref" : opt == OPT_READ_ONLY ? "read-only" : "keep-identity";
 
                 if (opt == 'h') {
+                        a->help = true;
                         fputs(usage, stdout);
-                        return HELP_SHOWN;
+                        return 0;
                 }
                 if (opt == '?' || opt == ':' || !strstr(takes, name))
                         return verb_bad_option(argv[0], opt == '?' || opt == ':' ? opt : '?', argv);
@@ -92,19 +90,26 @@ static int open_store(int *ret_fd) {
         return 0;
 }
 
-/* The store's layers, ours to change. Layers no image links to (what an
- * import or commit killed before its image was made left) go first. */
-static int lock_layers(LockFile *ret) {
+/* The layers of store, ours to change; the ones no image links to (what
+ * an image's removal, or an import or commit killed before its image was
+ * made, left) go first: how many in *ret_swept, or why they could not. */
+static int lock_layers_in(const char *store, LockFile *ret, int *ret_swept) {
         _cleanup_close_ int fd = -EBADF;
-        int r = layers_lock(BERTH_IMAGE_DIR, ret);
+        int r = layers_lock(store, ret);
 
         if (r < 0)
-                return log_error_errno(r, "Failed to lock the layers of %s: %m", BERTH_IMAGE_DIR);
-        fd = open(BERTH_IMAGE_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        r = fd < 0 ? -errno : layers_remove_unused(fd);
-        if (r < 0)
-                log_debug_errno(r, "Failed to remove the layers no image uses, ignoring: %m");
+                return log_error_errno(r, "Failed to lock the layers of %s: %m", store);
+        fd = open(store, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        *ret_swept = fd < 0 ? -errno : layers_remove_unused(fd);
         return 0;
+}
+
+static int lock_layers(LockFile *ret) {
+        int swept, r = lock_layers_in(BERTH_IMAGE_DIR, ret, &swept);
+
+        if (r >= 0 && swept < 0)
+                log_debug_errno(swept, "Failed to remove the layers no image uses, ignoring: %m");
+        return r;
 }
 
 static void progress_written(uint64_t bytes, void *userdata) {
@@ -384,9 +389,7 @@ int verb_import_oci(int argc, char *argv[]) {
                            "     --read-only  Mark NAME read-only\n"
                            "  -h --help       Show this help\n",
                            "ref read-only", &a);
-        if (r == HELP_SHOWN)
-                return 0;
-        if (r < 0)
+        if (r < 0 || a.help)
                 return r;
         if (argc - optind != 2)
                 return log_usage("'berth import-oci' needs a path and an image name.");
@@ -589,8 +592,7 @@ static int commit_machine(const MachineRecord *m, const char *new_name, const Oc
 static int running_machine(const char *name, MachineRecord *ret) {
         if (!machine_name_is_valid(name))
                 return 0;
-        (void) registry_gc_one(MACHINES_DIR, name, NULL);
-        return registry_read(MACHINES_DIR, name, ret) >= 0 && ret->supervisor > 0;
+        return machine_find(name, ret) >= 0 && ret->supervisor > 0;
 }
 
 int verb_commit(int argc, char *argv[]) {
@@ -613,9 +615,7 @@ int verb_commit(int argc, char *argv[]) {
                            "     --read-only      Mark NEWIMAGE read-only\n"
                            "  -h --help           Show this help\n",
                            "keep-identity read-only", &a);
-        if (r == HELP_SHOWN)
-                return 0;
-        if (r < 0)
+        if (r < 0 || a.help)
                 return r;
         if (argc - optind != 2)
                 return log_usage("'berth commit' needs an image and a new image name.");
@@ -779,9 +779,7 @@ int verb_export_oci(int argc, char *argv[]) {
                            "     --ref=TAG  The layout's tag for it (default: latest)\n"
                            "  -h --help     Show this help\n",
                            "ref", &a);
-        if (r == HELP_SHOWN)
-                return 0;
-        if (r < 0)
+        if (r < 0 || a.help)
                 return r;
         if (argc - optind != 2)
                 return log_usage("'berth export-oci' needs an image name and a directory.");
@@ -904,16 +902,12 @@ int layered_status(const Image *i, char ***ret_text, char ***ret_digests, uint64
 
 int layered_remove_unused(const char *store) {
         _cleanup_(lock_file_release) LockFile lock = LOCK_FILE_NULL;
-        _cleanup_close_ int fd = open(store, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        int r;
+        int swept, r = lock_layers_in(store, &lock, &swept);
 
-        if (fd < 0)
-                return log_error_errno(errno, "Failed to open %s: %m", store);
-        r = layers_lock(store, &lock);
-        if (r >= 0)
-                r = layers_remove_unused(fd);
         if (r < 0)
-                return log_error_errno(r, "Failed to remove the layers no image uses any more: %m");
-        log_debug("Removed %i layers no image uses any more.", r);
+                return r;
+        if (swept < 0)
+                return log_error_errno(swept, "Failed to remove the layers no image uses any more: %m");
+        log_debug("Removed %i layers no image uses any more.", swept);
         return 0;
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <systemd/sd-daemon.h>
 #include <termios.h>
 
 #include "channel.h"
@@ -174,18 +175,18 @@ static void setup_host_files(const SpawnPlan *p, int root_fd) {
 /* What crosses into the machine: stdio, and the sockets we were started
  * with (socket activation) at 3…; the channel to the supervisor closes at
  * the exec. */
-static int close_fds(const SpawnPlan *p, int *channel, char ***env) {
+static int close_fds(const SpawnPlan *p, int channel, char ***env) {
         const MachineListenFds *l = p->listen_fds;
         int keep[4 + l->n];
         int r;
 
-        keep[0] = 0, keep[1] = 1, keep[2] = 2, keep[3] = *channel;
+        keep[0] = 0, keep[1] = 1, keep[2] = 2, keep[3] = channel;
         for (size_t i = 0; i < l->n; i++)
-                keep[4 + i] = l->fds[i];
+                keep[4 + i] = SD_LISTEN_FDS_START + (int) i;
         r = close_all_fds_except(keep, 4 + l->n);
         if (r < 0)
                 return r;
-        return listen_fds_install(l, channel, env);
+        return listen_fds_install(l, env);
 }
 
 _noreturn_ void inner_child(const SpawnPlan *p, int channel) {
@@ -262,7 +263,7 @@ _noreturn_ void inner_child(const SpawnPlan *p, int channel) {
         if (chdir(wd) < 0 && (p->config->working_directory || chdir("/") < 0))
                 channel_fail(channel, errno, "change to directory '%s' in the machine", wd);
 
-        r = close_fds(p, &channel, &env);
+        r = close_fds(p, channel, &env);
         if (r < 0)
                 channel_fail(channel, r, "close file descriptors");
 

@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <systemd/sd-daemon.h>
@@ -36,11 +35,6 @@ int machine_take_listen_fds(MachineListenFds *l) {
         if (n == 0)
                 return 0;
 
-        l->fds = calloc(n, sizeof(int));
-        if (!l->fds)
-                return log_oom();
-        for (int i = 0; i < n; i++)
-                l->fds[i] = SD_LISTEN_FDS_START + i;
         l->n = (size_t) n;
         l->names = TAKE_PTR(names);
         if (log_get_max_level() >= LOG_DEBUG) {
@@ -53,30 +47,23 @@ int machine_take_listen_fds(MachineListenFds *l) {
 
 void machine_listen_fds_done(MachineListenFds *l) {
         for (size_t i = 0; i < l->n; i++)
-                safe_close(l->fds[i]);
-        l->fds = mfree(l->fds);
+                safe_close(SD_LISTEN_FDS_START + (int) i);
         l->names = strv_free(l->names);
         l->n = 0;
 }
 
-int listen_fds_install(const MachineListenFds *l, int *channel, char ***env) {
+int listen_fds_install(const MachineListenFds *l, char ***env) {
         _cleanup_free_ char *names = NULL;
         char n[16];
-        int r, first = SD_LISTEN_FDS_START, end = SD_LISTEN_FDS_START + (int) l->n;
+        int r;
 
         if (l->n == 0)
                 return 0;
-        if (*channel >= first && *channel < end) {
-                int fd = fcntl(*channel, F_DUPFD_CLOEXEC, end);
-
-                if (fd < 0)
-                        return -errno;
-                safe_close(*channel);
-                *channel = fd;
+        for (size_t i = 0; i < l->n; i++) {
+                r = fd_set_cloexec(SD_LISTEN_FDS_START + (int) i, false);
+                if (r < 0)
+                        return r;
         }
-        r = fds_move_to_sequence(l->fds, l->n, first);
-        if (r < 0)
-                return r;
 
         names = strv_join(l->names, ":");
         if (!names)

@@ -9,8 +9,10 @@
  * does. systemd in the machine takes a listening socket through a socket
  * unit of its own with the same ListenStream=. */
 
+/* The sockets stay where the protocol put them, SD_LISTEN_FDS_START…
+ * (3…) in our table and every child's, O_CLOEXEC: only the machine's init
+ * gets them. */
 typedef struct MachineListenFds {
-        int *fds; /* in our table, O_CLOEXEC: only the machine's init gets them */
         char **names;
         size_t n;
 } MachineListenFds;
@@ -23,8 +25,7 @@ int machine_take_listen_fds(MachineListenFds *l);
 void machine_listen_fds_done(MachineListenFds *l);
 
 /* In the inner child, just before its exec: the fds at 3… without
- * O_CLOEXEC, and LISTEN_FDS and LISTEN_FDNAMES in env. *channel is moved
- * out of their way when it is in it. LISTEN_PID is set at the exec
- * (listen_fds_set_pid()), by the process that execs. */
-int listen_fds_install(const MachineListenFds *l, int *channel, char ***env);
+ * O_CLOEXEC, and LISTEN_FDS and LISTEN_FDNAMES in env. LISTEN_PID is set at
+ * the exec (listen_fds_set_pid()), by the process that execs. */
+int listen_fds_install(const MachineListenFds *l, char ***env);
 int listen_fds_set_pid(const MachineListenFds *l, char ***env);

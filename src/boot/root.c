@@ -257,13 +257,16 @@ static void close_many(int *fds, size_t n) {
         free(fds);
 }
 
-int machine_root_mount_layers(const MachineRoot *r, int userns_fd, int top_userns_fd, int *ret_fd) {
+/* The overlay of the image's layers, copies idmapped through userns_fd,
+ * under its top (writable: idmapped through top_userns_fd), or with the
+ * top as the highest of the read-only layers. */
+static int mount_stack(const MachineRoot *r, int userns_fd, int top_userns_fd, bool writable, int *ret_fd) {
         _cleanup_close_ int top = -EBADF, data = -EBADF, work = -EBADF;
         size_t n = 0;
         int *fds = NULL, k;
 
-        k = clone_layers(r, userns_fd, r->lower_read_only, &fds, &n);
-        if (k >= 0 && !r->lower_read_only) {
+        k = clone_layers(r, userns_fd, !writable, &fds, &n);
+        if (k >= 0 && writable) {
                 /* The top's data/ and work/ (made by open_layered_image())
                  * in one idmapped copy of rw/: overlayfs wants them on the
                  * same mount. */
@@ -286,12 +289,15 @@ int machine_root_mount_layers(const MachineRoot *r, int userns_fd, int top_usern
         return 0;
 }
 
+int machine_root_mount_layers(const MachineRoot *r, int userns_fd, int top_userns_fd, int *ret_fd) {
+        return mount_stack(r, userns_fd, top_userns_fd, !r->lower_read_only, ret_fd);
+}
+
 /* A layered image: its layers and top opened, and a read-only overlay of
  * them all to look at (check_tree(), the machine ID). */
 static int open_layered_image(const MachineIdentity *id, MachineRoot *t) {
         _cleanup_free_ char *why = NULL;
-        size_t n = 0;
-        int *fds = NULL, r;
+        int r;
 
         r = layered_image_open(id->root, &t->layered, &why);
         if (r == -ENOMEM)
@@ -308,20 +314,12 @@ static int open_layered_image(const MachineIdentity *id, MachineRoot *t) {
                 if (r < 0)
                         return log_error_errno(r, "Failed to make the top of image '%s': %m", id->root);
         }
-        r = clone_layers(t, -EBADF, true, &fds, &n);
-        if (r >= 0)
-                r = mount_overlay_detached(fds, n, -EBADF, -EBADF, &t->view_fd);
-        close_many(fds, n);
-        if (r >= 0) {
-                t->fd = openat(t->view_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-                if (t->fd < 0)
-                        r = -errno;
-        }
-        if (r == -EOPNOTSUPP)
-                return log_error_errno(r, "Can't boot layered images: this kernel's overlayfs has no \"lowerdir+\" "
-                                          "(Linux 6.8).");
+        r = mount_stack(t, -EBADF, -EBADF, false, &t->view_fd);
         if (r < 0)
-                return log_error_errno(r, "Failed to mount the layers of image '%s': %m", id->root);
+                return r;
+        t->fd = openat(t->view_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (t->fd < 0)
+                return log_error_errno(errno, "Failed to open the layers of image '%s': %m", id->root);
         return 0;
 }
 

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "digest.h"
 #include "fd-util.h"
 #include "fileio.h"
 #include "image-store.h"
@@ -18,15 +19,6 @@
 #define CONFIG_PATH ".oci/config.json"
 #define CONFIG_MAX (4U * 1024U * 1024U)
 
-static bool hex_is_valid(const char *s) {
-        size_t n = 0;
-
-        for (; s[n]; n++)
-                if (!strchr("0123456789abcdef", s[n]))
-                        return false;
-        return n == LAYER_HEX_LEN;
-}
-
 char *layer_dir_name(const char *hex) {
         return strjoin(LAYER_PREFIX, hex);
 }
@@ -34,7 +26,7 @@ char *layer_dir_name(const char *hex) {
 bool layer_dir_name_parse(const char *name, const char **ret_hex) {
         const char *hex = startswith(name, LAYER_PREFIX);
 
-        if (!hex || !hex_is_valid(hex))
+        if (!hex || !sha256_hex_is_valid(hex))
                 return false;
         if (ret_hex)
                 *ret_hex = hex;
@@ -259,7 +251,7 @@ int layered_image_write(int dir_fd, char *const *diff_ids, size_t n, const char 
 
                 if (!link || !target)
                         return -ENOMEM;
-                if (!hex_is_valid(diff_ids[k]))
+                if (!sha256_hex_is_valid(diff_ids[k]))
                         return -EINVAL;
                 if (symlinkat(target, dir_fd, link) < 0)
                         return -errno;

@@ -23,7 +23,6 @@
 
 #define MSTACK_SUFFIX ".mstack"
 #define LAYER_PREFIX ".oci-sha256:"
-#define LAYER_HEX_LEN 64
 
 typedef struct LayeredImage {
         int dir_fd;     /* NAME.mstack (O_PATH) */

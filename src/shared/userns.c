@@ -97,15 +97,15 @@ int userns_pick_range(const UidRangeLookup *l, const char *name, uid_t preferred
         return -EADDRINUSE;
 }
 
-static int write_map(pid_t pid, const char *file, uid_t inside, uid_t base, uid_t count, uid_t extra) {
+static int write_map(pid_t pid, const char *file, uid_t base, uid_t count, uid_t extra) {
         char path[64], map[96];
 
         snprintf(path, sizeof path, "/proc/%i/%s", pid, file);
         if (extra == UID_INVALID)
-                snprintf(map, sizeof map, "%u %u %u\n", (unsigned) inside, (unsigned) base, (unsigned) count);
+                snprintf(map, sizeof map, "0 %u %u\n", (unsigned) base, (unsigned) count);
         else
-                snprintf(map, sizeof map, "%u %u %u\n%u %u 1\n", (unsigned) inside, (unsigned) base, (unsigned) count,
-                         (unsigned) (inside + count), (unsigned) extra);
+                snprintf(map, sizeof map, "0 %u %u\n%u %u 1\n", (unsigned) base, (unsigned) count, (unsigned) count,
+                         (unsigned) extra);
         return write_string_file(path, map, WRITE_FILE_NO_NEWLINE);
 }
 
@@ -122,14 +122,10 @@ static int holder_main(void *arg) {
 }
 
 int userns_new(uid_t base, uid_t count, int *ret_fd) {
-        return userns_new_mapped(0, base, count, UID_INVALID, ret_fd);
+        return userns_new_with_extra(base, count, UID_INVALID, ret_fd);
 }
 
 int userns_new_with_extra(uid_t base, uid_t count, uid_t extra, int *ret_fd) {
-        return userns_new_mapped(0, base, count, extra, ret_fd);
-}
-
-int userns_new_mapped(uid_t inside, uid_t base, uid_t count, uid_t extra, int *ret_fd) {
         _cleanup_close_pair_ int pipe_fds[2] = { -EBADF, -EBADF };
         void *stack = NULL;
         char path[64];
@@ -159,9 +155,9 @@ int userns_new_mapped(uid_t inside, uid_t base, uid_t count, uid_t extra, int *r
         if (pid < 0)
                 return pid;
 
-        r = write_map(pid, "uid_map", inside, base, count, extra);
+        r = write_map(pid, "uid_map", base, count, extra);
         if (r >= 0)
-                r = write_map(pid, "gid_map", inside, base, count, extra);
+                r = write_map(pid, "gid_map", base, count, extra);
         if (r >= 0) {
                 snprintf(path, sizeof path, "/proc/%i/ns/user", pid);
                 fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);

@@ -38,17 +38,11 @@ int userns_pick_range(const UidRangeLookup *l, const char *name, uid_t preferred
  * child: we write its maps as host root, then let it go. It is owned by UID
  * base (not root), so that per-user limits are the machine's own. */
 int userns_new(uid_t base, uid_t count, int *ret_fd);
-/* The same, where inside UID and GID count stand for host UID and GID
- * extra too: for an idmapped mount that host root writes to as well (a
- * layered image's top, where overlayfs works as the one who mounted it),
- * which would fail (EOVERFLOW) where host root has no ID. */
+/* The same, and inside UID and GID count stand for host UID and GID extra
+ * too: for an idmapped mount that host root writes to as well (a layered
+ * image's top, where overlayfs works as the one who mounted it), which
+ * would fail (EOVERFLOW) where host root has no ID. */
 int userns_new_with_extra(uid_t base, uid_t count, uid_t extra, int *ret_fd);
-/* The most general: inside…inside+count-1 map to base…base+count-1, and
- * inside+count to extra (UID_INVALID: nothing more). With inside = a
- * machine's base and base 0, an idmapped mount through it shows files that
- * the machine's users own in a tree of their own (an ephemeral machine's
- * changes) as owned by 0…count-1, as they are in the machine. */
-int userns_new_mapped(uid_t inside, uid_t base, uid_t count, uid_t extra, int *ret_fd);
 
 /* Removes the lock files of ranges nobody holds (left by a supervisor that
  * was killed while picking). */
